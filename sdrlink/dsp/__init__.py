@@ -1,0 +1,1 @@
+"""Signal-processing building blocks shared by protocols and stages."""
