@@ -1,0 +1,3 @@
+from sdrlink.cli.main import entry
+
+entry()

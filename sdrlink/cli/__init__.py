@@ -1,0 +1,1 @@
+"""Command-line interface: ``sdrlink COMMAND ...`` (one module per command)."""
