@@ -39,7 +39,10 @@ def add_noise(
 
 
 def apply_offset(
-    x: np.ndarray, sample_rate: float, cfo_hz: float = 0.0, rate_hz_s: float = 0.0,
+    x: np.ndarray,
+    sample_rate: float,
+    cfo_hz: float = 0.0,
+    rate_hz_s: float = 0.0,
     phase: float = 0.0,
 ) -> np.ndarray:
     """Shift ``x`` by ``cfo_hz`` drifting at ``rate_hz_s`` (phase continuous)."""

@@ -6,7 +6,6 @@ NumPy definition its tests compare against.
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from sdrlink._ext import nco as _nco
