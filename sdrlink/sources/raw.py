@@ -20,13 +20,13 @@ from sdrlink.errors import InputError
 from sdrlink.sources.base import DEFAULT_BLOCK, Source
 
 
-def _scaled(dtype: str, scale: float, offset: float = 0.0) -> Callable[[bytes], np.ndarray]:
+def _scaled(dtype: str, scale: float, offset: float = 0.0) -> Callable[[bytearray], np.ndarray]:
     """Converter: raw bytes of integer components -> float32 ``(x - offset) / scale``."""
     np_dtype = np.dtype(dtype)
     inv = np.float32(1.0 / scale)
     off = np.float32(offset)
 
-    def convert(buf: bytes) -> np.ndarray:
+    def convert(buf: bytearray) -> np.ndarray:
         x = np.frombuffer(buf, dtype=np_dtype).astype(np.float32)
         if offset:
             x -= off
@@ -36,17 +36,17 @@ def _scaled(dtype: str, scale: float, offset: float = 0.0) -> Callable[[bytes], 
     return convert
 
 
-def _floats(dtype: str) -> Callable[[bytes], np.ndarray]:
+def _floats(dtype: str) -> Callable[[bytearray], np.ndarray]:
     np_dtype = np.dtype(dtype)
 
-    def convert(buf: bytes) -> np.ndarray:
+    def convert(buf: bytearray) -> np.ndarray:
         x = np.frombuffer(buf, dtype=np_dtype)
         return x.astype(np.float32) if np_dtype != np.float32 else x
 
     return convert
 
 
-def _int24(buf: bytes) -> np.ndarray:
+def _int24(buf: bytearray) -> np.ndarray:
     """Little-endian signed 24-bit components -> float32 in [-1, 1)."""
     b = np.frombuffer(buf, dtype=np.uint8).reshape(-1, 3).astype(np.int32)
     x = b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16)
@@ -65,7 +65,7 @@ class Datatype:
     name: str
     is_complex: bool
     component_size: int
-    convert: Callable[[bytes], np.ndarray]
+    convert: Callable[[bytearray], np.ndarray]
     is_float: bool = False
 
     @property

@@ -1,0 +1,141 @@
+"""Open any supported recording by name: SigMF, raw IQ dumps and WAV.
+
+The format comes from ``fmt`` or the file extension. Values given by the caller
+(usually command-line options) override what the file says; raw dumps carry no
+metadata, so for them a sample rate must be given.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import os
+import re
+
+from sdrlink.blocks import StreamInfo
+from sdrlink.errors import ConfigError, InputError
+from sdrlink.sources.raw import DATATYPES, RawSource
+from sdrlink.sources.sigmf import open_sigmf, open_sigmf_archive
+from sdrlink.sources.wav import open_wav
+
+#: Raw formats: name -> datatype (see sdrlink.sources.raw.DATATYPES).
+RAW_FORMATS = {"cu8": "cu8", "cs8": "ci8", "cs16": "ci16_le", "cf32": "cf32_le"}
+FORMATS = ("sigmf", "cu8", "cs8", "cs16", "cf32", "wav")
+
+_EXTENSIONS = {
+    ".sigmf-meta": "sigmf",
+    ".sigmf-data": "sigmf",
+    ".sigmf": "sigmf-archive",
+    ".cu8": "cu8",
+    ".cs8": "cs8",
+    ".cs16": "cs16",
+    ".cf32": "cf32",
+    ".cfile": "cf32",
+    ".raw": "cf32",
+    ".fc32": "cf32",
+    ".wav": "wav",
+}
+
+_SI = {"": 1.0, "k": 1e3, "K": 1e3, "M": 1e6, "G": 1e9, "m": 1e-3}
+_SI_RE = re.compile(
+    r"^\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([kKMGm]?)\s*(Hz|sps|S/s)?\s*$"
+)
+
+
+def parse_si(text: str | float) -> float:
+    """A number with an optional SI suffix: "250k" -> 250e3, "436.7M" -> 436.7e6.
+
+    Accepts k/K, M, G and m, an optional unit ("Hz", "sps", "S/s") and plain
+    numbers ("2e6"). Raises ConfigError on anything else.
+    """
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        value = float(text)
+    else:
+        m = _SI_RE.match(str(text))
+        if not m:
+            raise ConfigError(f"cannot read {text!r} as a number (examples: 250k, 1.024M, 436.7M)")
+        value = float(m.group(1)) * _SI[m.group(2)]
+    if not math.isfinite(value):
+        raise ConfigError(f"{text!r} is not a finite number")
+    return value
+
+
+def detect_format(path: str) -> str:
+    """The format name for ``path`` from its extension (InputError when unknown)."""
+    lower = path.lower()
+    for ext in sorted(_EXTENSIONS, key=len, reverse=True):
+        if lower.endswith(ext):
+            return _EXTENSIONS[ext]
+    if os.path.exists(path + ".sigmf-meta"):
+        return "sigmf"
+    raise InputError(
+        f"{path}: unknown file type; name the format with --format ({', '.join(FORMATS)})"
+    )
+
+
+def open_file(
+    path: str | os.PathLike[str],
+    *,
+    fmt: str | None = None,
+    sample_rate: float | str | None = None,
+    center_freq: float | str | None = None,
+    start_time: _dt.datetime | str | None = None,
+) -> RawSource:
+    """Open a recording and return a :class:`~sdrlink.sources.base.Source`.
+
+    ``fmt`` is one of ``FORMATS`` (default: from the extension). ``sample_rate``,
+    ``center_freq`` (numbers or SI strings) and ``start_time`` (datetime or ISO
+    8601 text; naive means UTC) override the file's metadata. Raises InputError
+    for unreadable or inconsistent files, ConfigError for bad options.
+    """
+    path = os.fspath(path)
+    rate = _positive(sample_rate, "sample rate") if sample_rate is not None else None
+    freq = parse_si(center_freq) if center_freq is not None else None
+    when = _utc(start_time) if start_time is not None else None
+
+    kind = fmt.lower() if fmt else detect_format(path)
+    if kind == "sigmf":
+        src = open_sigmf_archive(path) if path.lower().endswith(".sigmf") else open_sigmf(path)
+    elif kind == "sigmf-archive":
+        src = open_sigmf_archive(path)
+    elif kind == "wav":
+        src = open_wav(path)
+    elif kind in RAW_FORMATS:
+        if rate is None:
+            raise ConfigError(
+                f"{path}: a raw {kind} file has no metadata; give the sample rate (--rate)"
+            )
+        if not os.path.exists(path):
+            raise InputError(f"{path}: file not found")
+        info = StreamInfo(sample_rate=rate, extra={"format": kind, "datatype": RAW_FORMATS[kind]})
+        src = RawSource(path, DATATYPES[RAW_FORMATS[kind]], info)
+    else:
+        raise ConfigError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+    if rate is not None:
+        src.info.sample_rate = rate
+    if freq is not None:
+        src.info.center_freq = freq
+    if when is not None:
+        src.info.start_time = when
+    return src
+
+
+def _positive(value: float | str, what: str) -> float:
+    v = parse_si(value)
+    if not v > 0:
+        raise ConfigError(f"{what} must be positive, not {value!r}")
+    return v
+
+
+def _utc(value: _dt.datetime | str) -> _dt.datetime:
+    if isinstance(value, str):
+        from sdrlink.sources.sigmf import parse_datetime
+
+        try:
+            return parse_datetime(value)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=_dt.timezone.utc)
+    return value.astimezone(_dt.timezone.utc)
