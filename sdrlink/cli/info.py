@@ -21,36 +21,52 @@ def register(subparsers: Any) -> None:
         "info",
         help="describe a recording (format, rate, frequency, duration, level)",
         description=(
-            "Print what sdrlink knows about a recording: format and datatype, complex IQ "
-            "or real audio, sample rate, centre frequency, start time, length, and the "
-            "signal level (RMS and peak in dBFS, measured over the whole file)."
+            "Print what sdrlink knows about a recording: format and datatype, complex IQ\n"
+            "or real audio, sample rate, centre frequency, start time, length, and the\n"
+            "signal level (RMS and peak in dBFS, where full scale is an I, Q or audio\n"
+            "value of 1), measured by streaming over the whole file."
         ),
-        epilog="Examples: sdrlink info pass.sigmf-meta; sdrlink info dump.cu8 --rate 1.024M "
-        "--freq 436.7M",
+        epilog="examples:\n  sdrlink info pass.sigmf-meta\n"
+        "  sdrlink info dump.cu8 --rate 1.024M --freq 436.7M\n"
+        "  sdrlink info pass.wav --json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("file", help="recording: .sigmf-meta/.sigmf-data/.sigmf, .cu8, .cs8, "
-                   ".cs16, .cf32/.cfile/.raw or .wav")
-    p.add_argument("--format", dest="fmt", choices=FORMATS,
-                   help="file format (default: from the extension)")
-    p.add_argument("--rate", help="sample rate, e.g. 250k or 1.024M (overrides the file; "
-                   "required for raw formats)")
+    p.add_argument(
+        "file",
+        help="recording: .sigmf-meta/.sigmf-data/.sigmf, .cu8, .cs8, "
+        ".cs16, .cf32/.cfile/.raw or .wav",
+    )
+    p.add_argument(
+        "--format", dest="fmt", choices=FORMATS, help="file format (default: from the extension)"
+    )
+    p.add_argument(
+        "--rate",
+        help="sample rate, e.g. 250k or 1.024M (overrides the file; required for raw formats)",
+    )
     p.add_argument("--freq", help="centre frequency, e.g. 436.7M (overrides the file)")
-    p.add_argument("--no-level", action="store_true",
-                   help="skip the level measurement (which reads the whole file)")
+    p.add_argument(
+        "--no-level",
+        action="store_true",
+        help="skip the level measurement (which reads the whole file)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)
 
 
 def measure_level(src: Source, block_size: int = BLOCK) -> tuple[float, float, int]:
-    """Mean power, peak power (both linear, full scale = 1) and sample count."""
+    """Mean power ``|x|**2``, peak component power ``max(I**2, Q**2)`` and sample count.
+
+    Full scale is a component value of 1, so a full-scale complex tone reads
+    0 dBFS for both and a clipped recording peaks at 0 dBFS.
+    """
     total = 0.0
     peak = 0.0
     n = 0
     for block in src.blocks(block_size):
         x = block.samples
-        p = x.real * x.real + x.imag * x.imag if np.iscomplexobj(x) else x * x
-        total += float(np.sum(p, dtype=np.float64))
-        peak = max(peak, float(p.max()))
+        comp = x.view(np.float32) if np.iscomplexobj(x) else x
+        total += float(np.dot(comp, comp))
+        peak = max(peak, float(np.abs(comp).max()) ** 2)
         n += len(x)
     return (total / n if n else 0.0), peak, n
 
@@ -58,6 +74,10 @@ def measure_level(src: Source, block_size: int = BLOCK) -> tuple[float, float, i
 def _db(power: float) -> float | None:
     """Power in dB, None for silence (JSON has no -inf)."""
     return round(10 * math.log10(power), 2) if power > 0 else None
+
+
+def _fmt_db(value: float | None) -> str:
+    return "-inf" if value is None else f"{value:.1f}"
 
 
 def _hz(value: float | None) -> str:
@@ -118,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
     if "annotations" in d:
         rows.append(("annotations", str(d["annotations"])))
     if "rms_dbfs" in d:
-        rms, peak = (f"{v:.1f}" if v is not None else "-inf" for v in (d["rms_dbfs"], d["peak_dbfs"]))
+        rms, peak = (_fmt_db(d["rms_dbfs"]), _fmt_db(d["peak_dbfs"]))
         rows.append(("level", f"RMS {rms} dBFS, peak {peak} dBFS"))
     for key, value in rows:
         print(f"{key + ':':13} {value}")

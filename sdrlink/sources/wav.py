@@ -72,6 +72,8 @@ def read_layout(path: str) -> WavLayout:
             cid, clen = struct.unpack("<4sI", hdr)
             body = pos + 8
             if cid == b"fmt ":
+                if body + clen > size:
+                    raise InputError(f"{path}: truncated WAV header ('fmt ' chunk cut short)")
                 fmt = _parse_fmt(path, f.read(clen), clen)
             elif cid == b"data":
                 if fmt is None:

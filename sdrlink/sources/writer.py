@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -76,19 +77,31 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _write_json_atomic(path: Path, obj: dict[str, Any]) -> None:
+def _dumps(obj: dict[str, Any]) -> str:
+    return json.dumps(obj, indent=2) + "\n"
+
+
+def _write_temp(path: Path, text: str) -> Path:
+    """Write ``text`` to a fsynced temporary file beside ``path``; return its name."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.chmod(tmp, _umask_mode())
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(obj, f, indent=2)
-            f.write("\n")
+            f.write(text)
             f.flush()
             os.fsync(f.fileno())
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return Path(tmp)
+
+
+def _write_json_atomic(path: Path, obj: dict[str, Any]) -> None:
+    tmp = _write_temp(path, _dumps(obj))
+    try:
         os.replace(tmp, path)
     except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        tmp.unlink(missing_ok=True)
         raise
     _fsync_dir(path.parent)
 
@@ -173,7 +186,10 @@ class SigMFWriter:
         else:
             y = np.nan_to_num(comp * np.float32(scale) + np.float32(offset))
             out = np.clip(np.rint(y), lo, hi).astype(int_dtype)
-        self._file.write(out.tobytes())
+        try:
+            self._file.write(out.tobytes())
+        except OSError as exc:  # e.g. disk full: keep the message to one line
+            raise InputError(f"{self.data_path}: cannot write ({exc.strerror})") from None
         self._count += len(comp) // (2 if is_complex else 1)
 
     def add_annotation(
@@ -212,7 +228,7 @@ class SigMFWriter:
             g["core:description"] = self.description
         if self.hw:
             g["core:hw"] = self.hw
-        g.update(self.extra_global)
+        g.update(_plain(self.extra_global))
         cap: dict[str, Any] = {"core:sample_start": 0}
         if self.center_freq is not None:
             cap["core:frequency"] = float(self.center_freq)
@@ -227,14 +243,25 @@ class SigMFWriter:
             return
         self._closed = True
         try:
+            text = _dumps(self.metadata())  # fails early on values JSON cannot hold
             self._file.flush()
             os.fsync(self._file.fileno())
             self._file.close()
-            os.replace(self._tmp_data, self.data_path)
+            tmp_meta = _write_temp(self.meta_path, text)
+        except OSError as exc:
+            self._discard()
+            raise InputError(f"{self.data_path}: cannot write ({exc.strerror})") from None
         except BaseException:
             self._discard()
             raise
-        _write_json_atomic(self.meta_path, self.metadata())
+        try:
+            os.replace(self._tmp_data, self.data_path)  # data first: a meta file
+            os.replace(tmp_meta, self.meta_path)  # always describes complete data
+        except BaseException:
+            tmp_meta.unlink(missing_ok=True)
+            self._discard()
+            raise
+        _fsync_dir(self.meta_path.parent)
 
     def abort(self) -> None:
         """Drop the recording: close and remove the temporary files."""
@@ -317,7 +344,7 @@ def annotation(
 
 
 def _plain(value: Any) -> Any:
-    """JSON-friendly values: numpy scalars to Python, bytes to hex."""
+    """JSON-friendly values: numpy scalars to Python, bytes to hex, NaN/inf to null."""
     if isinstance(value, bytes):
         return value.hex()
     if isinstance(value, dict):
@@ -325,7 +352,9 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if hasattr(value, "item"):
-        return value.item()
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # JSON has no NaN/inf
     return value
 
 
