@@ -134,6 +134,7 @@ class RawSource(Source):
     ) -> None:
         self.path = os.fspath(path)
         self.label = label or self.path
+        self.meta_path: os.PathLike[str] | None = None  # SigMF metadata, when there is one
         self.datatype = datatype
         self.offset = int(offset)
         try:

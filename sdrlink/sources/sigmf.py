@@ -207,7 +207,11 @@ def open_sigmf(path: str | os.PathLike[str]) -> RawSource:
         size = data_path.stat().st_size
     except OSError as exc:
         raise InputError(f"{data_path}: cannot read ({exc.strerror})") from None
-    return _build(str(data_path), meta, where, data_offset=0, data_size=size, label=str(data_path))
+    source = _build(
+        str(data_path), meta, where, data_offset=0, data_size=size, label=str(data_path)
+    )
+    source.meta_path = meta_path  # where --annotate writes
+    return source
 
 
 def open_sigmf_archive(path: str | os.PathLike[str]) -> RawSource:
