@@ -72,13 +72,15 @@ def decode(
     center_freq: float | None = None,
     block_size: int = DEFAULT_BLOCK,
     include_bad: bool = False,
+    stages: Sequence[Stage] = (),
     **options: Any,
 ) -> list[Frame]:
     """Decode a file path, an open Recording/Source, or a NumPy array.
 
     Protocol options are keyword arguments (``sf=9, bw=125e3``) or come from the
-    satellite catalogue (``sat="US01"``). Frames with a failed CRC are dropped
-    unless ``include_bad``. Frames are returned in time order.
+    satellite catalogue (``sat="US01"``). ``stages`` run ahead of the receiver
+    (e.g. :func:`sdrlink.doppler.stage.make_doppler_stage`). Frames with a failed
+    CRC are dropped unless ``include_bad``. Frames are returned in time order.
     """
     if isinstance(recording, np.ndarray):
         if sample_rate is None:
