@@ -60,6 +60,13 @@ CREATE INDEX IF NOT EXISTS frames_source ON frames(source);
 """
 
 
+FRAME_COLUMNS = (
+    "run_id, source, protocol, time_utc, sample_index, center_freq_hz, freq_offset_hz, "
+    "snr_db, crc_ok, payload, payload_hex, fields_json"
+)
+INSERT_FRAME = f"INSERT INTO frames ({FRAME_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+
+
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat().replace("+00:00", "Z")
 
@@ -103,9 +110,10 @@ class FrameDB:
                 (_now(), status, samples, frames, run_id),
             )
 
-    def insert_frames(self, run_id: int | None, source: str, frames: Iterable[Frame]) -> int:
-        """Insert frames in one transaction; returns how many."""
-        rows = [
+    @staticmethod
+    def frame_rows(run_id: int | None, source: str, frames: Iterable[Frame]) -> list[tuple]:
+        """The ``frames`` table rows for ``frames``, in :data:`FRAME_COLUMNS` order."""
+        return [
             (
                 run_id,
                 source,
@@ -122,13 +130,15 @@ class FrameDB:
             )
             for f in frames
         ]
-        with self.con:
-            self.con.executemany(
-                "INSERT INTO frames (run_id, source, protocol, time_utc, sample_index, "
-                "center_freq_hz, freq_offset_hz, snr_db, crc_ok, payload, payload_hex, "
-                "fields_json) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                rows,
-            )
+
+    def insert_frames(
+        self, run_id: int | None, source: str, frames: Iterable[Frame], *, commit: bool = True
+    ) -> int:
+        """Insert frames (committed at once unless ``commit=False``); returns how many."""
+        rows = self.frame_rows(run_id, source, frames)
+        self.con.executemany(INSERT_FRAME, rows)
+        if commit:
+            self.con.commit()
         return len(rows)
 
     def close(self) -> None:
