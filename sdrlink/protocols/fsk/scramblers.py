@@ -38,16 +38,15 @@ def g3ruh_scramble(bits: np.ndarray, state: np.ndarray | None = None) -> np.ndar
 
 
 def _ccsds_sequence(n: int = 255) -> bytes:
-    state = 0xFF  # 8-bit LFSR, MSB first output
+    """The randomiser bytes (first ones: ff 48 0e c0 9a 0d 70 bc)."""
+    state = 0xFF  # LFSR, output from bit 0, new bit enters at bit 7
     out = bytearray()
     for _ in range(n):
         byte = 0
         for _ in range(8):
-            bit = (state >> 7) & 1
-            byte = (byte << 1) | bit
-            # feedback of h(x) = x^8 + x^7 + x^5 + x^3 + 1
-            fb = ((state >> 7) ^ (state >> 5) ^ (state >> 3) ^ state) & 1
-            state = ((state << 1) | fb) & 0xFF
+            byte = (byte << 1) | (state & 1)
+            fb = (state ^ (state >> 3) ^ (state >> 5) ^ (state >> 7)) & 1
+            state = (state >> 1) | (fb << 7)
         out.append(byte)
     return bytes(out)
 

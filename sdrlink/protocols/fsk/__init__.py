@@ -1,0 +1,82 @@
+"""FSK protocol family: 2-FSK, GFSK, GMSK and Bell 202 AFSK with AX.25 (plain or
+G3RUH-scrambled) or GomSpace AX100 ASM+Golay framing.
+
+Works on complex IQ (FM discriminator inside) and on real FM-discriminator
+audio as ground stations record passes.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from sdrlink.blocks import StreamInfo
+from sdrlink.protocols.base import Protocol
+from sdrlink.protocols.fsk.modulator import modulate, modulate_audio
+from sdrlink.protocols.fsk.params import FRAMINGS, MODULATIONS, FskParams, make_params
+from sdrlink.protocols.fsk.receiver import FskReceiver
+
+__all__ = ["PROTOCOL", "FskParams", "FskReceiver", "make_params", "modulate", "modulate_audio"]
+
+_OPTIONS = ("modulation", "baud", "deviation", "bt", "framing", "afsk_tones")
+
+
+def _add_arguments(group: argparse._ArgumentGroup) -> None:
+    group.add_argument(
+        "--modulation",
+        choices=MODULATIONS,
+        default=None,
+        help="FSK flavour (default fsk; gmsk has h=0.5; afsk = Bell 202 tones)",
+    )
+    group.add_argument(
+        "--baud",
+        type=float,
+        default=None,
+        help="symbol rate in Bd, e.g. 1200, 4800, 9600 (default 9600; afsk 1200)",
+    )
+    group.add_argument(
+        "--deviation",
+        type=float,
+        default=None,
+        help="FM deviation in Hz (default baud/2; gmsk baud/4; afsk 3000)",
+    )
+    group.add_argument(
+        "--bt", type=float, default=None, help="Gaussian filter BT for gfsk/gmsk (default 0.5)"
+    )
+    group.add_argument(
+        "--framing",
+        choices=FRAMINGS,
+        default=None,
+        help="ax25, ax25_g3ruh (9600 Bd packet) or ax100 (GomSpace ASM+Golay)",
+    )
+    group.add_argument(
+        "--afsk-tones",
+        default=None,
+        metavar="MARK,SPACE",
+        help="AFSK tones in Hz (default 1200,2200)",
+    )
+
+
+def _options_from_args(args: argparse.Namespace) -> dict[str, Any]:
+    return {k: getattr(args, k) for k in _OPTIONS if getattr(args, k, None) is not None}
+
+
+def _make_receiver(options: dict[str, Any], info: StreamInfo) -> FskReceiver:
+    return FskReceiver(make_params(options), info)
+
+
+def _modulate(params: Any, payload: bytes, sample_rate: float):  # noqa: ANN202
+    if isinstance(params, dict):
+        params = make_params(params)
+    return modulate(params, payload, sample_rate)
+
+
+PROTOCOL = Protocol(
+    name="fsk",
+    description="2-FSK/GFSK/GMSK/AFSK with AX.25, G3RUH, AX100 ASM+Golay or AX5043 framing",
+    add_arguments=_add_arguments,
+    options_from_args=_options_from_args,
+    make_params=make_params,
+    make_receiver=_make_receiver,
+    modulate=_modulate,
+)

@@ -1,0 +1,152 @@
+"""Parameters of the FSK family (2-FSK, GFSK, GMSK, AFSK) and their framings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sdrlink.errors import ConfigError
+
+MODULATIONS = ("fsk", "gfsk", "gmsk", "afsk")
+FRAMINGS = ("ax25", "ax25_g3ruh", "ax100", "ax5043")
+
+# Spellings found in catalogues and recording descriptions.
+_FRAMING_ALIASES = {
+    "ax25": "ax25",
+    "ax.25": "ax25",
+    "ax25_g3ruh": "ax25_g3ruh",
+    "ax25g3ruh": "ax25_g3ruh",
+    "ax.25 g3ruh": "ax25_g3ruh",
+    "g3ruh": "ax25_g3ruh",
+    "ax100": "ax100",
+    "ax100 asm+golay": "ax100",
+    "asm+golay": "ax100",
+    "ax5043": "ax5043",
+}
+
+
+@dataclass(frozen=True)
+class FskParams:
+    """What the modulator and the receiver need to know.
+
+    Attributes:
+        modulation: "fsk" (rectangular), "gfsk"/"gmsk" (Gaussian filtered; GMSK
+            has modulation index 0.5) or "afsk" (audio tones on an FM carrier).
+        baud: symbol rate (1200..19200).
+        deviation: peak frequency deviation in Hz of the RF carrier (for AFSK the
+            FM deviation of the audio tones).
+        bt: Gaussian filter bandwidth-time product (GFSK/GMSK only).
+        framing: "ax25", "ax25_g3ruh" (AX.25 with the G3RUH scrambler) or
+            "ax100" (GomSpace ASM+Golay with CCSDS scrambler and RS(255,223)) or
+            "ax5043" (AX5043 FEC: convolutional code, interleaver, HDLC, CRC-16/USB).
+        afsk_tones: mark and space tones in Hz (Bell 202: 1200/2200).
+        invert: None tries both polarities where the framing cannot tell;
+            True/False forces one (only matters for AX100 and AX5043 framing).
+        max_offset: carrier offset (Hz) the IQ channel filter lets through
+            (default max(baud, 2000)); wider costs sensitivity.
+    """
+
+    modulation: str = "fsk"
+    baud: float = 9600.0
+    deviation: float = 4800.0
+    bt: float = 0.5
+    framing: str = "ax25"
+    afsk_tones: tuple[float, float] = (1200.0, 2200.0)
+    invert: bool | None = None
+    max_offset: float = 2000.0
+
+
+def normalise_framing(value: str) -> str:
+    """Accept the usual spellings ("AX.25 G3RUH", "AX100 ASM+Golay", "AX.25 (AFSK 1200)")."""
+    key = str(value).strip().lower().replace("-", "_")
+    if key in _FRAMING_ALIASES:
+        return _FRAMING_ALIASES[key]
+    key2 = key.replace("_", " ")
+    if key2 in _FRAMING_ALIASES:
+        return _FRAMING_ALIASES[key2]
+    # descriptive spellings as catalogues and recording notes write them
+    if "ax5043" in key:
+        return "ax5043"
+    if "ax100" in key or "asm+golay" in key:
+        return "ax100"
+    if key.startswith(("ax.25", "ax25")):
+        return "ax25_g3ruh" if "g3ruh" in key else "ax25"
+    raise ConfigError(f"unknown FSK framing {value!r}; choose one of: {', '.join(FRAMINGS)}")
+
+
+def parse_tones(value: Any) -> tuple[float, float]:
+    """ "1200,2200" or a pair of numbers -> (mark, space)."""
+    if isinstance(value, str):
+        parts = [p for p in value.replace("/", ",").split(",") if p.strip()]
+    else:
+        parts = list(value)
+    try:
+        tones = tuple(float(p) for p in parts)
+    except (TypeError, ValueError):
+        raise ConfigError(f"--afsk-tones wants MARK,SPACE in Hz, got {value!r}") from None
+    if len(tones) != 2 or min(tones) <= 0 or tones[0] == tones[1]:
+        raise ConfigError(f"--afsk-tones wants two different positive tones, got {value!r}")
+    return tones[0], tones[1]
+
+
+def make_params(options: dict[str, Any]) -> FskParams:
+    """Build :class:`FskParams` from an options dict; None values mean default."""
+    opts = {k: v for k, v in options.items() if v is not None}
+    unknown = set(opts) - {
+        "modulation",
+        "baud",
+        "deviation",
+        "bt",
+        "framing",
+        "afsk_tones",
+        "invert",
+        "max_offset",
+    }
+    if unknown:
+        raise ConfigError(f"unknown FSK option(s): {', '.join(sorted(unknown))}")
+    mod = str(opts.get("modulation", "fsk")).strip().lower()
+    mod = {"2-fsk": "fsk", "2fsk": "fsk", "bell202": "afsk", "bell 202": "afsk"}.get(mod, mod)
+    if mod not in MODULATIONS:
+        raise ConfigError(
+            f"unknown FSK modulation {mod!r}; choose one of: {', '.join(MODULATIONS)}"
+        )
+    try:
+        baud = float(opts.get("baud", 1200.0 if mod == "afsk" else 9600.0))
+    except (TypeError, ValueError):
+        raise ConfigError(f"baud rate must be a number, got {opts['baud']!r}") from None
+    if not 300 <= baud <= 100_000:
+        raise ConfigError(f"baud rate {baud:g} out of range (300..100000; typical 1200..19200)")
+    if mod == "gmsk":
+        dev_default = baud / 4
+    elif mod == "afsk":
+        dev_default = 3000.0
+    else:
+        dev_default = baud / 2
+    try:
+        deviation = float(opts.get("deviation", dev_default))
+        bt = float(opts.get("bt", 0.5))
+    except (TypeError, ValueError):
+        raise ConfigError("deviation and bt must be numbers") from None
+    if deviation <= 0:
+        raise ConfigError(f"deviation must be positive, got {deviation:g} Hz")
+    if not 0.1 <= bt <= 2.0:
+        raise ConfigError(f"Gaussian BT must be within 0.1..2.0, got {bt:g}")
+    framing = normalise_framing(opts.get("framing", "ax25"))
+    tones = parse_tones(opts.get("afsk_tones", (1200.0, 2200.0)))
+    invert = opts.get("invert")
+    try:
+        max_offset = float(opts.get("max_offset", max(baud, 2000.0)))
+    except (TypeError, ValueError):
+        raise ConfigError("max_offset must be a number (Hz)") from None
+    if max_offset < 0:
+        raise ConfigError(f"max_offset must be >= 0, got {max_offset:g}")
+    return FskParams(
+        mod,
+        baud,
+        deviation,
+        bt,
+        framing,
+        tones,
+        None if invert is None else bool(invert),
+        max_offset,
+    )
