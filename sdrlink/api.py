@@ -12,10 +12,11 @@ from typing import Any
 
 import numpy as np
 
+from sdrlink.blocks import StreamInfo
 from sdrlink.errors import ConfigError
 from sdrlink.frame import Frame
 from sdrlink.pipeline import RunStats, Sink, Stage, run
-from sdrlink.protocols import Protocol, get_protocol
+from sdrlink.protocols import Protocol, Receiver, get_protocol
 from sdrlink.sources import open_source
 from sdrlink.sources.array import ArraySource
 from sdrlink.sources.base import DEFAULT_BLOCK, Source
@@ -46,6 +47,26 @@ def resolve_protocol(
     return get_protocol(protocol), merged, satellite
 
 
+def build_receivers(
+    proto: Protocol,
+    options: dict[str, Any],
+    info: StreamInfo,
+    satellite: Any = None,
+    explicit: dict[str, Any] | None = None,
+) -> list[Receiver]:
+    """The receiver for ``options`` plus one per alternative transmitter mode.
+
+    A catalogue satellite may list other modes of its downlink
+    (``alt_options``, e.g. a 1k2 and a 9k6 transmitter); they are decoded too
+    unless the user gave protocol options explicitly (``explicit``).
+    """
+    receivers = [proto.make_receiver(options, info)]
+    if satellite is not None and not explicit:
+        for alt in getattr(satellite, "alt_options", ()):
+            receivers.append(proto.make_receiver(dict(alt), info))
+    return receivers
+
+
 def decode_source(
     source: Source,
     protocol: str | None = None,
@@ -58,9 +79,10 @@ def decode_source(
     progress: Callable[[int], None] | None = None,
 ) -> RunStats:
     """Run the pipeline on an open source; returns the run statistics with the frames."""
-    proto, opts, _ = resolve_protocol(protocol, sat, options)
-    receiver = proto.make_receiver(opts, source.info)
-    return run(source, [receiver], sinks, stages, block_size=block_size, progress=progress)
+    proto, opts, satellite = resolve_protocol(protocol, sat, options)
+    explicit = {k: v for k, v in (options or {}).items() if v is not None}
+    receivers = build_receivers(proto, opts, source.info, satellite, explicit)
+    return run(source, receivers, sinks, stages, block_size=block_size, progress=progress)
 
 
 def decode(

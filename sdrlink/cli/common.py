@@ -85,6 +85,25 @@ def add_sink_args(parser: argparse.ArgumentParser) -> None:
     group.add_argument("-q", "--quiet", action="store_true", help="no frame lines on the terminal")
 
 
+def explicit_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The protocol options given on the command line (not from the catalogue)."""
+    name = args.protocol
+    if name is None and args.sat:
+        from sdrlink.catalogue import find_satellite
+
+        name = find_satellite(args.sat).protocol
+    return get_protocol(name).options_from_args(args) if name else {}
+
+
+def build_receivers(
+    args: argparse.Namespace, proto: Any, options: dict[str, Any], info: StreamInfo, satellite: Any
+) -> list[Any]:
+    """Receivers for the options, plus the satellite's other transmitter modes."""
+    from sdrlink.api import build_receivers as _build
+
+    return _build(proto, options, info, satellite, explicit_options(args))
+
+
 def protocol_options(args: argparse.Namespace) -> tuple[Any, dict[str, Any], Any]:
     """Resolve (protocol, options, satellite) from --protocol/--sat and protocol options."""
     from sdrlink.api import resolve_protocol

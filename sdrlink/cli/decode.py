@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     source = open_source(args.file, **{k: v for k, v in kwargs.items() if v is not None})
     with source:
         info = source.info
-        receiver = proto.make_receiver(options, info)
+        receivers = common.build_receivers(args, proto, options, info, satellite)
         stages = common.build_stages(args, info, satellite)
         sinks = common.build_sinks(args, args.file, proto.name, options)
         if args.annotate:
@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             stats = run_pipeline(
                 source,
-                [receiver],
+                receivers,
                 sinks,
                 stages,
                 block_size=max(1, args.block_size),

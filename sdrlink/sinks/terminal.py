@@ -11,13 +11,28 @@ from sdrlink.pipeline import Sink
 _CRC = {True: "CRC ok ", False: "CRC BAD", None: "no CRC "}
 
 
+def _detail(fields: dict) -> str:
+    """A few protocol fields worth a glance: LoRa SF/CR, FSK framing, AX.25 addresses."""
+    parts = []
+    if "sf" in fields:
+        parts.append(f"SF{fields['sf']}")
+        if "cr" in fields:
+            parts.append(f"CR4/{4 + int(fields['cr'])}")
+    if "framing" in fields:
+        baud = fields.get("baud")
+        parts.append(f"{fields['framing']} {baud:g} Bd" if baud else str(fields["framing"]))
+    if fields.get("addresses"):
+        parts.append(str(fields["addresses"]))
+    return " ".join(parts)
+
+
 def format_frame(frame: Frame, max_hex: int = 64) -> str:
     """``time  offset  SNR  CRC  [protocol details]  hex  |text|`` on one line."""
     if frame.time is not None:
         when = frame.time.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + "Z"
     else:
         when = f"sample {frame.sample_index}"
-    detail = frame.fields.get("summary", "")
+    detail = _detail(frame.fields)
     hexs = frame.payload.hex()
     if len(hexs) > max_hex:
         hexs = hexs[:max_hex] + "…"
