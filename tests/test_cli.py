@@ -38,3 +38,26 @@ def test_protocols_lists_registry(capsys):
     assert main(["protocols"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("lora") and "fsk" in out
+
+
+def test_doppler_stage_uses_the_catalogue_downlink_with_sat():
+    """--sat without --downlink: Doppler is computed at the satellite's frequency."""
+    import argparse
+    import datetime as dt
+    from pathlib import Path
+
+    from sdrlink.blocks import StreamInfo
+    from sdrlink.catalogue import find_satellite
+    from sdrlink.cli.common import build_stages
+
+    sat = find_satellite("US01")
+    args = argparse.Namespace(
+        tle=str(Path(__file__).parent / "data" / "amateur.tle"),
+        tle_sat="ISS",
+        station="52.0,4.4,10",
+        downlink=None,
+        sat="US01",
+    )
+    info = StreamInfo(250e3, 430e6, dt.datetime(2025, 11, 21, tzinfo=dt.timezone.utc))
+    (stage,) = build_stages(args, info, sat)
+    assert stage.carrier_hz == sat.frequency_hz != info.center_freq

@@ -132,7 +132,7 @@ def build_stages(args: argparse.Namespace, info: StreamInfo, satellite: Any) -> 
 
     carrier = args.downlink
     if carrier is None and satellite is not None:
-        carrier = satellite.frequency
+        carrier = satellite.frequency_hz
     tle_sat = args.tle_sat or (
         str(satellite.norad) if satellite is not None and satellite.norad else args.sat
     )

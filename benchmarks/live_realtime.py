@@ -1,0 +1,133 @@
+"""Does live decoding keep up? A loopback rtl_tcp server streams at 2.4 Msps.
+
+The server (tests/rtltcp_server.py, a separate process on 127.0.0.1) loops a
+simulated LoRa recording at the real-time rate for ``--seconds`` (60 by
+default); this process receives it through :class:`RtlTcpSource` and decodes
+one LoRa configuration with the normal pipeline. Like a real rtl_tcp server,
+the test server skips data when the client falls behind, and the client drops
+data when its decoder does: either counts as "did not keep up".
+
+    .venv/bin/python benchmarks/live_realtime.py --seconds 60
+    .venv/bin/python benchmarks/live_realtime.py --seconds 10 --sf 7
+
+Prints samples received and lost, frames decoded vs sent, and CPU load
+(decoder process CPU seconds per wall second; 1.0 = one core busy).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--seconds", type=float, default=60.0, help="how long to stream (60)")
+    p.add_argument("--rate", type=float, default=2.4e6, help="sample rate (2.4e6)")
+    p.add_argument("--sf", type=int, default=9, help="LoRa spreading factor (9)")
+    p.add_argument("--bw", type=float, default=125e3, help="LoRa bandwidth (125e3)")
+    p.add_argument("--frames", type=int, default=4, help="frames per loop of the recording")
+    args = p.parse_args(argv)
+    if not 0 < args.seconds <= 600:
+        p.error("--seconds must be in (0, 600]")
+
+    from rtltcp_server import lora_recording, to_cu8
+
+    from sdrlink.pipeline import run
+    from sdrlink.protocols import get_protocol
+    from sdrlink.sources.rtltcp import RtlTcpSource
+
+    payloads = [f"benchmark frame {i}".encode() for i in range(args.frames)]
+    x, starts = lora_recording(payloads, args.rate, sf=args.sf, bw=args.bw, gap_s=0.25)
+    gap = round(0.25 * args.rate)
+    frame_len = (starts[1] - starts[0] - gap) if len(starts) > 1 else len(x) - 2 * gap
+    total = round(args.seconds * args.rate)
+    expected = sum(
+        1 for k in range(total // len(x) + 1) for s in starts if k * len(x) + s + frame_len <= total
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "loop.cu8")
+        Path(path).write_bytes(to_cu8(x))
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                str(ROOT / "tests" / "rtltcp_server.py"),
+                path,
+                "--rate",
+                str(args.rate),
+                "--seconds",
+                str(args.seconds),
+                "--host",
+                "127.0.0.1",
+                "--time-limit",
+                str(args.seconds + 60),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert server.stdout is not None
+            port = int(server.stdout.readline().split()[1])
+            src = RtlTcpSource(
+                "127.0.0.1",
+                port,
+                frequency=436.7e6,
+                sample_rate=args.rate,
+                duration=args.seconds,
+                give_up_after=2.0,
+                buffer_seconds=2.0,
+            )
+            rx = get_protocol("lora").make_receiver({"sf": args.sf, "bw": args.bw}, src.info)
+            max_fill = 0.0
+
+            def on_block(block, stats) -> None:
+                nonlocal max_fill
+                max_fill = max(max_fill, src.buffer_fill)
+
+            t0, c0 = time.perf_counter(), time.process_time()
+            with src:
+                try:
+                    stats = run(src, [rx], block_size=1 << 18, on_block=on_block)
+                except Exception as exc:  # the server ended early: report what we have
+                    print(f"stream ended: {exc}")
+                    raise
+            wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+            summary = json.loads(server.stdout.readline() or "{}")
+            server.wait(timeout=30)
+        finally:
+            if server.poll() is None:
+                server.kill()
+    child = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server_dropped = summary.get("dropped_samples", -1)
+    good = sum(1 for f in stats.frame_list if f.crc_ok)
+    kept_up = stats.lost_samples == 0 and server_dropped == 0 and good >= expected
+    print(f"stream:   {args.rate / 1e6:g} Msps cu8 over 127.0.0.1 for {args.seconds:g} s")
+    print(f"decoder:  LoRa SF{args.sf} BW {args.bw / 1e3:g} kHz, one configuration")
+    print(f"received: {stats.samples} samples in {wall:.1f} s wall")
+    print(
+        f"lost:     {stats.lost_samples} by the client ({src.stats.buffer_dropped} dropped "
+        f"by a slow decoder), {server_dropped} skipped by the server; buffer peak "
+        f"{100 * max_fill:.0f}%"
+    )
+    print(f"frames:   {good} decoded with valid CRC of {expected} sent")
+    print(
+        f"CPU:      decoder process {cpu:.1f} s = {100 * cpu / wall:.0f}% of one core "
+        f"(server process {child.ru_utime + child.ru_stime:.1f} s)"
+    )
+    print(f"kept up:  {'YES' if kept_up else 'NO'}")
+    return 0 if kept_up else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
