@@ -42,7 +42,7 @@ def add_protocol_args(parser: argparse.ArgumentParser) -> None:
         "-p",
         "--protocol",
         choices=protocol_names(),
-        help="protocol to decode (or take it from --sat)",
+        help="protocol (or take it from --sat)",
     )
     parser.add_argument(
         "--sat",
