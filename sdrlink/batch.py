@@ -33,7 +33,6 @@ import json
 import os
 import signal
 import sqlite3
-import sys
 import threading
 import time
 import traceback
@@ -45,6 +44,7 @@ from typing import Any, TextIO
 from sdrlink import __version__
 from sdrlink.errors import ConfigError, InputError, SdrlinkError
 from sdrlink.frame import Frame
+from sdrlink.progress import TerminalLine, bar
 from sdrlink.sinks.sqlite import FrameDB
 
 _HASH_BLOCK = 1 << 20
@@ -800,41 +800,24 @@ def write_parquet(
     return len(table)
 
 
-class FileProgress:
+class FileProgress(TerminalLine):
     """A bar over files on stderr, drawn only on a terminal (or with ``force``)."""
 
     def __init__(self, stream: TextIO | None = None, force: bool = False, hz: float = 4.0):
-        self.stream = stream if stream is not None else sys.stderr
-        self.enabled = force or bool(getattr(self.stream, "isatty", lambda: False)())
-        self._min_dt = 1.0 / hz
-        self._t0 = time.perf_counter()
-        self._last = 0.0
-        self._drawn = False
+        super().__init__(stream, force, hz)
         self.counts = {"decoded": 0, "skipped": 0, "failed": 0}
         self.samples = 0
 
     def __call__(self, outcome: FileOutcome, done: int, total: int) -> None:
         self.counts[outcome.status] += 1
         self.samples += outcome.samples
-        now = time.perf_counter()
-        if not self.enabled or (now - self._last < self._min_dt and done < total):
+        if not self.due(final=done >= total):
             return
-        self._last = now
-        elapsed = max(now - self._t0, 1e-9)
-        width = 30
-        fill = int(width * done / total)
+        elapsed = self.elapsed
         eta = (total - done) * elapsed / done
         c = self.counts
-        self.stream.write(
-            f"\r[{'#' * fill}{'-' * (width - fill)}] {done}/{total} files, "
+        self.draw(
+            f"{bar(done / total)} {done}/{total} files, "
             f"{c['skipped']} skipped, {c['failed']} failed, "
             f"{self.samples / elapsed / 1e6:.2f} Msamples/s, ETA {eta:4.0f} s "
         )
-        self.stream.flush()
-        self._drawn = True
-
-    def close(self) -> None:
-        if self._drawn:
-            self.stream.write("\n")
-            self.stream.flush()
-            self._drawn = False
