@@ -6,7 +6,7 @@ samples, loop variables) between blocks, so results do not depend on how the
 stream is cut into blocks.
 """
 
-from libc.math cimport M_PI, copysign, cos, fabs, fmax, fmin, sin, sqrt
+from libc.math cimport M_PI, copysign, cos, fabs, sin, sqrt
 
 import numpy as np
 cimport numpy as cnp
@@ -17,11 +17,13 @@ cnp.import_array()
 cdef inline double fast_atan2(double y, double x) noexcept nogil:
     """atan2 via a degree-11 odd polynomial on [0, 1] (max error about 1e-5 rad).
 
-    Written with min/max/copysign and selects so that the compiler can avoid
+    Written with plain comparisons (the compiler turns them into max/min and
+    blend instructions; libm's fmax/fmin would be calls) so that it has no
     branches, which mispredict on noisy input.
     """
     cdef double ax = fabs(x), ay = fabs(y)
-    cdef double hi = fmax(ax, ay), lo = fmin(ax, ay)
+    cdef double hi = ax if ax > ay else ay
+    cdef double lo = ay if ax > ay else ax
     cdef double z = lo / (hi + 1e-300), z2 = z * z, r
     r = z * (0.99997726 + z2 * (-0.33262347 + z2 * (0.19354346 + z2 * (-0.11643287
              + z2 * (0.05265332 - 0.01172120 * z2)))))
@@ -30,69 +32,118 @@ cdef inline double fast_atan2(double y, double x) noexcept nogil:
     return copysign(r, y)
 
 
-def fir_decim_f(const float[::1] buf, const float[::1] taps, Py_ssize_t start,
-                Py_ssize_t step, float[::1] out):
-    """Real FIR + decimation: out[k] = sum_j taps[j] * buf[start + k*step - j].
-
-    ``buf`` must hold ``len(taps) - 1`` samples of history before ``start``.
-    Computes outputs while ``start + k*step < len(buf)``; returns their count.
-    Four partial sums keep the floating-point pipeline busy.
+cdef extern from *:
     """
-    cdef Py_ssize_t nt = taps.shape[0]
+    /* Dot products for the FIR kernels. GCC/Clang vector extensions give
+       portable SIMD (SSE on x86-64, NEON on ARM) without -ffast-math; other
+       compilers get the same eight partial sums in scalar code. */
+    #if defined(__GNUC__) || defined(__clang__)
+    typedef float fsk_v4 __attribute__((vector_size(16)));
+    static inline void fsk_sum8(const float* t, const float* b, Py_ssize_t m,
+                                fsk_v4* lo, fsk_v4* hi) {
+        fsk_v4 a0 = {0, 0, 0, 0}, a1 = {0, 0, 0, 0}, a2 = {0, 0, 0, 0};
+        fsk_v4 a3 = {0, 0, 0, 0}, tv, bv;
+        Py_ssize_t j = 0;
+        for (; j + 16 <= m; j += 16) {  /* four chains hide the add latency */
+            __builtin_memcpy(&tv, t + j, 16); __builtin_memcpy(&bv, b + j, 16);
+            a0 += tv * bv;
+            __builtin_memcpy(&tv, t + j + 4, 16); __builtin_memcpy(&bv, b + j + 4, 16);
+            a1 += tv * bv;
+            __builtin_memcpy(&tv, t + j + 8, 16); __builtin_memcpy(&bv, b + j + 8, 16);
+            a2 += tv * bv;
+            __builtin_memcpy(&tv, t + j + 12, 16); __builtin_memcpy(&bv, b + j + 12, 16);
+            a3 += tv * bv;
+        }
+        for (; j < m; j += 8) {
+            __builtin_memcpy(&tv, t + j, 16); __builtin_memcpy(&bv, b + j, 16);
+            a0 += tv * bv;
+            __builtin_memcpy(&tv, t + j + 4, 16); __builtin_memcpy(&bv, b + j + 4, 16);
+            a1 += tv * bv;
+        }
+        *lo = a0 + a2; *hi = a1 + a3;
+    }
+    static inline float fsk_dot8(const float* t, const float* b, Py_ssize_t m) {
+        fsk_v4 lo, hi, s;
+        fsk_sum8(t, b, m, &lo, &hi);
+        s = lo + hi;
+        return (s[0] + s[2]) + (s[1] + s[3]);
+    }
+    static inline void fsk_cdot8(const float* t, const float* b, Py_ssize_t m,
+                                 float* re, float* im) {
+        fsk_v4 lo, hi, s;
+        fsk_sum8(t, b, m, &lo, &hi);
+        s = lo + hi;
+        *re = s[0] + s[2];
+        *im = s[1] + s[3];
+    }
+    #else
+    static inline void fsk_sum8s(const float* t, const float* b, Py_ssize_t m, float* a) {
+        Py_ssize_t j; int q;
+        for (q = 0; q < 8; q++) a[q] = 0.0f;
+        for (j = 0; j < m; j += 8)
+            for (q = 0; q < 8; q++) a[q] += t[j + q] * b[j + q];
+    }
+    static inline float fsk_dot8(const float* t, const float* b, Py_ssize_t m) {
+        float a[8];
+        fsk_sum8s(t, b, m, a);
+        return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
+    }
+    static inline void fsk_cdot8(const float* t, const float* b, Py_ssize_t m,
+                                 float* re, float* im) {
+        float a[8];
+        fsk_sum8s(t, b, m, a);
+        *re = (a[0] + a[4]) + (a[2] + a[6]);
+        *im = (a[1] + a[5]) + (a[3] + a[7]);
+    }
+    #endif
+    """
+    float _dot8 "fsk_dot8" (const float* t, const float* b, Py_ssize_t m) noexcept nogil
+    void _cdot8 "fsk_cdot8" (const float* t, const float* b, Py_ssize_t m, float* re,
+                             float* im) noexcept nogil
+
+
+def fir_decim_f(const float[::1] buf, const float[::1] rtaps, Py_ssize_t start,
+                Py_ssize_t step, float[::1] out):
+    """Real FIR + decimation: out[k] = sum_m rtaps[m] * buf[start + k*step - M + 1 + m].
+
+    ``rtaps`` are the taps in reverse time order, M = len(rtaps) a multiple of 8
+    (zero-padded), so each output is a forward dot product the compiler can
+    vectorise. ``buf`` must hold M - 1 samples of history before ``start``.
+    Computes outputs while ``start + k*step < len(buf)``; returns their count.
+    """
+    cdef Py_ssize_t m = rtaps.shape[0]
     cdef Py_ssize_t n = buf.shape[0]
-    cdef Py_ssize_t k = 0, i, j, nt4 = nt - nt % 4
-    cdef float a0, a1, a2, a3
-    cdef const float* b
+    cdef Py_ssize_t k = 0, i
+    if m % 8:
+        raise ValueError("tap count must be a multiple of 8")
     with nogil:
         i = start
         while i < n and k < out.shape[0]:
-            a0 = 0.0
-            a1 = 0.0
-            a2 = 0.0
-            a3 = 0.0
-            b = &buf[i]
-            for j in range(0, nt4, 4):
-                a0 = a0 + taps[j] * b[-j]
-                a1 = a1 + taps[j + 1] * b[-j - 1]
-                a2 = a2 + taps[j + 2] * b[-j - 2]
-                a3 = a3 + taps[j + 3] * b[-j - 3]
-            for j in range(nt4, nt):
-                a0 = a0 + taps[j] * b[-j]
-            out[k] = (a0 + a1) + (a2 + a3)
+            out[k] = _dot8(&rtaps[0], &buf[i - m + 1], m)
             k += 1
             i += step
     return k
 
 
-def fir_decim_c(const float complex[::1] buf, const float[::1] taps, Py_ssize_t start,
+def fir_decim_c(const float complex[::1] buf, const float[::1] rtaps2, Py_ssize_t start,
                 Py_ssize_t step, float complex[::1] out):
-    """Complex-input version of :func:`fir_decim_f` (real taps)."""
-    cdef Py_ssize_t nt = taps.shape[0]
+    """Complex-input version of :func:`fir_decim_f` with real taps.
+
+    ``rtaps2`` holds each reversed tap twice (one for re, one for im): its
+    length 2*M is a multiple of 8 and ``buf`` needs M - 1 samples of history.
+    """
+    cdef Py_ssize_t m2 = rtaps2.shape[0], m = m2 // 2
     cdef Py_ssize_t n = buf.shape[0]
-    cdef Py_ssize_t k = 0, i, j, nt2 = nt - nt % 2
-    cdef float r0, i0, r1, i1, t0, t1
-    cdef const float* b
+    cdef Py_ssize_t k = 0, i
+    cdef float re, im
+    if m2 % 8:
+        raise ValueError("doubled tap count must be a multiple of 8")
     with nogil:
         i = start
         while i < n and k < out.shape[0]:
-            r0 = 0.0
-            i0 = 0.0
-            r1 = 0.0
-            i1 = 0.0
-            b = <const float*> &buf[i]  # interleaved re, im
-            for j in range(0, nt2, 2):
-                t0 = taps[j]
-                t1 = taps[j + 1]
-                r0 = r0 + t0 * b[-2 * j]
-                i0 = i0 + t0 * b[-2 * j + 1]
-                r1 = r1 + t1 * b[-2 * j - 2]
-                i1 = i1 + t1 * b[-2 * j - 1]
-            if nt2 < nt:
-                t0 = taps[nt2]
-                r0 = r0 + t0 * b[-2 * nt2]
-                i0 = i0 + t0 * b[-2 * nt2 + 1]
-            out[k].real = r0 + r1
-            out[k].imag = i0 + i1
+            _cdot8(&rtaps2[0], <const float*> &buf[i - m + 1], m2, &re, &im)
+            out[k].real = re
+            out[k].imag = im
             k += 1
             i += step
     return k
@@ -125,7 +176,9 @@ def clock_recover(const float[::1] x, double[::1] st, double step, double alpha,
     symbol is taken (linearly interpolated) each time it wraps past 1. Every
     zero crossing of the DC-free signal should fall at phase 0.5: its error
     corrects the phase (gain ``alpha``) and the rate (gain ``beta``, bounded by
-    ``fmax``). Returns the number of symbols written to sym/pos/dcs.
+    ``fmax``); it is clamped, not wrapped, at the symbol boundary so that a
+    noisy crossing near the sampling instant cannot slip a symbol. Returns the
+    number of symbols written to sym/pos/dcs.
     """
     cdef Py_ssize_t n = x.shape[0]
     cdef Py_ssize_t i, k = 0, cap = sym.shape[0]
@@ -135,14 +188,9 @@ def clock_recover(const float[::1] x, double[::1] st, double step, double alpha,
     with nogil:
         for i in range(n):
             v = x[i]
-            if v > hi:
-                hi = hi + att_k * (v - hi)
-            else:
-                hi = hi + dc_k * (v - hi)
-            if v < lo:
-                lo = lo + att_k * (v - lo)
-            else:
-                lo = lo + dc_k * (v - lo)
+            # coefficient selects instead of branches (noise makes them unpredictable)
+            hi = hi + (att_k if v > hi else dc_k) * (v - hi)
+            lo = lo + (att_k if v < lo else dc_k) * (v - lo)
             dc = 0.5 * (hi + lo)
             y = v - dc
             inc = step * (1.0 + fc)
@@ -168,10 +216,12 @@ def clock_recover(const float[::1] x, double[::1] st, double step, double alpha,
                     fc = fmax
                 elif fc < -fmax:
                     fc = -fmax
+                # a correction never wraps the phase: wrapping would take a symbol
+                # twice or skip one (a slip that ruins the rest of the frame)
                 if ph < 0.0:
-                    ph = ph + 1.0
+                    ph = 0.0
                 elif ph >= 1.0:
-                    ph = ph - 1.0
+                    ph = 0.999999
             yp = y
     st[0] = ph
     st[1] = fc
@@ -244,39 +294,57 @@ def viterbi_r2(const unsigned char[::1] coded, int k, unsigned int poly0,
     return bm
 
 
-def afc_discriminate(const float complex[::1] x, const float[::1] taps,
+def afc_discriminate(const float complex[::1] x, const float[::1] rtaps2,
                      float complex[::1] hist, double[::1] st, double fs,
                      double gain, double leak, double p_k, double fmax, double wide_k,
-                     float[::1] out):
+                     Py_ssize_t decim, float[::1] out):
     """Frequency-locked narrow channel filter followed by an FM discriminator.
 
-    Each sample is mixed down by the tracked carrier frequency ``f``, filtered
-    by ``taps`` and discriminated; ``out`` is the instantaneous frequency in Hz
-    *including* ``f`` (so its DC is still the carrier offset). The loop moves
-    ``f`` by the power-normalised frequency error of the filtered signal
-    (``gain``) plus ``wide_k`` times that of the unfiltered input (which pulls
-    in signals still outside the narrow filter, and towards 0 in noise), leaks
-    it back towards 0 (``leak``) so it cannot wander, and bounds it to
-    +-``fmax``. The mixer's phase step is refreshed
-    from ``f`` every 32 samples of the stream (counted absolutely, so block
-    boundaries do not matter). ``hist`` holds 2*len(taps) samples (each sample
-    is stored twice so the filter reads it contiguously).
+    Each sample is mixed down by the tracked carrier frequency ``f``; every
+    ``decim``-th sample of the stream (counted absolutely) the mixed signal is
+    filtered by the taps and discriminated against the previous filtered
+    sample, so the output rate is ``fs / decim``. ``out`` is the frequency in Hz
+    *including* ``f`` (so its DC is still the carrier offset). Filtering only
+    where an output is due is what makes the stage cheap: decimating here is
+    a boxcar on the discriminator output (the phase step over ``decim`` samples
+    is the sum of the single steps), which the matched filter follows anyway.
+    The loop moves ``f`` by the power-normalised frequency error of the
+    filtered signal (``gain``) plus ``wide_k`` times that of the unfiltered
+    input (which pulls in signals still outside the narrow filter, and towards
+    0 in noise), leaks it back towards 0 (``leak``) so it cannot wander, and
+    bounds it to +-``fmax``. The mixer's phase step is refreshed from ``f``
+    every 32 samples. ``rtaps2`` are the reversed taps, each twice, zero-padded
+    to M taps (2*M a multiple of 8); ``hist`` holds 2*M samples (each sample is
+    stored twice so the filter reads M of them contiguously).
     ``st`` = [phasor re, phasor im, f, power, prev re, prev im, hist pos,
     sample count, step re, step im, wide power, prev mixed re, prev mixed im,
-    narrow error sum, wide error sum]; the loop is updated every 8 samples.
+    narrow error sum, wide error sum]; the loop is updated every 8 samples
+    (``decim`` must divide 8: the narrow error summed over 8 samples then
+    measures the same phase advance whatever ``decim`` is). Returns the
+    number of outputs written.
     """
-    cdef Py_ssize_t n = x.shape[0], nt = taps.shape[0]
-    cdef Py_ssize_t i, j, pos = <Py_ssize_t>st[6]
+    cdef Py_ssize_t n = x.shape[0], m2 = rtaps2.shape[0], nt = m2 // 2
+    cdef Py_ssize_t i, k = 0, pos = <Py_ssize_t>st[6], cap = out.shape[0]
     cdef long long count = <long long>st[7]
     cdef double c = st[0], s = st[1], f = st[2], p = st[3], pr = st[4], pim = st[5]
     cdef double dc = st[8], ds = st[9], tmp, mag
     cdef double pw = st[10], qr = st[11], qi = st[12], acc_n = st[13], acc_w = st[14]
-    cdef double xr, xi, zr, zi, cr, ci, e, scale = fs / (2.0 * M_PI)
-    cdef float mr, mi, t, a0, a1, b0, b1
+    cdef double xr, xi, zr, zi, cr, ci, e, scale = fs / (2.0 * M_PI * decim)
+    cdef double pk = p_k * decim
+    cdef float mr, mi, fr, fi
     cdef float* h = <float*> &hist[0]  # interleaved re, im
-    cdef const float* hp
-    if hist.shape[0] != 2 * nt:
-        raise ValueError("history length must be twice the number of taps")
+    cdef Py_ssize_t due
+    if hist.shape[0] != 2 * nt or m2 % 8:
+        raise ValueError("history must hold twice the (padded) taps; 2*taps % 8 == 0")
+    if decim < 1 or 8 % decim:
+        raise ValueError("decimation must divide 8")
+    # the discriminator's atan2 runs in a second, branch-free loop over these
+    scratch = np.empty((3, cap), np.float64)
+    cdef double[:, ::1] sc = scratch
+    cdef double* ys = &sc[0, 0]
+    cdef double* xs = &sc[1, 0]
+    cdef double* fs_ = &sc[2, 0]
+    due = <Py_ssize_t>(count % decim)  # samples since the last output (a counter, not %)
     with nogil:
         for i in range(n):
             if count % 32 == 0:
@@ -285,44 +353,37 @@ def afc_discriminate(const float complex[::1] x, const float[::1] taps,
                 mag = 1.0 / sqrt(c * c + s * s)
                 c = c * mag
                 s = s * mag
-            count += 1
             xr = x[i].real
             xi = x[i].imag
             mr = <float>(xr * c + xi * s)
             mi = <float>(xi * c - xr * s)
+            pos = pos + 1
+            if pos == nt:
+                pos = 0
             h[2 * pos] = mr
             h[2 * pos + 1] = mi
             h[2 * (pos + nt)] = mr
             h[2 * (pos + nt) + 1] = mi
-            hp = h + 2 * (pos + nt)
-            a0 = 0.0
-            a1 = 0.0
-            b0 = 0.0
-            b1 = 0.0
-            j = 0
-            while j + 1 < nt:
-                t = taps[j]
-                a0 = a0 + t * hp[-2 * j]
-                b0 = b0 + t * hp[-2 * j + 1]
-                t = taps[j + 1]
-                a1 = a1 + t * hp[-2 * j - 2]
-                b1 = b1 + t * hp[-2 * j - 1]
-                j += 2
-            if j < nt:
-                t = taps[j]
-                a0 = a0 + t * hp[-2 * j]
-                b0 = b0 + t * hp[-2 * j + 1]
-            zr = a0 + a1
-            zi = b0 + b1
-            pos = pos + 1
-            if pos == nt:
-                pos = 0
-            cr = zr * pr + zi * pim
-            ci = zi * pr - zr * pim
-            out[i] = <float>(scale * fast_atan2(ci, cr) + f)
-            p = p + p_k * (zr * zr + zi * zi - p)
+            if due == 0 and k < cap:
+                # newest sample at pos + nt, oldest at pos + 1
+                _cdot8(&rtaps2[0], h + 2 * (pos + 1), m2, &fr, &fi)
+                zr = fr
+                zi = fi
+                cr = zr * pr + zi * pim
+                ci = zi * pr - zr * pim
+                ys[k] = ci
+                xs[k] = cr
+                fs_[k] = f
+                k += 1
+                p = p + pk * (zr * zr + zi * zi - p)
+                acc_n = acc_n + ci
+                pr = zr
+                pim = zi
+            count += 1
+            due += 1
+            if due == decim:
+                due = 0
             pw = pw + p_k * (mr * mr + mi * mi - pw)
-            acc_n = acc_n + ci
             acc_w = acc_w + (mi * qr - mr * qi)
             qr = mr
             qi = mi
@@ -330,7 +391,7 @@ def afc_discriminate(const float complex[::1] x, const float[::1] taps,
                 if p > 0.0 and pw > 0.0:
                     # about 8x the frequency error in rad/sample where the signal dominates
                     e = acc_n / p + wide_k * acc_w / pw
-                    f = f + gain * e * scale
+                    f = f + gain * e * (fs / (2.0 * M_PI))
                 f = f - 8.0 * leak * f
                 if f > fmax:
                     f = fmax
@@ -341,8 +402,8 @@ def afc_discriminate(const float complex[::1] x, const float[::1] taps,
             tmp = c * dc - s * ds
             s = s * dc + c * ds
             c = tmp
-            pr = zr
-            pim = zi
+        for i in range(k):
+            out[i] = <float>(scale * fast_atan2(ys[i], xs[i]) + fs_[i])
     st[0] = c
     st[1] = s
     st[2] = f
@@ -358,3 +419,103 @@ def afc_discriminate(const float complex[::1] x, const float[::1] taps,
     st[12] = qi
     st[13] = acc_n
     st[14] = acc_w
+    return k
+
+
+def hdlc_unstuff(const unsigned char[::1] bits, unsigned char[::1] out):
+    """Remove HDLC stuffed zeros (the 0 after five 1s) from 0/1 ``bits``.
+
+    Writes the unstuffed bits to ``out`` (at least as long as ``bits``) and
+    returns their count, or -1 when six 1s occur in a row (abort, or not a
+    frame).
+    """
+    cdef Py_ssize_t n = bits.shape[0], i, k = 0
+    cdef int run = 0
+    cdef unsigned char b
+    if out.shape[0] < n:
+        raise ValueError("output shorter than input")
+    with nogil:
+        for i in range(n):
+            b = bits[i]
+            if b:
+                run += 1
+                if run == 6:
+                    k = -1
+                    break
+                out[k] = 1
+                k += 1
+            else:
+                if run != 5:
+                    out[k] = 0
+                    k += 1
+                run = 0
+    return k
+
+
+def dc_block_mix(const float[::1] x, double[::1] st, double a, double cyc,
+                 float complex[::1] out):
+    """One-pole DC blocker, then a mix down by ``cyc`` cycles per sample.
+
+    y[n] = (1+a)/2 * (x[n] - x[n-1]) + a*y[n-1];  out[n] = y[n] * exp(-2j*pi*cyc*n)
+    with n the absolute sample count. The phasor advances by a rotation and is
+    recomputed from n every 256 samples of the stream, so it neither drifts
+    nor depends on block boundaries. ``st`` = [x[-1], y[-1], n].
+    """
+    cdef Py_ssize_t n = x.shape[0], i
+    cdef double xp = st[0], yp = st[1], g = 0.5 * (1.0 + a), v, tmp, ph
+    cdef long long count = <long long>st[2]
+    cdef double c = 1.0, s = 0.0
+    cdef double dc = cos(2.0 * M_PI * cyc), ds = -sin(2.0 * M_PI * cyc)
+    if out.shape[0] < n:
+        raise ValueError("output shorter than input")
+    with nogil:
+        for i in range(n):
+            if i == 0 or count % 256 == 0:
+                ph = cyc * <double>count
+                ph = ph - <double>(<long long>ph)
+                c = cos(2.0 * M_PI * ph)
+                s = -sin(2.0 * M_PI * ph)
+            v = x[i]
+            yp = g * (v - xp) + a * yp
+            xp = v
+            out[i].real = <float>(yp * c)
+            out[i].imag = <float>(yp * s)
+            tmp = c * dc - s * ds
+            s = s * dc + c * ds
+            c = tmp
+            count += 1
+    st[0] = xp
+    st[1] = yp
+    st[2] = <double>count
+    return n
+
+
+cdef inline int _popcount64(unsigned long long v) noexcept nogil:
+    v = v - ((v >> 1) & 0x5555555555555555ULL)
+    v = (v & 0x3333333333333333ULL) + ((v >> 2) & 0x3333333333333333ULL)
+    v = (v + (v >> 4)) & 0x0F0F0F0F0F0F0F0FULL
+    return <int>((v * 0x0101010101010101ULL) >> 56)
+
+
+def sync_search(const unsigned char[::1] bits, unsigned long long pattern, int n,
+                int max_errors, long long[::1] idx, unsigned char[::1] inverted):
+    """Starts of every ``n``-bit ``pattern`` (n <= 64, first bit in the MSB) in
+    0/1 ``bits`` with at most ``max_errors`` bit errors, or whose complement
+    matches that well (``inverted`` = 1). A shift register and a popcount per
+    bit. Returns the number of hits written (``idx`` must hold len(bits))."""
+    cdef Py_ssize_t m = bits.shape[0], i, k = 0
+    cdef unsigned long long reg = 0
+    cdef unsigned long long mask = 0xFFFFFFFFFFFFFFFFULL if n >= 64 else ((1ULL << n) - 1)
+    cdef int e
+    if n < 1 or n > 64:
+        raise ValueError("pattern length must be 1..64 bits")
+    with nogil:
+        for i in range(m):
+            reg = ((reg << 1) | (bits[i] & 1)) & mask
+            if i >= n - 1:
+                e = _popcount64(reg ^ pattern)
+                if e <= max_errors or e >= n - max_errors:
+                    idx[k] = i - n + 1
+                    inverted[k] = e > max_errors
+                    k += 1
+    return k

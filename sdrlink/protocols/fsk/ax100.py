@@ -10,8 +10,11 @@ decoded frame is ``length - 32`` bytes: the CSP header and payload.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
+from sdrlink._ext import fsk_dsp  # type: ignore[attr-defined]
 from sdrlink.protocols.fsk.golay import golay24_decode, golay24_encode
 from sdrlink.protocols.fsk.reedsolomon import rs_decode, rs_encode
 from sdrlink.protocols.fsk.scramblers import ccsds_xor
@@ -32,17 +35,15 @@ def find_sync(
     Returns (indices, inverted) where ``inverted`` says the bits there are the
     complement of the sync word (inverted FSK polarity).
     """
-    bits = np.asarray(bits, dtype=np.uint8)
+    bits = np.ascontiguousarray(bits, dtype=np.uint8)
     n = len(pattern)
     if len(bits) < n:
         return np.zeros(0, np.int64), np.zeros(0, bool)
-    s = bits.astype(np.float32) * 2 - 1
-    ref = pattern.astype(np.float32) * 2 - 1
-    corr = np.correlate(s, ref, mode="valid")
-    # errors = (n - |corr|) / 2
-    limit = n - 2 * max_errors
-    idx = np.flatnonzero(np.abs(corr) >= limit)
-    return idx.astype(np.int64), corr[idx] < 0
+    word = int("".join(str(int(b)) for b in pattern), 2)
+    idx = np.empty(len(bits), np.int64)
+    inv = np.empty(len(bits), np.uint8)
+    k = fsk_dsp.sync_search(bits, word, n, max_errors, idx, inv)
+    return idx[:k].copy(), inv[:k].astype(bool)
 
 
 def decode_block(bits: np.ndarray) -> tuple[bytes, int, int] | None:
@@ -63,13 +64,21 @@ def decode_block(bits: np.ndarray) -> tuple[bytes, int, int] | None:
     length = field & 0xFF
     if length <= 32 or len(bits) < 24 + 8 * length:
         return None
-    block = np.packbits(bits[24 : 24 + 8 * length]).tobytes()
-    block = ccsds_xor(block)
-    res = rs_decode(block)
+    res = _descramble_and_correct(np.packbits(bits[24 : 24 + 8 * length]).tobytes())
     if res is None:
         return None
     frame, ncorr = res
     return frame, ncorr, gbits
+
+
+@functools.lru_cache(maxsize=32)
+def _descramble_and_correct(block: bytes) -> tuple[bytes, int] | None:
+    """CCSDS descrambling + RS decoding of one received block.
+
+    Cached: the receiver's parallel synchronisers usually hand over the same
+    bits for a frame, and RS decoding is the costly part of the deframer.
+    """
+    return rs_decode(ccsds_xor(block))
 
 
 def needed_bits(bits_after_sync: np.ndarray) -> int | None:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sdrlink._ext import fsk_dsp  # type: ignore[attr-defined]
+
 FLAG_BITS = np.array([0, 1, 1, 1, 1, 1, 1, 0], dtype=np.uint8)
 MIN_FRAME_BYTES = 3  # any HDLC payload (AX.25 itself needs 17: addresses, control, FCS)
 MAX_FRAME_BYTES = 400  # AX.25 N1 default 256 info bytes + addresses, margin
@@ -58,15 +60,10 @@ def bit_stuff(bits: np.ndarray) -> np.ndarray:
 
 def bit_unstuff(bits: np.ndarray) -> np.ndarray | None:
     """Remove stuffed zeros; None if six 1s occur in a row (abort or not a frame)."""
-    bits = np.asarray(bits, dtype=np.uint8)
-    n = len(bits)
-    zeros = np.flatnonzero(bits == 0)
-    bounds = np.concatenate([[-1], zeros, [n]])
-    runs = np.diff(bounds) - 1  # ones before each zero (and before the end)
-    if len(runs) and runs.max() >= 6:
-        return None
-    stuffed = zeros[runs[:-1] == 5]
-    return np.delete(bits, stuffed)
+    bits = np.ascontiguousarray(bits, dtype=np.uint8)
+    out = np.empty(len(bits), np.uint8)
+    k = fsk_dsp.hdlc_unstuff(bits, out)
+    return None if k < 0 else out[:k]
 
 
 def bytes_to_bits(data: bytes) -> np.ndarray:
@@ -89,6 +86,18 @@ def find_flags(bits: np.ndarray) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     hit = ~b[:n] & ~b[7 : 7 + n]
     for k in range(1, 7):
+        hit &= b[k : k + n]
+    return np.flatnonzero(hit)
+
+
+def find_six_ones(bits: np.ndarray) -> np.ndarray:
+    """Start indices of every window of six 1s (flags, aborts: never inside a frame)."""
+    b = np.asarray(bits, dtype=bool)
+    n = len(b) - 5
+    if n <= 0:
+        return np.zeros(0, dtype=np.int64)
+    hit = b[:n].copy()
+    for k in range(1, 6):
         hit &= b[k : k + n]
     return np.flatnonzero(hit)
 

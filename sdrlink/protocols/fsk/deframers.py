@@ -8,6 +8,7 @@ the block sizes were.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +48,9 @@ class HdlcDeframer:
         self.raw_tail = np.zeros(17, np.uint8)  # last line bits (descrambler history)
         self.last_level = 0  # last descrambled bit (NRZI reference)
         self.flags: list[int] = []  # absolute flag positions not yet used as an opening
+        # absolute starts of six-1 windows: a flag pair with one between them
+        # cannot hold a frame, which spares the costly check on noise
+        self.sixes: list[int] = []
 
     def _decode_new(self, hard: np.ndarray, base: int) -> None:
         new = hard[self.end - base :]
@@ -64,11 +68,15 @@ class HdlcDeframer:
         start = max(0, self.end - 7 - self.dec_base)  # flags may straddle the old end
         found = ax25.find_flags(self.dec[start:]) + start + self.dec_base
         self.flags.extend(found[found + 7 >= self.end].tolist())
+        start = max(0, self.end - 5 - self.dec_base)
+        six = ax25.find_six_ones(self.dec[start:]) + start + self.dec_base
+        self.sixes.extend(six[six + 5 >= self.end].tolist())
         self.end += len(new)
 
     def scan(self, hard: np.ndarray, base: int, final: bool) -> list[RawFrame]:
         self._decode_new(hard, base)
         self.flags = [f for f in self.flags if f >= base and f >= self.dec_base]
+        self.sixes = self.sixes[bisect.bisect_left(self.sixes, base) :]
         out: list[RawFrame] = []
         for a, c in zip(self.flags[:-1], self.flags[1:], strict=False):
             if c < self.next_close:
@@ -76,6 +84,9 @@ class HdlcDeframer:
             n = c - a - 8
             if not ax25.MIN_FRAME_BYTES * 8 <= n <= self.max_bits:
                 continue
+            k = bisect.bisect_left(self.sixes, a + 8)
+            if k < len(self.sixes) and self.sixes[k] <= c - 6:
+                continue  # six 1s in a row between the flags: abort, not a frame
             frame = ax25.check_hdlc(self.dec[a + 8 - self.dec_base : c - self.dec_base])
             if frame is None:
                 continue

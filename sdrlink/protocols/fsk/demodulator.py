@@ -14,8 +14,14 @@ import numpy as np
 from scipy import signal
 
 from sdrlink._ext import fsk_dsp  # type: ignore[attr-defined]
-from sdrlink.dsp.nco import Nco
 from sdrlink.protocols.fsk.params import FskParams
+
+
+def _reversed_padded(taps: np.ndarray, multiple: int) -> np.ndarray:
+    """Taps in reverse time order, zero-padded at the old end to a multiple of ``multiple``."""
+    t = np.asarray(taps, dtype=np.float32)
+    m = -(-len(t) // multiple) * multiple
+    return np.ascontiguousarray(np.concatenate([t, np.zeros(m - len(t), np.float32)])[::-1])
 
 
 class FirDecimator:
@@ -26,7 +32,14 @@ class FirDecimator:
         self.decim = int(decim)
         self.is_complex = is_complex
         self.dtype = np.complex64 if is_complex else np.float32
-        self.hist = np.zeros(len(self.taps) - 1, dtype=self.dtype)
+        # the kernels want reversed, padded taps (complex: each tap twice)
+        if is_complex:
+            rt = _reversed_padded(self.taps, 4)
+            self.kern_taps = np.ascontiguousarray(np.repeat(rt, 2))
+        else:
+            rt = _reversed_padded(self.taps, 8)
+            self.kern_taps = rt
+        self.hist = np.zeros(len(rt) - 1, dtype=self.dtype)
         self.skip = 0  # index, in the next block, of the next output's input sample
         self.delay = (len(self.taps) - 1) / 2  # group delay in input samples
 
@@ -38,7 +51,7 @@ class FirDecimator:
         out = np.empty(n_out, dtype=self.dtype)
         if n_out:
             kern = fsk_dsp.fir_decim_c if self.is_complex else fsk_dsp.fir_decim_f
-            k = kern(buf, self.taps, start, self.decim, out)
+            k = kern(buf, self.kern_taps, start, self.decim, out)
             out = out[:k]
         self.skip = start + len(out) * self.decim - len(buf)
         if nh:
@@ -68,17 +81,20 @@ def _lowpass(cutoff: float, fs: float, ntaps: int) -> np.ndarray:
 
 
 class FrontEnd:
-    """IQ or FM-discriminator audio -> real frequency signal at ~5..10 samples/symbol.
+    """IQ or FM-discriminator audio -> real frequency signal at ~4..10 samples/symbol.
 
     * complex FSK/GFSK/GMSK: wide channel filter + decimation (passes carrier
       offsets up to ``max_offset``), then a narrow filter that follows the
-      carrier (:class:`AfcDiscriminator`) and the FM discriminator.
+      carrier (:class:`AfcDiscriminator`) and the FM discriminator; those two,
+      the costliest per-sample work, produce only every 2nd (4th, ...) sample
+      while at least 4 samples per symbol remain.
     * real FSK (discriminator audio): low-pass (+ decimation for slow rates).
     * AFSK: audio mixed down by the mid tone, filtered, FM-discriminated, so
       mark/space become -/+ half the tone spacing (insensitive to the tone
       amplitude imbalance that pre-/de-emphasis causes). AFSK from IQ is first
       FM-discriminated to audio.
-    A post filter (about one symbol long) acts as matched filter.
+    A post filter (one symbol long, two after a decimating discriminator)
+    acts as matched filter.
     """
 
     def __init__(self, params: FskParams, sample_rate: float, is_complex: bool) -> None:
@@ -86,6 +102,7 @@ class FrontEnd:
         self.steps: list[object] = []
         fs = float(sample_rate)
         baud = params.baud
+        span = 1.0  # matched-filter length in symbols (Gaussian shapes)
         if params.modulation == "afsk":
             if is_complex:
                 d = max(1, int(fs // 48_000))
@@ -93,10 +110,9 @@ class FrontEnd:
                 fs = self._add_chan(fs, d, bw, complex_in=True, sharp=True)
                 self.steps.append(Discriminator(fs))
             mark, space = params.afsk_tones
-            self.steps.append(DcBlocker(fs, 0.1 * min(mark, space)))
             mid = (mark + space) / 2
             half = abs(space - mark) / 2
-            self.steps.append(_Mixer(fs, mid, real_in=True))
+            self.steps.append(DcBlockMixer(fs, 0.1 * min(mark, space), mid))
             d = max(1, int(fs // (baud * 8)))
             fs = self._add_chan(fs, d, half + 0.7 * baud, complex_in=True)
             self.steps.append(Discriminator(fs))
@@ -105,16 +121,23 @@ class FrontEnd:
             # ~8 samples per symbol, but keep the offsets the wide filter passes unaliased
             d = max(1, min(int(fs // (baud * 8)), int(fs // (2.5 * (narrow + params.max_offset)))))
             fs = self._add_chan(fs, d, narrow + params.max_offset, complex_in=True, sharp=True)
-            afc = AfcDiscriminator(fs, narrow, baud, params.max_offset)
+            # the costly narrow filter + discriminator then run at >= 4 samples/symbol
+            r = max(k for k in (1, 2, 4, 8) if k == 1 or fs / (k * baud) >= 4.0)
+            afc = AfcDiscriminator(fs, narrow, baud, params.max_offset, r)
+            fs /= r
             self.steps.append(afc)
-            self.stages.append((1, afc.delay))
+            self.stages.append((r, afc.delay))
+            if r > 1:
+                # a 2-symbol low-pass also removes the discriminator noise that
+                # the decimation folded towards the signal band
+                span = 2.0
         else:
             d = max(1, int(fs // (baud * 8)))
             if d > 1:
                 fs = self._add_chan(fs, d, 1.0 * baud, complex_in=False)
         # post (matched) filter
         sps = fs / baud
-        ntaps = int(round(sps)) | 1
+        ntaps = int(round(sps * span)) | 1
         taps = _lowpass(0.6 * baud, fs, ntaps) if params.modulation != "fsk" else None
         if taps is None:
             taps = np.ones(max(1, int(round(sps * 0.8))), np.float32)
@@ -157,15 +180,23 @@ class AfcDiscriminator:
     The wide channel filter before it lets through carrier offsets up to
     ``max_offset``; this stage re-centres the signal and keeps only its own
     bandwidth, so the discriminator sees far less noise (2-3 dB better
-    sensitivity) while large offsets are still accepted. Output in Hz,
-    including the tracked offset.
+    sensitivity) while large offsets are still accepted. The narrow filter and
+    the discriminator run only every ``decim``-th sample (output rate
+    ``fs / decim``). Output in Hz, including the tracked offset.
     """
 
-    def __init__(self, fs: float, cutoff: float, baud: float, max_offset: float) -> None:
+    def __init__(
+        self, fs: float, cutoff: float, baud: float, max_offset: float, decim: int = 1
+    ) -> None:
         ntaps = min(255, max(9, int(3 * fs / cutoff) | 1))
         self.taps = _lowpass(cutoff, fs, ntaps)
-        self.delay = (len(self.taps) - 1) / 2
-        self.hist = np.zeros(2 * len(self.taps), np.complex64)
+        rt = _reversed_padded(self.taps, 4)
+        self.kern_taps = np.ascontiguousarray(np.repeat(rt, 2))
+        self.decim = int(decim)
+        # filter delay, plus half an output step: a discriminator output measures
+        # the phase advance since the previous one
+        self.delay = (len(self.taps) - 1) / 2 + (self.decim - 1) / 2
+        self.hist = np.zeros(2 * len(rt), np.complex64)
         self.state = np.zeros(15, np.float64)
         self.state[0] = 1.0  # mixer phasor starts at 1
         self.state[8] = 1.0
@@ -179,11 +210,12 @@ class AfcDiscriminator:
 
     def process(self, x: np.ndarray) -> np.ndarray:
         x = np.ascontiguousarray(x, dtype=np.complex64)
-        out = np.empty(len(x), np.float32)
+        out = np.empty(len(x) // self.decim + 1, np.float32)
+        k = 0
         if len(x):
-            fsk_dsp.afc_discriminate(
+            k = fsk_dsp.afc_discriminate(
                 x,
-                self.taps,
+                self.kern_taps,
                 self.hist,
                 self.state,
                 self.fs,
@@ -192,34 +224,27 @@ class AfcDiscriminator:
                 self.p_k,
                 self.fmax,
                 self.wide_k,
+                self.decim,
                 out,
             )
+        return out[:k]
+
+
+class DcBlockMixer:
+    """One-pole high-pass (removes the carrier offset from FM audio), then a
+    phase-continuous mix down by ``freq`` Hz; real in, complex64 out."""
+
+    def __init__(self, fs: float, corner_hz: float, freq: float) -> None:
+        self.a = math.exp(-2 * math.pi * corner_hz / fs)
+        self.cyc = freq / fs
+        self.state = np.zeros(3, np.float64)  # previous input, previous output, count
+
+    def process(self, x: np.ndarray) -> np.ndarray:
+        x = np.ascontiguousarray(x, dtype=np.float32)
+        out = np.empty(len(x), np.complex64)
+        if len(x):
+            fsk_dsp.dc_block_mix(x, self.state, self.a, self.cyc, out)
         return out
-
-
-class DcBlocker:
-    """One-pole high-pass (stateful ``lfilter``): removes the carrier offset from FM audio."""
-
-    def __init__(self, fs: float, corner_hz: float) -> None:
-        a = math.exp(-2 * math.pi * corner_hz / fs)
-        self.b = np.array([1.0, -1.0]) * (1 + a) / 2
-        self.a = np.array([1.0, -a])
-        self.zi = np.zeros(1)
-
-    def process(self, x: np.ndarray) -> np.ndarray:
-        y, self.zi = signal.lfilter(self.b, self.a, np.asarray(x, np.float64), zi=self.zi)
-        return y.astype(np.float32)
-
-
-class _Mixer:
-    """Real or complex input times exp(-2j*pi*f*t), phase continuous."""
-
-    def __init__(self, fs: float, freq: float, real_in: bool) -> None:
-        self.nco = Nco(fs, freq)
-        self.real_in = real_in
-
-    def process(self, x: np.ndarray) -> np.ndarray:
-        return self.nco.mix(np.asarray(x, dtype=np.complex64))
 
 
 class ClockRecovery:

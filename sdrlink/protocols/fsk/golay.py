@@ -3,9 +3,10 @@
 Codeword layout (as GomSpace and gr-satellites use it): the 12 data bits are the
 low 12 bits, the 12 parity bits the high 12; parity bit i (from the MSB) is the
 parity of ``data & B[i]``. The code has minimum distance 8, so it corrects any 3
-bit errors. Decoding is a nearest-codeword search over all 4096 codewords
-(vectorised), which is exact for up to 3 errors and reports 4 as uncorrectable
-when no codeword is within distance 3.
+bit errors. Decoding is by syndrome: a table maps each of the 4096 syndromes
+to the unique error pattern of weight <= 3 that produces it (2325 of them),
+which is exactly nearest-codeword decoding for up to 3 errors; the other
+syndromes (4 or more errors) report the word as uncorrectable.
 """
 
 from __future__ import annotations
@@ -32,7 +33,27 @@ def _encode_all(data: np.ndarray) -> np.ndarray:
 
 
 _CODEWORDS = _encode_all(np.arange(4096, dtype=np.int64))
-_POP8 = np.array([bin(i).count("1") for i in range(256)], dtype=np.int64)
+_PARITY = (_CODEWORDS >> 12).tolist()  # parity part of each data word
+
+
+def _error_table() -> list[int]:
+    """Syndrome -> error pattern of weight <= 3 (-1 where none exists)."""
+    table = [-1] * 4096
+    pos = [1 << i for i in range(24)]
+    pats = [0] + pos
+    pats += [a | b for i, a in enumerate(pos) for b in pos[i + 1 :]]
+    pats += [
+        a | b | c
+        for i, a in enumerate(pos)
+        for j, b in enumerate(pos[i + 1 :], i + 1)
+        for c in pos[j + 1 :]
+    ]
+    for e in pats:
+        table[_PARITY[e & 0xFFF] ^ (e >> 12)] = e
+    return table
+
+
+_ERRORS = _error_table()
 
 
 def golay24_encode(data: int) -> int:
@@ -44,9 +65,8 @@ def golay24_encode(data: int) -> int:
 
 def golay24_decode(word: int) -> tuple[int, int] | None:
     """Decode a 24-bit word: (12-bit data, corrected bit count), or None if > 3 errors."""
-    x = _CODEWORDS ^ (int(word) & 0xFFFFFF)
-    dist = _POP8[x & 0xFF] + _POP8[(x >> 8) & 0xFF] + _POP8[x >> 16]
-    best = int(np.argmin(dist))
-    if dist[best] > 3:
+    w = int(word) & 0xFFFFFF
+    e = _ERRORS[_PARITY[w & 0xFFF] ^ (w >> 12)]
+    if e < 0:
         return None
-    return best, int(dist[best])
+    return (w ^ e) & 0xFFF, bin(e).count("1")

@@ -112,22 +112,23 @@ class FskReceiver(Receiver):
         return self._run(np.zeros(0, np.float32), final=True)
 
     def _run(self, y: np.ndarray, final: bool) -> list[Frame]:
-        cands: list[tuple[float, int, Frame, int]] = []
+        # (stop, chain, start, raw frame, its soft symbols, their DC levels)
+        cands: list[tuple[int, int, int, RawFrame, np.ndarray, np.ndarray]] = []
         for k, chain in enumerate(self.chains):
             for r in chain.feed(y, final):
-                frame, stop = self._frame(chain, r)
-                cands.append((stop, k, frame, stop))
+                start = max(0, self._absolute(float(self.front.to_input_index(chain.pos[r.start]))))
+                stop = self._absolute(float(self.front.to_input_index(chain.pos[r.stop - 1])))
+                # views stay valid after trim(), which rebinds rather than overwrites
+                seg = (chain.syms[r.start : r.stop], chain.dcs[r.start : r.stop])
+                cands.append((stop, k, start, r, *seg))
             chain.trim()
         cands.sort(key=lambda c: (c[0], c[1]))
         out: list[Frame] = []
-        for _, _, frame, stop in cands:
-            if any(
-                p == frame.payload and s <= stop and frame.sample_index <= e
-                for s, e, p in self.emitted
-            ):
-                continue
-            self.emitted.append((frame.sample_index, stop, frame.payload))
-            out.append(frame)
+        for stop, _, start, r, syms, dcs in cands:
+            if any(p == r.payload and s <= stop and start <= e for s, e, p in self.emitted):
+                continue  # the other synchroniser's copy: build no Frame for it
+            self.emitted.append((start, stop, r.payload))
+            out.append(self._frame(r, start, syms, dcs))
         if len(self.breaks) > 64:
             self.breaks = self.breaks[-64:]
         if self.emitted:  # forget frames that can no longer overlap a new one
@@ -143,20 +144,17 @@ class FskReceiver(Receiver):
                 return start + idx - at
         return self.breaks[0][1] + idx - self.breaks[0][0] if self.breaks else idx
 
-    def _frame(self, chain: _Chain, r: RawFrame) -> tuple[Frame, int]:
-        seg = chain.syms[r.start : r.stop]
+    def _frame(self, r: RawFrame, start: int, seg: np.ndarray, dcs: np.ndarray) -> Frame:
         mag = np.abs(seg)
         spread = float(mag.std())
         snr = 20 * math.log10(float(mag.mean()) / spread) if spread > 0 else float("inf")
-        start = max(0, self._absolute(float(self.front.to_input_index(chain.pos[r.start]))))
-        stop = self._absolute(float(self.front.to_input_index(chain.pos[r.stop - 1])))
         fields = {
             "framing": self.params.framing,
             "baud": self.params.baud,
             "modulation": self.params.modulation,
         }
         fields.update(r.fields)
-        offset = float(np.mean(chain.dcs[r.start : r.stop])) if self.dc_in_hz else 0.0
+        offset = float(np.mean(dcs)) if self.dc_in_hz else 0.0
         frame = Frame(
             protocol="fsk",
             sample_index=start,
@@ -168,4 +166,4 @@ class FskReceiver(Receiver):
             center_freq_hz=self.info.center_freq,
             fields=fields,
         )
-        return frame, stop
+        return frame
