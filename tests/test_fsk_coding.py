@@ -107,3 +107,13 @@ def test_g3ruh_descrambler_streaming(rng):
     a = g3ruh_descramble(scr[:123])
     b = g3ruh_descramble(scr[123:], history=scr[:123])
     np.testing.assert_array_equal(np.concatenate([a, b]), bits)
+
+
+def test_golay_table_decoder_agrees_with_nearest_codeword_search(rng):
+    """Arbitrary 24-bit words: corrected to the nearest codeword when it is <= 3 bits away."""
+    codewords = np.array([golay24_encode(d) for d in range(4096)], dtype=np.int64)
+    for word in rng.integers(0, 1 << 24, size=300):
+        dist = np.array([bin(int(c) ^ int(word)).count("1") for c in codewords])
+        best = int(np.argmin(dist))
+        expected = (best, int(dist[best])) if dist[best] <= 3 else None
+        assert golay24_decode(int(word)) == expected
