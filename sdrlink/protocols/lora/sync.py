@@ -1,0 +1,503 @@
+"""Preamble detection, synchronisation and frame demodulation for one SF on one channel.
+
+Detection: the channel stream (one sample per chip) is cut into fixed windows
+of 2**sf chips at absolute positions; each is dechirped and FFT'd in one
+batch. A preamble gives the same peak bin in consecutive windows: we trigger
+when the power (of adjacent bin pairs, so that no offset falls between
+bins) summed over 4 windows has a strong peak that at least 3 of them agree
+on.
+
+Synchronisation: up-chirps peak at ``cfo + t`` and down-chirps at ``cfo - t``
+(``t``: how far a window starts after a symbol boundary), so the pair of
+consecutive windows with the strongest down-chirp peak resolves the carrier
+offset and timing up to a common half-symbol ambiguity. Both hypotheses and
+every candidate boundary are scored on the sync word and down-chirps; the
+best are re-channelized from the raw input and ranked by the share of the
+energy at the expected bins (aligned windows hold it all); the sync word
+must match, and the next hypothesis is tried when a later check fails.
+
+Demodulation: the frame is re-channelized from the raw input centred on its
+own offset and at its exact (fractional) timing, fine offsets are refined
+on the preamble (with a linear fit that captures Doppler drift), and every
+data symbol is dechirped with the predicted offset, which a second-order
+loop updates symbol by symbol. Soft bits (max-log over FFT magnitudes) feed
+maximum-likelihood Hamming decoding.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from sdrlink.frame import Frame
+from sdrlink.protocols.lora import codec
+from sdrlink.protocols.lora.channel import FrameResampler, SampleBuffer
+from sdrlink.protocols.lora.demod import (
+    dechirp_fft,
+    decode_block,
+    decode_blocks,
+    frac_peak,
+    wrap,
+)
+from sdrlink.protocols.lora.modulator import header_block_layout, symbol_count
+from sdrlink.protocols.lora.params import LoRaParams
+from sdrlink.protocols.lora.tracker import Tracker
+
+TRIGGER_RATIO = 3.5  # peak / mean of the 4-window sum of adjacent-bin power pairs
+PAD = 4  # zero-padding of the preamble spectra for fine offset and timing
+DOWN_PEAKS = 5  # down-chirp candidates followed up per preamble
+CLEAR_SHARE = 0.7  # energy share at the expected bins that ends the search
+MAX_HYPOTHESES = 5  # timing/offset hypotheses checked per preamble
+SYNC_RATIO = 0.1  # product over the two sync symbols of (power at value / peak)
+
+
+@dataclass
+class _Candidate:
+    window: int  # window index of the trigger
+    k_up: float  # up-chirp peak bin
+    hist: list[np.ndarray]  # the 3 power rows before and at the trigger (to resume)
+    synced: bool = False
+    down_start: float = 0.0  # chip position of the first down-chirp (stream coordinates)
+    cfo_bins: float = 0.0
+    n_symbols: int | None = None
+    tracker: Any = None
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+def preamble_offsets(up: np.ndarray, down: np.ndarray, pad: int = 1) -> tuple[float, float, float]:
+    """Carrier offset, its drift and the timing from dechirped preamble windows.
+
+    ``up`` holds consecutive up-chirp windows (window 0 starts at time 0, in
+    symbols), ``down`` the two down-chirp windows starting 3 symbols after the
+    last up-chirp window. Timing moves the up-chirp peak one way and the
+    down-chirp peak the other; the carrier offset moves both and also turns
+    the phase of the peak from one window to the next by ``2*pi*cfo``, which
+    gives its fraction precisely (and, window pair by window pair, its drift).
+    The spectra may be zero-padded ``pad`` times (finer peak positions).
+    Returns (cfo at time 0 in bins, drift in bins per symbol, timing in chips).
+    """
+    m = up.shape[1]
+    n_up = up.shape[0]
+    pu_pow = (np.abs(up) ** 2).sum(axis=0)
+    pd_pow = (np.abs(down) ** 2).sum(axis=0)
+    ku, kd = int(np.argmax(pu_pow)), int(np.argmax(pd_pow))
+    pu = wrap(frac_peak(np.sqrt(pu_pow), ku), m) / pad
+    pd = wrap(frac_peak(np.sqrt(pd_pow), kd), m) / pad
+    prods = up[1:, ku] * np.conj(up[:-1, ku])
+    t_u, t_d = n_up / 2, n_up + 3.0  # mean window centres
+    rho = 0.0
+    if len(prods) >= 4:
+        cyc = np.unwrap(np.angle(prods)) / (2 * np.pi)
+        x = np.arange(1, len(prods) + 1, dtype=np.float64)  # pair i measures time i + 1
+        slope, icpt = np.polyfit(x, cyc, 1)
+        resid = cyc - (slope * x + icpt)
+        sigma = np.sqrt(np.sum(resid**2) / max(len(x) - 2, 1) / np.sum((x - x.mean()) ** 2))
+        if abs(slope) > 3 * sigma:  # a real drift (Doppler), not noise
+            rho = float(np.clip(slope, -0.5, 0.5))
+    # fractional offset at t_u from the phase advance, drift removed
+    k = np.arange(1, len(prods) + 1)
+    derot = prods * np.exp(-2j * np.pi * rho * (k - t_u))
+    total = derot.sum()
+    if down.shape[0] >= 2:
+        dprod = down[1, kd] * np.conj(down[0, kd])
+        total += dprod * np.exp(-2j * np.pi * rho * (t_d - t_u))
+    cf = float(np.angle(total)) / (2 * np.pi)
+    timing = (pu - pd + rho * (t_d - t_u)) / 2
+    c_mag = pu - timing  # offset at t_u from the magnitudes
+    c_u = cf + round(c_mag - cf)
+    return c_u - rho * t_u, rho, timing
+
+
+class Detector:
+    """Finds and decodes frames of one spreading factor in one channel stream."""
+
+    def __init__(
+        self,
+        params: LoRaParams,
+        offset: float,
+        fs: float,
+        stream: SampleBuffer,
+        resampler: FrameResampler,
+    ) -> None:
+        self.p = params
+        self.sf = params.sf
+        self.n = 1 << params.sf
+        self.pt = params.preamble_len + params.extra_preamble
+        self.offset = offset
+        self.fs = fs
+        self.bw = float(params.bw)
+        self.step = resampler.ratio
+        self.stream = stream
+        self.raw: SampleBuffer = SampleBuffer()  # replaced by the receiver
+        self.rs = resampler
+        self.next_window = 0
+        self.hist: list[np.ndarray] = []
+        self.cand: _Candidate | None = None
+
+    # ------------------------------------------------------------------ buffers
+
+    def keep_from(self) -> tuple[int, int]:
+        """(stream chip, raw sample) before which this detector needs nothing."""
+        n = self.n
+        if self.cand is None:
+            w = self.next_window
+        else:
+            w = self.cand.window
+        stream_keep = (w - 8) * n
+        origin = (w - self.pt - 8) * n
+        if self.cand is not None and self.cand.synced:
+            origin = min(origin, int(self.cand.down_start) - (self.pt + 3) * n)
+        raw_keep = int(math.floor(origin * self.step)) - self.rs.half - 8
+        return stream_keep, raw_keep
+
+    # ------------------------------------------------------------------ main loop
+
+    def run(self, final: bool) -> list[Frame]:
+        frames: list[Frame] = []
+        while True:
+            if self.cand is not None:
+                status, got = self._advance(self.cand, final)
+                frames += got
+                if status == "wait":
+                    if not final:
+                        break
+                    self._drop_candidate()
+                continue
+            if not self._scan():
+                break
+        return frames
+
+    def _drop_candidate(self) -> None:
+        assert self.cand is not None
+        c = self.cand
+        self.cand = None
+        self.next_window = c.window + 1
+        self.hist = c.hist
+
+    def _resume_after(self, chip: float) -> None:
+        self.cand = None
+        self.next_window = max(int(math.ceil(chip / self.n)), self.next_window)
+        self.hist = []
+
+    # ------------------------------------------------------------------ detection
+
+    def _scan(self) -> bool:
+        """Examine all complete windows; True when a candidate was found."""
+        n = self.n
+        first = self.next_window
+        last = self.stream.stop // n  # exclusive
+        if last <= first:
+            return False
+        x = self.stream.view(first * n, last * n).reshape(-1, n)
+        spec = dechirp_fft(x, self.sf)
+        power = spec.real**2 + spec.imag**2
+        power += np.roll(power, -1, axis=1)  # bins k and k+1: no loss between bins
+        rows = np.concatenate([np.array(self.hist).reshape(-1, n), power]) if self.hist else power
+        nh = len(self.hist)
+        if len(rows) >= 4:
+            m = len(rows) - 3
+            s = rows[:m] + rows[1 : m + 1] + rows[2 : m + 2] + rows[3 : m + 3]  # rows i..i+3
+            ks = np.argmax(s, axis=1)
+            peak = s[np.arange(len(s)), ks]
+            ratio = peak / np.maximum(s.mean(axis=1), 1e-30)
+            a = np.argmax(rows, axis=1)
+            agree = np.zeros(len(s), dtype=np.int64)
+            for r in range(4):
+                d = (a[r : r + len(s)] - ks) % n
+                agree += (d <= 1) | (d >= n - 1)
+            trig = np.flatnonzero((ratio > TRIGGER_RATIO) & (agree >= 3))
+        else:
+            trig = np.zeros(0, dtype=np.int64)
+        if len(trig):
+            i = int(trig[0])
+            end_row = i + 3  # row index in `rows` of the trigger window
+            window = first + end_row - nh
+            hist = [rows[r] for r in range(max(0, end_row - 2), end_row + 1)]
+            self.cand = _Candidate(window=window, k_up=float(ks[i]) + 0.5, hist=hist)
+            self.next_window = window + 1
+            self.hist = hist
+            return True
+        self.hist = [rows[r] for r in range(max(0, len(rows) - 3), len(rows))]
+        self.next_window = last
+        return False
+
+    # ------------------------------------------------------------------ candidates
+
+    def _advance(self, c: _Candidate, final: bool) -> tuple[str, list[Frame]]:
+        if not c.synced:
+            need = (c.window + self.pt + 7) * self.n
+            if self.stream.stop < need:
+                return "wait", []
+            if not self._sync(c):
+                self._drop_candidate()
+                return "done", []
+            c.synced = True
+        return self._demodulate(c, final)
+
+    def _windows(self, starts: np.ndarray) -> np.ndarray:
+        n = self.n
+        starts = np.asarray(starts, dtype=np.int64)
+        idx = starts[:, None] + np.arange(n)[None, :]
+        lo = int(idx.min())
+        seg = self.stream.view(lo, int(idx.max()) + 1)
+        return seg[idx - lo]
+
+    def _sync(self, c: _Candidate) -> bool:
+        n, pt = self.n, self.pt
+        w_list = np.arange(c.window - 1, c.window + pt + 5)  # where the down-chirps can start
+        mags = np.abs(dechirp_fft(self._windows(w_list * n), self.sf, down=True, pad=2)) ** 2
+        pair = (mags[:-1] + mags[1:]).ravel()
+        # the strongest few down-chirp pairs (noise may win the first place)
+        peaks: list[tuple[int, float]] = []
+        order = np.argsort(pair)[::-1][:16]
+        for flat in order:
+            if pair[flat] < 0.5 * pair[order[0]]:  # clearly weaker than the best: noise
+                break
+            w_dn, k_dn = int(w_list[flat // (2 * n)]), (flat % (2 * n)) / 2
+            if all(w != w_dn or abs(wrap(k - k_dn, n)) > 1 for w, k in peaks):
+                peaks.append((w_dn, k_dn))
+            if len(peaks) == DOWN_PEAKS:
+                break
+        s1, s2 = self.p.sync_values
+        cand_d, cand_cfo = [], []
+        for w_dn, k_dn in peaks:
+            for h in (0, 1):
+                cfo = wrap((c.k_up + k_dn) / 2 + h * n / 2, n)
+                t = ((c.k_up - k_dn) / 2 + h * n / 2) % n
+                t0 = w_dn * n - t
+                for i in range(-3, 3):
+                    d = t0 + i * n
+                    if (w_dn - 2) * n <= d <= (w_dn + 1) * n:
+                        cand_d.append(d)
+                        cand_cfo.append(cfo)
+        scores = self._scores(np.array(cand_d), np.array(cand_cfo), s1, s2)
+        hyps = list(zip(scores.tolist(), cand_d, cand_cfo, strict=True))
+        hyps.sort(reverse=True)
+        keep: list[tuple[float, float, float]] = []
+        for _, d, cfo in hyps[: MAX_HYPOTHESES + 1]:
+            # on the frame's own re-channelized samples: one sync symbol at least must
+            # be where it belongs (checked finely later), and the share of the energy
+            # at the expected bins ranks the hypotheses (aligned windows hold it all)
+            freq = self.offset + cfo * self.bw / n
+            z = self._chips(d - 3 * n, freq, 0, 5 * n).reshape(5, n)
+            up = np.abs(dechirp_fft(z[:3], self.sf)) ** 2
+            dn = np.abs(dechirp_fft(z[3:], self.sf, down=True)) ** 2
+            m1, m2 = (int(v) for v in np.argmax(up[1:], axis=1))
+            # each near its value, or both shifted alike (a drifting carrier)
+            if not (
+                self._near(m1, s1, 2)
+                or self._near(m2, s2, 2)
+                or (self._near(m2 - m1, s2 - s1, 1) and self._near(m1, s1, 6))
+            ):
+                continue
+            at = sum(
+                float(row[[(v - 1) % n, v % n, (v + 1) % n]].sum())
+                for row, v in ((up[0], 0), (up[1], s1), (up[2], s2), (dn[0], 0), (dn[1], 0))
+            )
+            keep.append((at / float(up.sum() + dn.sum()), float(d), float(cfo)))
+            if keep[-1][0] > CLEAR_SHARE:  # unambiguous: no need to look further
+                break
+        if not keep:
+            return False
+        keep.sort(reverse=True)
+        c.info["hyps"] = [(d, cfo) for _, d, cfo in keep[1:MAX_HYPOTHESES]]
+        _, d, cfo = keep[0]
+        c.down_start, c.cfo_bins = float(d), float(cfo)
+        return True
+
+    def _near(self, k: int, v: int, tol: int) -> bool:
+        dd = (k - v) % self.n
+        return dd <= tol or dd >= self.n - tol
+
+    def _scores(self, d: np.ndarray, cfo: np.ndarray, s1: int, s2: int) -> np.ndarray:
+        """How well each (down-chirp start, offset) hypothesis explains the last preamble
+        symbol, the sync word and the down-chirps (power at the expected bins)."""
+        n = self.n
+        if len(d) == 0:
+            return np.zeros(0)
+        starts = np.round(d[:, None] + np.array([-3, -2, -1, 0, 1])[None, :] * n).astype(np.int64)
+        w = self._windows(starts.ravel()).reshape(len(d), 5, n)
+        shift = np.repeat(cfo, 3)
+        up = np.abs(dechirp_fft(w[:, :3].reshape(-1, n), self.sf, shift=shift)) ** 2
+        dn = (
+            np.abs(
+                dechirp_fft(w[:, 3:].reshape(-1, n), self.sf, shift=np.repeat(cfo, 2), down=True)
+            )
+            ** 2
+        )
+        up = up.reshape(len(d), 3, n)
+        dn = dn.reshape(len(d), 2, n)
+        idx = np.array([0, s1, s2])
+        near_up = np.max(np.stack([up[:, np.arange(3), (idx + o) % n] for o in (-1, 0, 1)]), axis=0)
+        near_dn = np.max(np.stack([dn[:, :, o % n] for o in (-1, 0, 1)]), axis=0)
+        total = near_up.sum(axis=1) + near_dn.sum(axis=1)
+        return total
+
+    # ------------------------------------------------------------------ demodulation
+
+    def _chips(
+        self, origin: float, freq: float, k0: int, k1: int, stretch: float = 0.0
+    ) -> np.ndarray:
+        return self.rs.chips(self.raw, origin * self.step, k0, k1, freq, stretch)
+
+    def _raw_ready(self, origin: float, k1: int, final: bool = False) -> bool:
+        """Whether the raw input covers chips up to ``k1`` (at the end: without filter tail)."""
+        if final:
+            return (origin + k1) * self.step <= self.raw.stop + 1
+        return self.rs.span(origin * self.step, 0, k1)[1] <= self.raw.stop
+
+    def _demodulate(self, c: _Candidate, final: bool) -> tuple[str, list[Frame]]:
+        n, pt, sf = self.n, self.pt, self.sf
+        origin = c.down_start - (pt + 1) * n  # second preamble symbol
+        n_pre = (pt + 3) * n
+        data0 = (pt + 3) * n + n // 4
+        hdr_end = data0 + 8 * n
+        if not self._raw_ready(origin, hdr_end, final):
+            return "wait", []
+        if c.n_symbols is not None and not self._raw_ready(origin, data0 + c.n_symbols * n, final):
+            return "wait", []
+        if c.tracker is not None:
+            return self._finish_frame(c, final)
+        freq = self.offset + c.cfo_bins * self.bw / n
+        # pass 1: residual offset and timing from the re-channelized preamble
+        zz = self._chips(origin, freq, 0, n_pre).reshape(-1, n)
+        c0, rho, t_r = preamble_offsets(
+            dechirp_fft(zz[: pt - 1], sf, pad=PAD),
+            dechirp_fft(zz[pt + 1 : pt + 3], sf, down=True, pad=PAD),
+            PAD,
+        )
+        c_mid = c0 + rho * (pt - 1) / 2
+        if abs(c_mid) > 4 or abs(t_r) > 4:  # inconsistent: not a frame after all
+            return self._next_hypothesis(c, final)
+        new_origin = float(round(origin - t_r)) if self.rs.identity else origin - t_r
+        freq += c_mid * self.bw / n
+        # pass 2: offsets again on the aligned, centred preamble (re-channelized only
+        # when the timing moved noticeably; a frequency shift is just a phase ramp)
+        if abs(new_origin - origin) > 0.1:
+            zz = self._chips(new_origin, freq, 0, n_pre).reshape(-1, n)
+        else:
+            ramp = np.exp(-2j * np.pi * c_mid * np.arange(n_pre) / n).astype(np.complex64)
+            zz = (zz.reshape(-1) * ramp).reshape(-1, n)
+        origin = new_origin
+        spec = dechirp_fft(zz[: pt - 1], sf, pad=PAD)
+        c0, rho, t2 = preamble_offsets(
+            spec, dechirp_fft(zz[pt + 1 : pt + 3], sf, down=True, pad=PAD), PAD
+        )
+        spec = spec[:, ::PAD]
+        a0 = c0 + t2  # up-chirp peak offset at time 0 (symbols from window 0)
+        if not self._sync_word_ok(zz[pt - 1 : pt + 1], a0 + rho * (pt - 0.5)):
+            return self._next_hypothesis(c, final)
+        up = np.abs(spec)
+        pk = (up**2).max(axis=1)
+        noise = np.median(up**2, axis=1) / math.log(2)  # exponential noise: median = ln2*mean
+        snr_lin = float(np.mean(np.maximum(pk - noise, 1e-30)) / (n * np.mean(noise)))
+        first, first_reduced = header_block_layout(self.p)
+        c.tracker = self._tracker(origin, freq, data0, a0, rho, first_reduced)
+        c.info.update(origin=origin, freq=freq, a0=a0, snr=snr_lin, c_mid=c0 + rho * (pt - 1) / 2)
+        return self._finish_frame(c, final)
+
+    def _next_hypothesis(self, c: _Candidate, final: bool) -> tuple[str, list[Frame]]:
+        """Try the next timing/offset hypothesis of the sync stage, or give up."""
+        hyps = c.info.get("hyps", [])
+        if not hyps:
+            self._drop_candidate()
+            return "done", []
+        c.down_start, c.cfo_bins = hyps.pop(0)
+        return self._demodulate(c, final)
+
+    def _finish_frame(self, c: _Candidate, final: bool) -> tuple[str, list[Frame]]:
+        """Header, then (once the input covers it) the payload of a synchronised frame."""
+        n, sf = self.n, self.sf
+        origin, freq = c.info["origin"], c.info["freq"]
+        snr_lin = c.info["snr"]
+        data0 = (self.pt + 3) * n + n // 4
+        first, first_reduced = header_block_layout(self.p)
+        trk = c.tracker
+        trk.run(8)
+        p = self.p
+        nib = decode_block(trk.mags[:8], sf, 4, first_reduced, first).tolist()
+        if p.implicit_header:
+            length = int(p.payload_len or 0)
+            hdr_ok = True
+        else:
+            hdr = codec.parse_header(nib[:5])
+            if hdr is None:
+                if c.info.get("hyps"):  # another timing/offset hypothesis may do better
+                    c.tracker, c.n_symbols = None, None
+                    return self._next_hypothesis(c, final)
+                self._resume_after(c.down_start + 2 * n)
+                return "done", []
+            length, cr, has_crc = hdr
+            p = dataclasses.replace(p, cr=cr, crc=has_crc)
+            nib = nib[5:]
+            hdr_ok = True
+        total = symbol_count(p, length)
+        c.n_symbols = total
+        if not self._raw_ready(origin, data0 + total * n, final):
+            if final:
+                self._resume_after(c.down_start + 2 * n)
+                return "done", []
+            return "wait", []
+        trk.run(total)
+        mags = trk.mags
+        rho_end = trk.rho
+        sf_pay = sf - 2 if p.ldro_on else sf
+        nib += decode_blocks(mags[8:total], sf, p.cr, p.ldro_on, sf_pay).tolist()
+        n_pay = 2 * length
+        pay_nib = nib[:n_pay]
+        data = bytes((pay_nib[2 * i] | (pay_nib[2 * i + 1] << 4)) for i in range(length))
+        payload = codec.whiten(data)
+        crc_ok: bool | None = None
+        if p.crc:
+            cn = nib[n_pay : n_pay + 4]
+            if len(cn) < 4:
+                crc_ok = False
+            else:
+                got = cn[0] | (cn[1] << 4) | (cn[2] << 8) | (cn[3] << 12)
+                crc_ok = got == codec.payload_crc(payload)
+        start_chip = origin - n
+        pos = start_chip * self.step
+        index = int(math.floor(pos + 0.5))
+        frame = Frame(
+            protocol="lora",
+            sample_index=index,
+            payload=payload,
+            crc_ok=crc_ok,
+            freq_offset_hz=float(freq + c.info["c_mid"] * self.bw / n),
+            snr_db=10 * math.log10(max(snr_lin, 1e-12)),
+            fields={
+                "sf": sf,
+                "bw": self.bw,
+                "cr": p.cr,
+                "channel_hz": self.offset,
+                "implicit": p.implicit_header,
+                "crc": p.crc,
+                "ldro": p.ldro_on,
+                "sync_word": p.sync_word,
+                "timing_offset": float(pos - index),
+                "header_ok": hdr_ok,
+                "n_symbols": total,
+                "drift_hz_s": float(rho_end * self.bw**2 / n**2),
+            },
+        )
+        self._resume_after(origin + data0 + total * n)
+        return "done", [frame]
+
+    def _sync_word_ok(self, z: np.ndarray, shift: float) -> bool:
+        """Fine check of the two sync-word symbols (rows of ``z``, aligned and centred)."""
+        n = self.n
+        power = np.abs(dechirp_fft(z, self.sf, shift=shift)) ** 2
+        ratio = 1.0
+        for row, v in zip(power, self.p.sync_values, strict=True):
+            at = max(row[(v - 1) % n], row[v], row[(v + 1) % n])
+            ratio *= at / row.max()
+        return ratio > SYNC_RATIO
+
+    def _tracker(
+        self, origin: float, freq: float, data0: int, a0: float, rho: float, first_reduced: bool
+    ) -> Tracker:
+        return Tracker(self, origin, freq, data0, a0, rho, first_reduced)
