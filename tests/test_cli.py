@@ -61,3 +61,42 @@ def test_doppler_stage_uses_the_catalogue_downlink_with_sat():
     info = StreamInfo(250e3, 430e6, dt.datetime(2025, 11, 21, tzinfo=dt.timezone.utc))
     (stage,) = build_stages(args, info, sat)
     assert stage.carrier_hz == sat.frequency_hz != info.center_freq
+
+
+def test_signed_option_values_are_accepted_without_equals():
+    from sdrlink.cli.main import glue_signed_values
+
+    argv = ["decode", "x.cu8", "--channel", "-200k,+100k", "--sf", "7", "--cfo", "-2.5k"]
+    assert glue_signed_values(argv) == [
+        "decode",
+        "x.cu8",
+        "--channel=-200k,+100k",
+        "--sf",
+        "7",
+        "--cfo=-2.5k",
+    ]
+    # an option name after --channel is left alone (argparse reports the missing value)
+    assert glue_signed_values(["--channel", "--sf", "7"]) == ["--channel", "--sf", "7"]
+
+
+def test_decode_two_channels_given_with_a_negative_offset(tmp_path, capsys):
+    """Two LoRa channels of one 1 Msps capture, the first at -200 kHz."""
+    import numpy as np
+
+    from sdrlink.channel import add_noise, apply_offset
+    from sdrlink.protocols import get_protocol
+
+    lora = get_protocol("lora")
+    fs = 1e6
+    x = np.zeros(int(0.4 * fs), np.complex64)
+    for offset, payload, at in ((-200e3, b"left channel", 0.02), (100e3, b"right channel", 0.1)):
+        wave = lora.modulate(lora.make_params({"sf": 7, "bw": 125e3}), payload, fs)
+        i = int(at * fs)
+        x[i : i + len(wave)] += apply_offset(wave, fs, offset)
+    x = add_noise(x, 10.0, 125e3, fs, np.random.default_rng(3), signal_power=1.0)
+    path = tmp_path / "two.cf32"
+    x.astype(np.complex64).tofile(path)
+    argv = ["decode", str(path), "--rate", "1M", "-p", "lora", "--sf", "7", "--bw", "125k"]
+    assert main([*argv, "--channel", "-200k,+100k"]) == 0
+    out = capsys.readouterr().out
+    assert "|left channel|" in out and "|right channel|" in out

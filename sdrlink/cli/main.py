@@ -49,9 +49,43 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Options whose value may start with '-' without being a plain number ("-200k,+100k",
+# "-2.5k"); argparse would take such a value for an option.
+SIGNED_VALUE_OPTIONS = {
+    "--channel",
+    "--cfo",
+    "--drift",
+    "--sfo-ppm",
+    "--tx-ppm",
+    "--rx-ppm",
+    "--ppm",
+}
+
+
+def glue_signed_values(argv: list[str]) -> list[str]:
+    """Turn ``--channel -200k,+100k`` into ``--channel=-200k,+100k`` so argparse accepts it."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        nxt = argv[i + 1] if i + 1 < len(argv) else None
+        if (
+            arg in SIGNED_VALUE_OPTIONS
+            and nxt is not None
+            and nxt[:1] == "-"
+            and nxt[1:2].isdigit()
+        ):
+            out.append(f"{arg}={nxt}")
+            i += 2
+            continue
+        out.append(arg)
+        i += 1
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(glue_signed_values(sys.argv[1:] if argv is None else list(argv)))
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
