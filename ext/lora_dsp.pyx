@@ -1,12 +1,16 @@
 # cython: language_level=3
 # distutils: extra_compile_args = -O3 -ffast-math
-"""LoRa receiver kernels: the polyphase FIR that selects and resamples a channel.
+"""LoRa receiver kernels: channel-selection FIRs, dechirping, timing phase steps.
 
-``fir_bank`` computes, for every output k,
+The FIRs (``fir_rational``, ``fir_halfband``, ``fir_track``) compute
     out[k] = sum_t x[base[k] + t] * bank[phase[k], t]
-i.e. a low-pass interpolating filter evaluated at arbitrary (pre-computed)
-input positions; the caller chooses positions and phases so that the result
-depends only on absolute sample indices.
+i.e. a low-pass interpolating filter evaluated at input positions that
+depend only on absolute sample indices, never on how the input was blocked.
+``fir_rational`` and ``fir_track`` take their bank with every tap doubled
+(``np.repeat(bank, 2, axis=1)``: one per real/imaginary lane), which keeps
+the inner loop a plain packed multiply-add. ``dechirp_shift``,
+``fold_phase_jump``, ``pair_power`` and ``trigger_stats`` serve the detector
+and the symbol tracker.
 """
 
 import numpy as np
@@ -14,65 +18,57 @@ cimport numpy as cnp
 
 cnp.import_array()
 
+cdef extern from "math.h" nogil:
+    double cos(double)
+    double sin(double)
+    double atan2(double, double)
+    double floor(double)
+    double nearbyint(double)
 
-def fir_bank(const float complex[::1] x, const long long[::1] base,
-             const int[::1] phase, const float[:, ::1] bank,
-             float complex[::1] out):
-    """out[k] = sum_t x[base[k]+t] * bank[phase[k], t] for k < len(base)."""
-    cdef Py_ssize_t n = base.shape[0]
-    cdef Py_ssize_t ntaps = bank.shape[1]
-    cdef Py_ssize_t nx = x.shape[0]
-    cdef Py_ssize_t k, t, b
-    cdef const float *h
-    cdef const float *xp
-    cdef float accr, acci, w, ar2, ai2
-    if out.shape[0] < n:
-        raise ValueError("output buffer too short")
-    for k in range(n):
-        b = base[k]
-        if b < 0 or b + ntaps > nx:
-            raise IndexError("filter span outside the input buffer")
-        if phase[k] < 0 or phase[k] >= bank.shape[0]:
-            raise IndexError("phase index out of range")
-    with nogil:
-        for k in range(n):
-            b = base[k]
-            h = &bank[phase[k], 0]
-            xp = <const float *> &x[b]
-            accr = 0.0
-            acci = 0.0
-            ar2 = 0.0
-            ai2 = 0.0
-            t = 0
-            while t + 1 < ntaps:  # two accumulators per component: more in flight
-                accr = accr + xp[2 * t] * h[t]
-                acci = acci + xp[2 * t + 1] * h[t]
-                ar2 = ar2 + xp[2 * t + 2] * h[t + 1]
-                ai2 = ai2 + xp[2 * t + 3] * h[t + 1]
-                t = t + 2
-            if t < ntaps:
-                accr = accr + xp[2 * t] * h[t]
-                acci = acci + xp[2 * t + 1] * h[t]
-            out[k] = (accr + ar2) + 1j * (acci + ai2)
+cdef double _TWO_PI = 6.283185307179586
+
+
+cdef inline float complex _dot(const float *xp, const float *hh, Py_ssize_t m) noexcept nogil:
+    """sum_t x[t] * h[t] over ``m`` interleaved floats: complex ``x``, taps ``hh`` doubled.
+
+    ``hh[2t] = hh[2t+1] = h[t]``, so lane j of sixteen always multiplies alike
+    (packed multiply-adds, four sums in flight); even lanes sum the real,
+    odd lanes the imaginary parts.
+    """
+    cdef float a[16]
+    cdef Py_ssize_t i = 0, j
+    for j in range(16):
+        a[j] = 0
+    while i + 15 < m:
+        for j in range(16):
+            a[j] = a[j] + xp[i + j] * hh[i + j]
+        i = i + 16
+    while i + 1 < m:
+        a[0] = a[0] + xp[i] * hh[i]
+        a[1] = a[1] + xp[i + 1] * hh[i + 1]
+        i = i + 2
+    for j in range(2, 16):
+        a[j & 1] = a[j & 1] + a[j]
+    return a[0] + 1j * a[1]
 
 
 def fir_rational(const float complex[::1] x, long long x0, long long k0, long long k1,
                  long long num, long long den, long long half,
-                 const float[:, ::1] bank, float complex[::1] out):
+                 const float[:, ::1] bank2, float complex[::1] out):
     """Outputs k0..k1-1 at input positions k*num/den: out[k-k0] = sum_t x[b+t] * bank[ph, t].
 
     ``b = floor(k*num/den) - half + 1 - x0`` and ``ph = (k*num) mod den``; ``x[0]``
-    is absolute input sample ``x0``. The bank has ``den`` rows of ``2*half`` taps.
+    is absolute input sample ``x0``. The bank has ``den`` rows of ``2*half`` taps,
+    passed as ``bank2`` with each tap doubled: shape (den, 4*half).
     """
     cdef Py_ssize_t n = k1 - k0
-    cdef Py_ssize_t ntaps = bank.shape[1]
+    cdef Py_ssize_t ntaps = bank2.shape[1] // 2
     cdef Py_ssize_t nx = x.shape[0]
-    cdef Py_ssize_t i, t
+    cdef Py_ssize_t i
     cdef long long prod, b, ph
     cdef const float *h
     cdef const float *xp
-    cdef float accr, acci, ar2, ai2
-    if out.shape[0] < n or bank.shape[0] != den or ntaps != 2 * half:
+    if out.shape[0] < n or bank2.shape[0] != den or bank2.shape[1] != 4 * half:
         raise ValueError("fir_rational: inconsistent buffers")
     if n <= 0:
         return
@@ -83,20 +79,273 @@ def fir_rational(const float complex[::1] x, long long x0, long long k0, long lo
             prod = (k0 + i) * num
             b = prod // den - half + 1 - x0
             ph = prod % den
-            h = &bank[ph, 0]
+            h = &bank2[ph, 0]
             xp = <const float *> &x[b]
-            accr = 0.0
-            acci = 0.0
-            ar2 = 0.0
-            ai2 = 0.0
-            t = 0
-            while t + 1 < ntaps:
-                accr = accr + xp[2 * t] * h[t]
-                acci = acci + xp[2 * t + 1] * h[t]
-                ar2 = ar2 + xp[2 * t + 2] * h[t + 1]
-                ai2 = ai2 + xp[2 * t + 3] * h[t + 1]
-                t = t + 2
-            if t < ntaps:
-                accr = accr + xp[2 * t] * h[t]
-                acci = acci + xp[2 * t + 1] * h[t]
-            out[i] = (accr + ar2) + 1j * (acci + ai2)
+            out[i] = _dot(xp, h, 2 * ntaps)
+
+
+def dechirp_shift(const float complex[:, ::1] x, const float complex[::1] ref,
+                  const double[::1] shift, float complex[:, ::1] out):
+    """out[i, m] = x[i, m] * ref[m] * exp(-2j*pi*shift[i]*m/N), N = x.shape[1].
+
+    Dechirps windows and removes a per-window tone of ``shift`` bins in one pass
+    (``shift`` may hold one value for all rows). The tone comes from a phasor
+    recurrence in double precision, renewed exactly every 64 samples.
+    """
+    cdef Py_ssize_t rows = x.shape[0], n = x.shape[1], i, m
+    cdef Py_ssize_t ns = shift.shape[0]
+    cdef double s, wr, wi, pr, pi_, tr, xr, xi, ph
+    cdef float complex v
+    if ref.shape[0] != n or out.shape[0] != rows or out.shape[1] != n:
+        raise ValueError("dechirp_shift: inconsistent shapes")
+    if ns != rows and ns != 1:
+        raise ValueError("dechirp_shift: need one shift per row or a single one")
+    with nogil:
+        for i in range(rows):
+            s = shift[i if ns == rows else 0]
+            if s == 0.0:
+                for m in range(n):
+                    out[i, m] = x[i, m] * ref[m]
+                continue
+            ph = -_TWO_PI * s / n
+            wr = cos(ph)
+            wi = sin(ph)
+            pr = 1.0
+            pi_ = 0.0
+            for m in range(n):
+                if m & 63 == 0 and m:
+                    pr = cos(ph * m)
+                    pi_ = sin(ph * m)
+                v = x[i, m] * ref[m]
+                xr = v.real
+                xi = v.imag
+                out[i, m] = <float>(xr * pr - xi * pi_) + 1j * <float>(xr * pi_ + xi * pr)
+                tr = pr * wr - pi_ * wi
+                pi_ = pr * wi + pi_ * wr
+                pr = tr
+
+
+def fold_phase_jump(const float complex[:, ::1] r, const double[::1] freq,
+                    const long long[::1] fold, double[::1] out):
+    """Phase step (cycles) across each row's frequency fold, its own tone removed.
+
+    With ``y[m] = r[i, m] * exp(-2j*pi*freq[i]*m/N)``, head = sum of y[m] for
+    m < fold[i], tail = the rest: out[i] = angle(tail * conj(head)) / (2*pi).
+    """
+    cdef Py_ssize_t rows = r.shape[0], n = r.shape[1], i, m, f
+    cdef double ph, wr, wi, pr, pi_, tr, xr, xi, hr, hi, sr, si
+    if freq.shape[0] != rows or fold.shape[0] != rows or out.shape[0] != rows:
+        raise ValueError("fold_phase_jump: inconsistent shapes")
+    with nogil:
+        for i in range(rows):
+            f = fold[i]
+            if f < 1:
+                f = 1
+            ph = -_TWO_PI * freq[i] / n
+            wr = cos(ph)
+            wi = sin(ph)
+            pr = 1.0
+            pi_ = 0.0
+            hr = hi = sr = si = 0.0
+            for m in range(n):
+                if m & 63 == 0 and m:
+                    pr = cos(ph * m)
+                    pi_ = sin(ph * m)
+                xr = r[i, m].real
+                xi = r[i, m].imag
+                if m < f:
+                    hr = hr + xr * pr - xi * pi_
+                    hi = hi + xr * pi_ + xi * pr
+                else:
+                    sr = sr + xr * pr - xi * pi_
+                    si = si + xr * pi_ + xi * pr
+                tr = pr * wr - pi_ * wi
+                pi_ = pr * wi + pi_ * wr
+                pr = tr
+            # tail * conj(head)
+            out[i] = atan2(si * hr - sr * hi, sr * hr + si * hi) / _TWO_PI
+
+
+def mix_tone(const float complex[::1] x, double f, long long k0, float complex[::1] out):
+    """out[i] = x[i] * exp(-2j*pi*frac(f*(k0 + i))): remove a tone of ``f`` cycles/sample.
+
+    The phase refers to absolute sample indices (``x[0]`` is sample ``k0``); the
+    phasor is renewed exactly every 64 samples, advanced by rotation in between.
+    """
+    cdef Py_ssize_t n = x.shape[0], i
+    cdef double cyc, wr, wi, pr, pi_, tr, xr, xi
+    if out.shape[0] < n:
+        raise ValueError("mix_tone: output buffer too short")
+    with nogil:
+        wr = cos(_TWO_PI * f)
+        wi = -sin(_TWO_PI * f)
+        pr = 1.0
+        pi_ = 0.0
+        for i in range(n):
+            if i & 63 == 0:
+                cyc = f * <double>(k0 + i)
+                cyc = cyc - floor(cyc)
+                pr = cos(_TWO_PI * cyc)
+                pi_ = -sin(_TWO_PI * cyc)
+            xr = x[i].real
+            xi = x[i].imag
+            out[i] = <float>(xr * pr - xi * pi_) + 1j * <float>(xr * pi_ + xi * pr)
+            tr = pr * wr - pi_ * wi
+            pi_ = pr * wi + pi_ * wr
+            pr = tr
+
+
+def fir_track(const float complex[::1] x, double p0, double step, long long a,
+              long long half, const float[:, ::1] bank2, float complex[::1] out):
+    """Interpolated outputs at absolute input positions ``p0 + i*step``, i < len(out).
+
+    ``x[0]`` is absolute input sample ``a``. Each position splits into
+    ``floor`` and a phase ``q = round(frac * phases)`` (carried into the next
+    sample at ``phases``); output i is then
+    ``sum_t x[floor - half + 1 - a + t] * bank[q, t]`` (``bank2``: taps doubled,
+    ``phases`` rows of ``4*half`` floats).
+    """
+    cdef Py_ssize_t n = out.shape[0], nx = x.shape[0], i
+    cdef long long phases = bank2.shape[0], q, b, fl
+    cdef double pos, fpos
+    if bank2.shape[1] != 4 * half:
+        raise ValueError("fir_track: bank does not match half")
+    if n == 0:
+        return
+    for i in (0, n - 1):  # positions grow monotonically: the ends bound the span
+        pos = p0 + <double>i * step
+        fpos = floor(pos)
+        if <long long>fpos - half - a < 0 or <long long>fpos + half + 2 - a > nx:
+            raise IndexError("fir_track: filter span outside the input buffer")
+    with nogil:
+        for i in range(n):
+            pos = p0 + <double>i * step
+            fpos = floor(pos)
+            q = <long long>nearbyint((pos - fpos) * phases)
+            fl = <long long>fpos
+            if q >= phases:
+                q = q - phases
+                fl = fl + 1
+            b = fl - half + 1 - a
+            out[i] = _dot(<const float *> &x[b], &bank2[q, 0], 4 * half)
+
+
+def fir_halfband(const float complex[::1] x, long long x0, long long k0, long long k1,
+                 long long half, const float[::1] even, float center,
+                 float complex[::1] out):
+    """``fir_rational`` for num/den = 2/1 with a half-band bank (every other tap zero).
+
+    Output k (input position 2k) is ``sum_s x[b + 2s] * even[s] + x[b + half - 1] * center``
+    with ``b = 2k - half + 1 - x0`` (``even``: the ``half`` even taps; the odd
+    ones are zero but the centre). The samples of that parity are gathered
+    once, then each tap is applied to a run of outputs (packed multiply-adds).
+    """
+    cdef Py_ssize_t n = k1 - k0, nx = x.shape[0], i, s, f, c, m, run
+    cdef long long c0 = 1 - half - x0
+    cdef float h, h1, h2, h3
+    cdef float acc[512]
+    cdef const float *tf
+    cdef float *of
+    if out.shape[0] < n or even.shape[0] != half:
+        raise ValueError("fir_halfband: inconsistent buffers")
+    if n <= 0:
+        return
+    if 2 * k0 + c0 < 0 or 2 * (k1 - 1) + half + 1 - x0 > nx:
+        raise IndexError("fir_halfband: filter span outside the input buffer")
+    cdef float complex[::1] tmp = np.empty(n + half - 1, dtype=np.complex64)
+    with nogil:
+        for m in range(n + half - 1):  # samples 2*(k0 + m) + c0: one parity, contiguous
+            tmp[m] = x[2 * (k0 + m) + c0]
+        tf = <const float *> &tmp[0]
+        of = <float *> &out[0]
+        c = 0
+        while c < n:
+            run = n - c if n - c < 256 else 256
+            for f in range(2 * run):
+                acc[f] = 0
+            s = 0
+            while s + 3 < half:  # four taps per pass over the run: fewer loads/stores of acc
+                h = even[s]
+                h1 = even[s + 1]
+                h2 = even[s + 2]
+                h3 = even[s + 3]
+                for f in range(2 * run):
+                    acc[f] = acc[f] + (tf[2 * (c + s) + f] * h + tf[2 * (c + s) + 2 + f] * h1
+                                       + tf[2 * (c + s) + 4 + f] * h2
+                                       + tf[2 * (c + s) + 6 + f] * h3)
+                s = s + 4
+            while s < half:
+                h = even[s]
+                for f in range(2 * run):
+                    acc[f] = acc[f] + tf[2 * (c + s) + f] * h
+                s = s + 1
+            for i in range(run):
+                of[2 * (c + i)] = acc[2 * i] + x[2 * (k0 + c + i) + c0 + half - 1].real * center
+                of[2 * (c + i) + 1] = acc[2 * i + 1] + x[2 * (k0 + c + i) + c0 + half - 1].imag * center
+            c = c + run
+
+
+def pair_power(const float complex[:, ::1] spec, float[:, ::1] out):
+    """out[i, k] = |spec[i, k]|**2 + |spec[i, (k+1) % N]|**2: power of adjacent bin pairs."""
+    cdef Py_ssize_t rows = spec.shape[0], n = spec.shape[1], i, k
+    cdef float p0, p
+    if out.shape[0] != rows or out.shape[1] != n:
+        raise ValueError("pair_power: inconsistent shapes")
+    if n == 0:
+        return
+    with nogil:
+        for i in range(rows):
+            p0 = spec[i, 0].real * spec[i, 0].real + spec[i, 0].imag * spec[i, 0].imag
+            for k in range(n - 1):
+                p = spec[i, k + 1].real * spec[i, k + 1].real + spec[i, k + 1].imag * spec[i, k + 1].imag
+                out[i, k] = (spec[i, k].real * spec[i, k].real + spec[i, k].imag * spec[i, k].imag) + p
+            k = n - 1
+            out[i, k] = (spec[i, k].real * spec[i, k].real + spec[i, k].imag * spec[i, k].imag) + p0
+
+
+def trigger_stats(const float[:, ::1] rows, long long[::1] ks, double[::1] ratio,
+                  long long[::1] agree):
+    """Preamble trigger statistics over every run of 4 consecutive power rows.
+
+    For i < R - 3, with s = rows[i] + ... + rows[i+3]: ``ks[i]`` = argmax of s
+    (first on ties), ``ratio[i]`` = max(s) / mean(s) and ``agree[i]`` = how
+    many of the 4 rows peak within one bin (circularly) of ``ks[i]``.
+    """
+    cdef Py_ssize_t r_n = rows.shape[0], n = rows.shape[1], m = r_n - 3, i, k, r
+    cdef float v, best
+    cdef double tot, mean
+    cdef long long kb, d
+    if m < 0:
+        m = 0
+    if ks.shape[0] < m or ratio.shape[0] < m or agree.shape[0] < m:
+        raise ValueError("trigger_stats: output buffers too short")
+    cdef long long[::1] a = np.zeros(max(r_n, 1), dtype=np.int64)
+    with nogil:
+        for r in range(r_n):
+            best = rows[r, 0]
+            kb = 0
+            for k in range(1, n):
+                if rows[r, k] > best:
+                    best = rows[r, k]
+                    kb = k
+            a[r] = kb
+        for i in range(m):
+            best = -1.0
+            kb = 0
+            tot = 0.0
+            for k in range(n):
+                v = ((rows[i, k] + rows[i + 1, k]) + rows[i + 2, k]) + rows[i + 3, k]
+                tot = tot + v
+                if v > best:
+                    best = v
+                    kb = k
+            mean = tot / n
+            ks[i] = kb
+            ratio[i] = best / (mean if mean > 1e-30 else 1e-30)
+            agree[i] = 0
+            for r in range(4):
+                d = (a[i + r] - kb) % n
+                if d < 0:
+                    d = d + n
+                if d <= 1 or d >= n - 1:
+                    agree[i] = agree[i] + 1

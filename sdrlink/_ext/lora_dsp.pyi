@@ -1,8 +1,5 @@
 import numpy as np
 
-def fir_bank(
-    x: np.ndarray, base: np.ndarray, phase: np.ndarray, bank: np.ndarray, out: np.ndarray
-) -> None: ...
 def fir_rational(
     x: np.ndarray,
     x0: int,
@@ -11,6 +8,32 @@ def fir_rational(
     num: int,
     den: int,
     half: int,
-    bank: np.ndarray,
+    bank2: np.ndarray,
     out: np.ndarray,
+) -> None: ...
+def dechirp_shift(x: np.ndarray, ref: np.ndarray, shift: np.ndarray, out: np.ndarray) -> None: ...
+def fold_phase_jump(r: np.ndarray, freq: np.ndarray, fold: np.ndarray, out: np.ndarray) -> None: ...
+def mix_tone(x: np.ndarray, f: float, k0: int, out: np.ndarray) -> None: ...
+def fir_track(
+    x: np.ndarray,
+    p0: float,
+    step: float,
+    a: int,
+    half: int,
+    bank2: np.ndarray,
+    out: np.ndarray,
+) -> None: ...
+def fir_halfband(
+    x: np.ndarray,
+    x0: int,
+    k0: int,
+    k1: int,
+    half: int,
+    even: np.ndarray,
+    center: float,
+    out: np.ndarray,
+) -> None: ...
+def pair_power(spec: np.ndarray, out: np.ndarray) -> None: ...
+def trigger_stats(
+    rows: np.ndarray, ks: np.ndarray, ratio: np.ndarray, agree: np.ndarray
 ) -> None: ...

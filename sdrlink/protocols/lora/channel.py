@@ -90,6 +90,14 @@ class Channelizer:
         self.identity = self.num == 1 and self.den == 1
         self.nco = Nco(fs, offset) if offset else None
         self.bank, self.half = design_bank(fs / bw, half_chips, self.den)
+        self.bank2 = np.repeat(self.bank, 2, axis=1)  # taps doubled: the kernel's layout
+        # fs = 2 bw: a half-band filter, zero at every other tap but the centre
+        row = self.bank[0]
+        odd = np.delete(row[1::2], self.half // 2 - 1) if self.half % 2 == 0 else row
+        self.halfband = (self.num, self.den) == (2, 1) and bool(
+            np.all(np.abs(odd) < 1e-6 * np.abs(row).max())
+        )
+        self.even = np.ascontiguousarray(row[::2])
         self.buf = SampleBuffer()
         self.buf.start = -(self.half + 2)  # zeros before sample 0 fill the first spans
         self.buf.append(np.zeros(self.half + 2, dtype=np.complex64))
@@ -118,17 +126,13 @@ class Channelizer:
         if k1 <= k0:
             return np.zeros(0, dtype=np.complex64), k0
         out = np.empty(k1 - k0, dtype=np.complex64)
-        lora_dsp.fir_rational(
-            self.buf.view(self.buf.start, self.buf.stop),
-            self.buf.start,
-            k0,
-            k1,
-            self.num,
-            self.den,
-            self.half,
-            self.bank,
-            out,
-        )
+        x_all = self.buf.view(self.buf.start, self.buf.stop)
+        x0, half = self.buf.start, self.half
+        if self.halfband:
+            center = float(self.bank[0, half - 1])
+            lora_dsp.fir_halfband(x_all, x0, k0, k1, half, self.even, center, out)
+        else:
+            lora_dsp.fir_rational(x_all, x0, k0, k1, self.num, self.den, half, self.bank2, out)
         self.next_out = k1
         self.buf.trim((k1 * self.num) // self.den - self.half - 1)
         return out, k0
@@ -144,6 +148,7 @@ class FrameResampler:
         self.ratio = fs / bw
         self.identity = abs(self.ratio - 1.0) < 1e-12
         self.bank, self.half = design_bank(self.ratio, half_chips, self.PHASES)
+        self.bank2 = np.repeat(self.bank, 2, axis=1)  # taps doubled: the kernel's layout
 
     def span(self, p0: float, k0: int, k1: int) -> tuple[int, int]:
         """Input index range [a, b) needed for chips k0..k1 at positions p0 + k*ratio."""
@@ -161,20 +166,14 @@ class FrameResampler:
         a, b = self.span(p0, k0, k1)
         a -= int(abs(stretch) * (k1 - k0) * self.ratio) + 1
         b += int(abs(stretch) * (k1 - k0) * self.ratio) + 1
-        seg = raw.view(a, b)
-        nco = Nco(self.fs, freq)
-        nco.skip(a)
-        seg = nco.mix(seg)
-        k = np.arange(k0, k1, dtype=np.float64)
-        pos = p0 + k0 * self.ratio + (k - k0) * (self.ratio * (1.0 + stretch))
+        raw_seg = np.ascontiguousarray(raw.view(a, b))
+        seg = np.empty_like(raw_seg)
+        lora_dsp.mix_tone(raw_seg, freq / self.fs, a, seg)
+        start, step = p0 + k0 * self.ratio, self.ratio * (1.0 + stretch)
         if self.identity:
+            pos = start + np.arange(k1 - k0, dtype=np.float64) * step
             idx = np.floor(pos + 0.5).astype(np.int64) - a
             return seg[idx]
-        fl = np.floor(pos)
-        q = np.round((pos - fl) * self.PHASES).astype(np.int64)
-        fl = fl.astype(np.int64) + (q // self.PHASES)
-        q %= self.PHASES
-        base = fl - self.half + 1 - a
-        out = np.empty(len(k), dtype=np.complex64)
-        lora_dsp.fir_bank(seg, base, q.astype(np.int32), self.bank, out)
+        out = np.empty(k1 - k0, dtype=np.complex64)
+        lora_dsp.fir_track(seg, start, step, a, self.half, self.bank2, out)
         return out

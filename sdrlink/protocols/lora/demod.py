@@ -7,6 +7,7 @@ from functools import lru_cache
 import numpy as np
 import scipy.fft
 
+from sdrlink._ext import lora_dsp
 from sdrlink.protocols.lora import codec
 from sdrlink.protocols.lora.modulator import chirp
 
@@ -16,11 +17,6 @@ def ref_chirps(sf: int) -> tuple[np.ndarray, np.ndarray]:
     """(down-chirp, up-chirp) of value 0 at one sample per chip, for dechirping."""
     up = chirp(sf, 0)
     return np.conj(up), up
-
-
-@lru_cache(maxsize=64)
-def _ramp(n: int) -> np.ndarray:
-    return np.arange(n, dtype=np.float64) / n
 
 
 def dechirp_fft(
@@ -33,12 +29,11 @@ def dechirp_fft(
     """
     n = 1 << sf
     dn, up = ref_chirps(sf)
-    ref = up if down else dn
-    x = np.asarray(windows, dtype=np.complex64) * ref[None, :]
-    sh = np.atleast_1d(np.asarray(shift, dtype=np.float64))
-    if np.any(sh != 0):
-        x *= np.exp(-2j * np.pi * sh[:, None] * _ramp(n)[None, :]).astype(np.complex64)
-    return scipy.fft.fft(x, n=n * pad, axis=1, overwrite_x=True)
+    x = np.ascontiguousarray(windows, dtype=np.complex64).reshape(-1, n)
+    sh = np.ascontiguousarray(np.atleast_1d(shift), dtype=np.float64)
+    y = np.empty_like(x)
+    lora_dsp.dechirp_shift(x, up if down else dn, sh, y)
+    return scipy.fft.fft(y, n=n * pad, axis=1, overwrite_x=True)
 
 
 def frac_peak(mag: np.ndarray, k: int) -> float:
@@ -48,7 +43,7 @@ def frac_peak(mag: np.ndarray, k: int) -> float:
     den = a - 2 * b + c
     if den >= 0:
         return float(k)
-    return k + float(np.clip(0.5 * (a - c) / den, -0.5, 0.5))
+    return k + min(max(float(0.5 * (a - c) / den), -0.5), 0.5)
 
 
 def wrap(x: float, n: float) -> float:
@@ -66,12 +61,6 @@ def value_bins(sf: int, reduced: bool) -> np.ndarray:
     return ((g * (4 if reduced else 1)) + 1) % n
 
 
-@lru_cache(maxsize=32)
-def _bit_masks(bits: int) -> np.ndarray:
-    vals = np.arange(1 << bits)
-    return np.array([(vals >> (bits - 1 - j)) & 1 for j in range(bits)], dtype=bool)
-
-
 def symbol_llrs(mag: np.ndarray, sf: int, reduced: bool) -> np.ndarray:
     """Max-log soft bits (MSB first, >0 favours 0) of one or more symbols' magnitudes.
 
@@ -85,10 +74,12 @@ def symbol_llrs(mag: np.ndarray, sf: int, reduced: bool) -> np.ndarray:
     else:
         m = mag[:, bins]
     bits = sf - 2 if reduced else sf
-    masks = _bit_masks(bits)
-    out = np.empty((mag.shape[0], bits))
+    k = m.shape[0]
+    out = np.empty((k, bits))
     for j in range(bits):
-        out[:, j] = m[:, ~masks[j]].max(axis=1) - m[:, masks[j]].max(axis=1)
+        # values in order: bit j (MSB first) splits them into 2**j runs of 0s then 1s
+        halves = m.reshape(k, 1 << j, 2, 1 << (bits - 1 - j)).max(axis=(1, 3))
+        out[:, j] = halves[:, 0] - halves[:, 1]
     return out
 
 

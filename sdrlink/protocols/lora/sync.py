@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from sdrlink._ext import lora_dsp
 from sdrlink.frame import Frame
 from sdrlink.protocols.lora import codec
 from sdrlink.protocols.lora.channel import FrameResampler, SampleBuffer
@@ -53,6 +54,7 @@ DOWN_PEAKS = 5  # down-chirp candidates followed up per preamble
 CLEAR_SHARE = 0.7  # energy share at the expected bins that ends the search
 MAX_HYPOTHESES = 5  # timing/offset hypotheses checked per preamble
 SYNC_RATIO = 0.1  # product over the two sync symbols of (power at value / peak)
+SCAN_WINDOWS = 512  # detection windows dechirped per batch
 
 
 @dataclass
@@ -93,9 +95,11 @@ def preamble_offsets(up: np.ndarray, down: np.ndarray, pad: int = 1) -> tuple[fl
     if len(prods) >= 4:
         cyc = np.unwrap(np.angle(prods)) / (2 * np.pi)
         x = np.arange(1, len(prods) + 1, dtype=np.float64)  # pair i measures time i + 1
-        slope, icpt = np.polyfit(x, cyc, 1)
-        resid = cyc - (slope * x + icpt)
-        sigma = np.sqrt(np.sum(resid**2) / max(len(x) - 2, 1) / np.sum((x - x.mean()) ** 2))
+        dx = x - x.mean()
+        sxx = float(dx @ dx)
+        slope = float(dx @ (cyc - cyc.mean())) / sxx  # least-squares line
+        resid = cyc - cyc.mean() - slope * dx
+        sigma = math.sqrt(float(resid @ resid) / max(len(x) - 2, 1) / sxx)
         if abs(slope) > 3 * sigma:  # a real drift (Doppler), not noise
             rho = float(np.clip(slope, -0.5, 0.5))
     # fractional offset at t_u from the phase advance, drift removed
@@ -186,29 +190,36 @@ class Detector:
     # ------------------------------------------------------------------ detection
 
     def _scan(self) -> bool:
-        """Examine all complete windows; True when a candidate was found."""
+        """Examine all complete windows, a batch at a time; True when a candidate was found.
+
+        Batches bound the work: a huge input block holding many frames would
+        otherwise be dechirped again from each frame's end to the block's end.
+        """
+        end = self.stream.stop // self.n
+        while self.next_window < end:
+            if self._scan_batch(min(end, self.next_window + SCAN_WINDOWS)):
+                return True
+        return False
+
+    def _scan_batch(self, last: int) -> bool:
+        """Examine windows ``next_window .. last - 1``; True when a candidate was found."""
         n = self.n
         first = self.next_window
-        last = self.stream.stop // n  # exclusive
         if last <= first:
             return False
         x = self.stream.view(first * n, last * n).reshape(-1, n)
         spec = dechirp_fft(x, self.sf)
-        power = spec.real**2 + spec.imag**2
-        power += np.roll(power, -1, axis=1)  # bins k and k+1: no loss between bins
-        rows = np.concatenate([np.array(self.hist).reshape(-1, n), power]) if self.hist else power
         nh = len(self.hist)
+        rows = np.empty((nh + len(spec), n), dtype=np.float32)
+        if nh:
+            rows[:nh] = self.hist
+        lora_dsp.pair_power(spec, rows[nh:])  # bins k and k+1: no loss between bins
         if len(rows) >= 4:
             m = len(rows) - 3
-            s = rows[:m] + rows[1 : m + 1] + rows[2 : m + 2] + rows[3 : m + 3]  # rows i..i+3
-            ks = np.argmax(s, axis=1)
-            peak = s[np.arange(len(s)), ks]
-            ratio = peak / np.maximum(s.mean(axis=1), 1e-30)
-            a = np.argmax(rows, axis=1)
-            agree = np.zeros(len(s), dtype=np.int64)
-            for r in range(4):
-                d = (a[r : r + len(s)] - ks) % n
-                agree += (d <= 1) | (d >= n - 1)
+            ks = np.empty(m, dtype=np.int64)
+            ratio = np.empty(m)
+            agree = np.empty(m, dtype=np.int64)
+            lora_dsp.trigger_stats(rows, ks, ratio, agree)  # over rows i..i+3
             trig = np.flatnonzero((ratio > TRIGGER_RATIO) & (agree >= 3))
         else:
             trig = np.zeros(0, dtype=np.int64)
@@ -253,7 +264,8 @@ class Detector:
         pair = (mags[:-1] + mags[1:]).ravel()
         # the strongest few down-chirp pairs (noise may win the first place)
         peaks: list[tuple[int, float]] = []
-        order = np.argsort(pair)[::-1][:16]
+        top = np.argpartition(pair, -16)[-16:] if len(pair) > 16 else np.arange(len(pair))
+        order = top[np.argsort(pair[top])[::-1]]
         for flat in order:
             if pair[flat] < 0.5 * pair[order[0]]:  # clearly weaker than the best: noise
                 break

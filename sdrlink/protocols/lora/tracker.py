@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.fft
 
+from sdrlink._ext import lora_dsp
 from sdrlink.protocols.lora.demod import ref_chirps
 
 if TYPE_CHECKING:
@@ -49,8 +51,6 @@ class Tracker:
         self.first_reduced = first_reduced
         self.track_timing = not det.rs.identity
         self.rows: list[np.ndarray] = []
-        n = det.n
-        self.ramp = np.arange(n) / n
         self.dn = ref_chirps(det.sf)[0]
 
     @property
@@ -76,16 +76,17 @@ class Tracker:
             z = det._chips(
                 self.origin + tau_used, self.freq, self.data0 + j * n, self.data0 + j_end * n
             ).reshape(j_end - j, n)
-            used = self._batch(j, z * self.dn[None, :])
+            used = self._batch(j, np.ascontiguousarray(z))
             j += used
 
-    def _batch(self, j0: int, zd: np.ndarray) -> int:
-        """Symbols ``j0 ..`` from dechirped rows ``zd``; returns how many were used."""
+    def _batch(self, j0: int, z: np.ndarray) -> int:
+        """Symbols ``j0 ..`` from rows ``z`` (chips, not dechirped); returns how many were used."""
         det = self.det
-        n, k_n = det.n, zd.shape[0]
+        n, k_n = det.n, z.shape[0]
         step = self.rho
         pred = self.delta + step * np.arange(k_n)
-        r = zd * np.exp(-2j * np.pi * pred[:, None] * self.ramp[None, :]).astype(np.complex64)
+        r = np.empty_like(z)
+        lora_dsp.dechirp_shift(z, self.dn, pred, r)  # dechirp, predicted offset to bin 0
         spec = np.abs(scipy.fft.fft(r, axis=1))
         rows = np.arange(k_n)
         k = np.argmax(spec, axis=1)
@@ -107,28 +108,33 @@ class Tracker:
             fold = (n - k) % n
             ok = reliable & (fold >= n // 8) & (fold <= n - n // 8)
             if ok.any():
-                # remove the symbol's own (fractional) frequency, or it would leak
-                # into the phase step as a timing error
-                rr = r * np.exp(-2j * np.pi * (k + frac)[:, None] * self.ramp[None, :])
-                cs = np.cumsum(rr, axis=1)
-                head = cs[rows, np.maximum(fold - 1, 0)]
-                tail = cs[:, -1] - head
-                jump = np.where(
-                    ok, TIMING_SIGN * np.angle(tail * np.conj(head)) / (2 * np.pi), np.nan
+                # the symbol's own (fractional) frequency is removed first, or it
+                # would leak into the phase step as a timing error
+                step_cyc = np.empty(k_n)
+                lora_dsp.fold_phase_jump(
+                    r, (k + frac).astype(np.float64), fold.astype(np.int64), step_cyc
                 )
+                jump = np.where(ok, TIMING_SIGN * step_cyc, np.nan)
         tau_used = self.tau
+        # plain Python floats in the per-symbol loop (NumPy scalars are slow there)
+        pred_l, rel_l, e_l, jump_l = (
+            pred.tolist(),
+            reliable.tolist(),
+            e_meas.tolist(),
+            jump.tolist(),
+        )
         for i in range(k_n):
             lag = self.tau - tau_used
-            diff = (self.delta - lag) - pred[i]  # actual minus predicted offset
+            diff = (self.delta - lag) - pred_l[i]  # actual minus predicted offset
             if i > 0 and (abs(diff) > MAX_DIFF or abs(lag) > 0.05):
                 return i
             self.rows.append(spec[i])
-            if reliable[i]:
-                e = float(e_meas[i]) - diff
+            if rel_l[i]:
+                e = e_l[i] - diff
                 self.delta += ALPHA * e
                 self.rho += BETA * e
-                if not np.isnan(jump[i]):
-                    te = float(jump[i]) - lag
+                if not math.isnan(jump_l[i]):
+                    te = jump_l[i] - lag
                     self.tau += GAMMA * te
                     self.tau_rate += GAMMA2 * te
                     self.delta += GAMMA * te

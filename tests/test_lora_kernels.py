@@ -1,0 +1,190 @@
+"""Cython LoRa kernels (sdrlink._ext.lora_dsp) against the NumPy code they replace."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sdrlink._ext import lora_dsp
+from sdrlink.protocols.lora.channel import Channelizer, FrameResampler, SampleBuffer, design_bank
+from sdrlink.protocols.lora.demod import ref_chirps, symbol_llrs, value_bins
+
+
+def _noise(rng: np.random.Generator, shape: int | tuple[int, ...]) -> np.ndarray:
+    return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(np.complex64)
+
+
+def _fir_ref(x: np.ndarray, base: np.ndarray, phase: np.ndarray, bank: np.ndarray) -> np.ndarray:
+    ntaps = bank.shape[1]
+    idx = base[:, None] + np.arange(ntaps)[None, :]
+    return (x[idx].astype(np.complex128) * bank[phase]).sum(axis=1)
+
+
+@pytest.mark.parametrize("ratio", [2.0, 8.0 / 3.0, 8.0])
+def test_fir_rational_matches_direct_sum(ratio: float) -> None:
+    rng = np.random.default_rng(1)
+    ch = Channelizer(ratio * 125e3, 125e3, 0.0)
+    x = _noise(rng, 5000)
+    x0, k0 = -40, 30
+    k1 = ((len(x) + x0 - ch.half - 2) * ch.den) // ch.num
+    out = np.empty(k1 - k0, dtype=np.complex64)
+    lora_dsp.fir_rational(x, x0, k0, k1, ch.num, ch.den, ch.half, ch.bank2, out)
+    k = np.arange(k0, k1)
+    base = (k * ch.num) // ch.den - ch.half + 1 - x0
+    ref = _fir_ref(x, base, (k * ch.num) % ch.den, ch.bank)
+    np.testing.assert_allclose(out, ref, rtol=0, atol=2e-5 * np.abs(ref).max())
+
+
+def test_fir_halfband_matches_full_bank() -> None:
+    rng = np.random.default_rng(2)
+    ch = Channelizer(250e3, 125e3, 0.0)
+    assert ch.halfband  # fs = 2 bw: every other tap of the low-pass is zero
+    x = _noise(rng, 4000)
+    x0, k0 = 7, 40
+    k1 = (len(x) + x0 - ch.half - 2) // 2
+    out = np.empty(k1 - k0, dtype=np.complex64)
+    center = float(ch.bank[0, ch.half - 1])
+    lora_dsp.fir_halfband(x, x0, k0, k1, ch.half, ch.even, center, out)
+    k = np.arange(k0, k1)
+    ref = _fir_ref(x, 2 * k - ch.half + 1 - x0, np.zeros(len(k), dtype=np.int64), ch.bank)
+    np.testing.assert_allclose(out, ref, rtol=0, atol=2e-5 * np.abs(ref).max())
+    with pytest.raises(IndexError):
+        lora_dsp.fir_halfband(
+            x, x0, k0, k1 + 5, ch.half, ch.even, center, np.empty(k1 + 5 - k0, np.complex64)
+        )
+
+
+def test_channelizer_halfband_path_equals_general_path() -> None:
+    rng = np.random.default_rng(3)
+    x = _noise(rng, 30000)
+    fast, slow = Channelizer(250e3, 125e3, 0.0), Channelizer(250e3, 125e3, 0.0)
+    slow.halfband = False
+    a = np.concatenate([fast.process(x[s : s + 7000], s)[0] for s in range(0, len(x), 7000)])
+    b = slow.process(x, 0)[0]
+    assert len(a) == len(b) > 14000
+    np.testing.assert_allclose(a, b, rtol=0, atol=1e-5)
+
+
+@pytest.mark.parametrize("stretch", [0.0, 3e-5])
+def test_frame_resampler_matches_numpy_positions(stretch: float) -> None:
+    """fir_track + mix_tone against the former NumPy positions, phases and FIR."""
+    rng = np.random.default_rng(4)
+    fs, freq = 250e3, 3210.5
+    rs = FrameResampler(fs, 125e3)
+    raw = SampleBuffer()
+    raw.append(_noise(rng, 20000))
+    p0, k0, k1 = 1234.37, 3, 4000
+    got = rs.chips(raw, p0, k0, k1, freq, stretch)
+    a, b = rs.span(p0, k0, k1)
+    a -= int(abs(stretch) * (k1 - k0) * rs.ratio) + 1
+    b += int(abs(stretch) * (k1 - k0) * rs.ratio) + 1
+    idx = np.arange(a, b)
+    seg = raw.view(a, b) * np.exp(-2j * np.pi * freq / fs * idx)
+    k = np.arange(k0, k1, dtype=np.float64)
+    pos = p0 + k0 * rs.ratio + (k - k0) * (rs.ratio * (1.0 + stretch))
+    fl = np.floor(pos)
+    q = np.round((pos - fl) * rs.PHASES).astype(np.int64)
+    fl = fl.astype(np.int64) + q // rs.PHASES
+    q %= rs.PHASES
+    ref = _fir_ref(seg, fl - rs.half + 1 - a, q, rs.bank)
+    np.testing.assert_allclose(got, ref, rtol=0, atol=1e-4)
+
+
+def test_mix_tone_matches_exp() -> None:
+    rng = np.random.default_rng(5)
+    x = _noise(rng, 3000)
+    out = np.empty_like(x)
+    f, k0 = 0.123456789, 10_000_003
+    lora_dsp.mix_tone(x, f, k0, out)
+    ref = x * np.exp(-2j * np.pi * f * np.arange(k0, k0 + len(x), dtype=np.float64))
+    np.testing.assert_allclose(out, ref, rtol=0, atol=1e-5)
+
+
+def test_dechirp_shift_matches_numpy() -> None:
+    rng = np.random.default_rng(6)
+    n = 256
+    x = _noise(rng, (5, n))
+    ref_chirp = ref_chirps(8)[0]
+    shift = np.array([0.0, 0.3, -7.25, 100.5, 1e-3])
+    out = np.empty_like(x)
+    lora_dsp.dechirp_shift(x, ref_chirp, shift, out)
+    ramp = np.arange(n) / n
+    ref = x * ref_chirp[None, :] * np.exp(-2j * np.pi * shift[:, None] * ramp[None, :])
+    np.testing.assert_allclose(out, ref, rtol=0, atol=1e-5)
+    one = np.empty_like(x)
+    lora_dsp.dechirp_shift(x, ref_chirp, np.array([0.3]), one)  # one shift for all rows
+    np.testing.assert_allclose(one[1], out[1], rtol=0, atol=1e-6)
+    with pytest.raises(ValueError):
+        lora_dsp.dechirp_shift(x, ref_chirp, np.zeros(3), out)
+
+
+def test_fold_phase_jump_matches_cumsum() -> None:
+    rng = np.random.default_rng(7)
+    n = 128
+    r = _noise(rng, (6, n))
+    freq = np.array([3.2, 100.0, 64.5, -1.25, 17.0, 0.0])
+    fold = np.array([20, 100, 64, 0, 127, 50], dtype=np.int64)
+    out = np.empty(len(r))
+    lora_dsp.fold_phase_jump(r, freq, fold, out)
+    rr = r * np.exp(-2j * np.pi * freq[:, None] * (np.arange(n) / n)[None, :])
+    cs = np.cumsum(rr, axis=1)
+    head = cs[np.arange(len(r)), np.maximum(fold - 1, 0)]
+    tail = cs[:, -1] - head
+    ref = np.angle(tail * np.conj(head)) / (2 * np.pi)
+    np.testing.assert_allclose(out, ref, rtol=0, atol=1e-6)
+
+
+def test_scan_kernels_match_numpy() -> None:
+    """pair_power + trigger_stats against the detector's former NumPy statistics."""
+    rng = np.random.default_rng(8)
+    n = 128
+    spec = _noise(rng, (40, n))
+    spec[10:16, 37] += 60.0  # a preamble-like run at bin 37
+    spec[12, 38] += 200.0
+    power = np.empty((len(spec), n), dtype=np.float32)
+    lora_dsp.pair_power(spec, power)
+    ref_pow = spec.real**2 + spec.imag**2
+    ref_pow += np.roll(ref_pow, -1, axis=1)
+    np.testing.assert_allclose(power, ref_pow, rtol=1e-6)
+    m = len(power) - 3
+    ks, ratio, agree = np.empty(m, np.int64), np.empty(m), np.empty(m, np.int64)
+    lora_dsp.trigger_stats(power, ks, ratio, agree)
+    s = power[:m] + power[1 : m + 1] + power[2 : m + 2] + power[3 : m + 3]
+    ref_ks = np.argmax(s, axis=1)
+    ref_ratio = s[np.arange(m), ref_ks] / s.mean(axis=1)
+    a = np.argmax(power, axis=1)
+    ref_agree = np.zeros(m, dtype=np.int64)
+    for r in range(4):
+        d = (a[r : r + m] - ref_ks) % n
+        ref_agree += (d <= 1) | (d >= n - 1)
+    np.testing.assert_array_equal(ks, ref_ks)
+    np.testing.assert_allclose(ratio, ref_ratio, rtol=1e-5)
+    np.testing.assert_array_equal(agree, ref_agree)
+    assert set(np.flatnonzero(agree >= 3)) >= {10, 11, 12}
+    assert ks[11] in (36, 37, 38)
+
+
+@pytest.mark.parametrize(("sf", "reduced"), [(7, False), (8, True), (9, False)])
+def test_symbol_llrs_match_mask_reference(sf: int, reduced: bool) -> None:
+    rng = np.random.default_rng(9)
+    n = 1 << sf
+    mag = np.abs(_noise(rng, (6, n))).astype(np.float64)
+    got = symbol_llrs(mag, sf, reduced)
+    bins = value_bins(sf, reduced)
+    m = mag[:, bins]
+    if reduced:
+        m = np.maximum(np.maximum(m, mag[:, (bins - 1) % n]), mag[:, (bins + 1) % n])
+    bits = sf - 2 if reduced else sf
+    vals = np.arange(1 << bits)
+    ref = np.empty((len(mag), bits))
+    for j in range(bits):
+        one = ((vals >> (bits - 1 - j)) & 1).astype(bool)
+        ref[:, j] = m[:, ~one].max(axis=1) - m[:, one].max(axis=1)
+    np.testing.assert_array_equal(got, ref)
+
+
+def test_design_bank_halfband_zeros() -> None:
+    bank, half = design_bank(2.0, 12, 1)
+    odd = np.delete(bank[0, 1::2], half // 2 - 1)
+    assert np.abs(odd).max() < 1e-6
+    assert abs(bank[0, half - 1] - 0.5) < 1e-3
