@@ -168,3 +168,35 @@ def test_clock_offset_over_a_long_frame_with_residual_drift(sfo, rng):
     # a Doppler-compressed SF11 frame: the timing walks about a chip over the frame
     p = LoRaParams(sf=11, cr=1)
     roundtrip(p, 250e3, rng, n=1, length=40, snr=-12.0, cfo=1500.0, sfo=sfo, rate=40.0)
+
+
+@pytest.mark.parametrize("sf", [5, 6])
+def test_sf5_sf6_put_two_upchirps_after_the_downchirps(sf):
+    """SX126x layout: preamble, sync word, 2.25 down-chirps, 2 up-chirps, then data."""
+    from sdrlink.api import decode
+    from sdrlink.protocols import get_protocol
+
+    lora = get_protocol("lora")
+    p = lora.make_params({"sf": sf, "bw": 125e3, "preamble": 8})
+    x = lora.modulate(p, b"abc", 125e3)  # one sample per chip
+    n = 1 << sf
+    k = np.arange(n)
+    up0 = np.exp(1j * np.pi * (k * k / n - k))  # base up-chirp
+
+    def value(sym_start):  # dechirped FFT peak of the up-chirp starting there
+        seg = x[sym_start : sym_start + n] * np.conj(up0)
+        return int(np.argmax(np.abs(np.fft.fft(seg))))
+
+    assert [value(i * n) for i in range(8)] == [0] * 8
+    assert (value(8 * n), value(9 * n)) == p.sync_values
+    after_down = 12 * n + n // 4
+    assert [value(after_down), value(after_down + n)] == [0, 0]
+    # the receiver finds the frame at the first preamble chirp
+    frames = decode(
+        np.concatenate([np.zeros(500, np.complex64), x, np.zeros(4000, np.complex64)]),
+        "lora",
+        sample_rate=125e3,
+        sf=sf,
+        bw=125e3,
+    )
+    assert [f.payload for f in frames] == [b"abc"] and frames[0].sample_index == 500

@@ -11,13 +11,12 @@ implicit header). Later blocks use the frame's CR and SF bits per symbol, or
 SF-2 with low-data-rate optimisation (LDRO; "auto" = on when a symbol lasts
 longer than 16 ms). See :mod:`.codec` for the line coding.
 
-SF5 and SF6 follow our reading of the SX126x datasheet (its time-on-air
-formula counts 6.25 instead of 4.25 preamble-overhead symbols and puts SF,
-not SF-2, codewords into the first block): the transmitter sends two extra
-preamble up-chirps, and the first block carries SF codewords at CR 4/8 at
-full rate (no reduced-rate parity), so that an explicit header fits. No
-established open receiver decodes SF5/SF6 explicit frames yet, so this part
-is checked only by our own round trips.
+SF5 and SF6 follow the SX126x chips: two more up-chirps come after the 2.25
+down-chirps, just before the data (the SX126x time-on-air formula counts 6.25
+instead of 4.25 symbols of overhead; the gr-lora_sdr author found the same
+layout in frames from an SX1262), and the first block carries SF codewords at
+CR 4/8 without reduced rate, so that an explicit header fits. Only our own
+round trips check SF5/SF6: no recording from a chip was at hand.
 """
 
 from __future__ import annotations

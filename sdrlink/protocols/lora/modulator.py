@@ -116,9 +116,10 @@ def _modulate_at(params: LoRaParams, symbols: np.ndarray, os: int) -> np.ndarray
     n = (1 << sf) * os
     up = chirp(sf, 0, os)
     down = chirp(sf, 0, os, down=True)
-    parts = [up] * (params.preamble_len + params.extra_preamble)
+    parts = [up] * params.preamble_len
     s1, s2 = params.sync_values
     parts += [chirp(sf, s1, os), chirp(sf, s2, os), down, down, down[: n // 4]]
+    parts += [up] * params.extra_upchirps  # SF5/SF6 (SX126x): two more before the data
     cache: dict[int, np.ndarray] = {}
     for s in symbols:
         s = int(s)

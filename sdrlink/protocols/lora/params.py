@@ -69,8 +69,8 @@ class LoRaParams:
         return ((self.sync_word >> 4) * 8) % n, ((self.sync_word & 0xF) * 8) % n
 
     @property
-    def extra_preamble(self) -> int:
-        """Extra up-chirps that SX126x chips send at SF5/SF6 (see package docstring)."""
+    def extra_upchirps(self) -> int:
+        """Up-chirps that SX126x chips add after the down-chirps at SF5/SF6 (package docstring)."""
         return 2 if self.sf < 7 else 0
 
 

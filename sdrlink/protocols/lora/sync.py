@@ -130,7 +130,8 @@ class Detector:
         self.p = params
         self.sf = params.sf
         self.n = 1 << params.sf
-        self.pt = params.preamble_len + params.extra_preamble
+        self.pt = params.preamble_len
+        self.extra = params.extra_upchirps  # SF5/SF6: up-chirps between down-chirps and data
         self.offset = offset
         self.fs = fs
         self.bw = float(params.bw)
@@ -240,7 +241,7 @@ class Detector:
 
     def _advance(self, c: _Candidate, final: bool) -> tuple[str, list[Frame]]:
         if not c.synced:
-            need = (c.window + self.pt + 7) * self.n
+            need = (c.window + self.pt + self.extra + 7) * self.n
             if self.stream.stop < need:
                 return "wait", []
             if not self._sync(c):
@@ -366,7 +367,7 @@ class Detector:
         n, pt, sf = self.n, self.pt, self.sf
         origin = c.down_start - (pt + 1) * n  # second preamble symbol
         n_pre = (pt + 3) * n
-        data0 = (pt + 3) * n + n // 4
+        data0 = (pt + 3 + self.extra) * n + n // 4
         hdr_end = data0 + 8 * n
         if not self._raw_ready(origin, hdr_end, final):
             return "wait", []
@@ -406,7 +407,7 @@ class Detector:
         up = np.abs(spec)
         pk = (up**2).max(axis=1)
         noise = np.median(up**2, axis=1) / math.log(2)  # exponential noise: median = ln2*mean
-        snr_lin = float(np.mean(np.maximum(pk - noise, 1e-30)) / (n * np.mean(noise)))
+        snr_lin = float(np.mean(np.maximum(pk - noise, 1e-30)) / max(n * np.mean(noise), 1e-30))
         first, first_reduced = header_block_layout(self.p)
         c.tracker = self._tracker(origin, freq, data0, a0, rho, first_reduced)
         c.info.update(origin=origin, freq=freq, a0=a0, snr=snr_lin, c_mid=c0 + rho * (pt - 1) / 2)
@@ -426,7 +427,7 @@ class Detector:
         n, sf = self.n, self.sf
         origin, freq = c.info["origin"], c.info["freq"]
         snr_lin = c.info["snr"]
-        data0 = (self.pt + 3) * n + n // 4
+        data0 = (self.pt + 3 + self.extra) * n + n // 4
         first, first_reduced = header_block_layout(self.p)
         trk = c.tracker
         trk.run(8)
