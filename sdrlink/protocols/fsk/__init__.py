@@ -11,10 +11,9 @@ import argparse
 from typing import Any
 
 from sdrlink.blocks import StreamInfo
-from sdrlink.protocols.base import Protocol
+from sdrlink.protocols.base import Protocol, Receiver
 from sdrlink.protocols.fsk.modulator import modulate, modulate_audio
 from sdrlink.protocols.fsk.params import FRAMINGS, MODULATIONS, FskParams, make_params
-from sdrlink.protocols.fsk.receiver import FskReceiver
 
 __all__ = ["PROTOCOL", "FskParams", "FskReceiver", "make_params", "modulate", "modulate_audio"]
 
@@ -61,8 +60,18 @@ def _options_from_args(args: argparse.Namespace) -> dict[str, Any]:
     return {k: getattr(args, k) for k in _OPTIONS if getattr(args, k, None) is not None}
 
 
-def _make_receiver(options: dict[str, Any], info: StreamInfo) -> FskReceiver:
+def _make_receiver(options: dict[str, Any], info: StreamInfo) -> Receiver:
+    from sdrlink.protocols.fsk.receiver import FskReceiver  # scipy.signal: only when decoding
+
     return FskReceiver(make_params(options), info)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "FskReceiver":  # imported on first use, keeping the CLI's start-up fast
+        from sdrlink.protocols.fsk.receiver import FskReceiver
+
+        return FskReceiver
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _modulate(params: Any, payload: bytes, sample_rate: float):  # noqa: ANN202
