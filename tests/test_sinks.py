@@ -91,3 +91,18 @@ def test_sqlite_rejects_a_file_that_is_not_a_database(tmp_path):
     bad.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(InputError, match="not a usable SQLite frame log"):
         FrameDB(bad)
+
+
+@pytest.mark.parametrize("option", ["--jsonl", "--kiss"])
+def test_unwritable_output_path_is_a_one_line_error(tmp_path, capsys, option):
+    from pathlib import Path
+
+    from sdrlink.cli.main import main
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    example = Path(__file__).parents[1] / "examples" / "lora_demo.sigmf-meta"
+    argv = ["decode", str(example), "-p", "lora", "--sf", "9", "--bw", "125k"]
+    assert main([*argv, option, str(blocker / "out")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "cannot write output" in err[0] and "Traceback" not in err[0]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 
 from sdrlink.frame import Frame
 from sdrlink.pipeline import Sink
+from sdrlink.sinks.output import open_output
 
 
 class JsonlSink(Sink):
@@ -26,8 +26,7 @@ class JsonlSink(Sink):
             self._fh = sys.stdout
             self._own = False
         else:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-            self._fh = open(path, "a" if append else "w", encoding="utf-8")  # noqa: SIM115
+            self._fh = open_output(path, "a" if append else "w", encoding="utf-8")
             self._own = True
 
     def write(self, frame: Frame) -> None:

@@ -9,10 +9,10 @@ decoder's payload already excludes it).
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from sdrlink.frame import Frame
 from sdrlink.pipeline import Sink
+from sdrlink.sinks.output import open_output
 
 FEND = 0xC0
 FESC = 0xDB
@@ -66,8 +66,7 @@ class KissSink(Sink):
     ) -> None:
         self.port = port
         self.all_frames = all_frames
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._fh = open(path, "ab" if append else "wb")  # noqa: SIM115
+        self._fh = open_output(path, "ab" if append else "wb")
 
     def write(self, frame: Frame) -> None:
         if frame.crc_ok is False:
