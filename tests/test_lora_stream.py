@@ -55,6 +55,36 @@ def test_frames_do_not_depend_on_block_size(rng):
     ]
 
 
+def _half_chip_frame(seed: int = 10, fs: float = 1e6):
+    """A weak SF7 frame at 8x oversampling that starts half a chip off the chip grid."""
+    rng = np.random.default_rng(seed)
+    p = LoRaParams(sf=7, bw=125e3, cr=1)
+    payload = bytes(rng.integers(0, 256, 16, dtype=np.uint8))
+    lead = int(rng.integers(128, 384)) * 8 + 4
+    sig = np.concatenate(
+        [np.zeros(lead, np.complex64), modulate(p, payload, fs), np.zeros(2048, np.complex64)]
+    )
+    cfo = float(rng.uniform(-2e4, 2e4))
+    y = channel(sig, fs, snr_db=-9.0, signal_bw=125e3, cfo_hz=cfo, rng=rng, signal_power=1.0)
+    return y, payload
+
+
+def test_half_chip_start_is_detected_at_half_bin_offsets(monkeypatch):
+    """The near-miss re-check finds a preamble whose windows straddle a phase jump of ~pi."""
+    from sdrlink.protocols.lora import sync
+
+    fs = 1e6
+    y, payload = _half_chip_frame(fs=fs)
+    opts = {"sf": [7], "bw": 125e3}
+    results = [
+        [f.to_dict() for f in decode(y, fs, opts, block)] for block in (1000, 65536, 10_000_000)
+    ]
+    assert results[0] == results[1] == results[2]
+    assert [(bytes.fromhex(d["payload"]), d["crc_ok"]) for d in results[0]] == [(payload, True)]
+    monkeypatch.setattr(sync, "RESCUE_RATIO", float("inf"))  # re-check off: the frame is lost
+    assert not [f for f in decode(y, fs, opts) if f.crc_ok]
+
+
 def test_noise_only_gives_no_valid_frame(rng):
     fs = 250e3
     x = (rng.standard_normal(2_000_000) + 1j * rng.standard_normal(2_000_000)).astype(np.complex64)

@@ -5,7 +5,10 @@ of 2**sf chips at absolute positions; each is dechirped and FFT'd in one
 batch. A preamble gives the same peak bin in consecutive windows: we trigger
 when the power (of adjacent bin pairs, so that no offset falls between
 bins) summed over 4 windows has a strong peak that at least 3 of them agree
-on.
+on. On oversampled input a frame may start about half a chip off this grid,
+and the phase jump at a symbol boundary then splits the peak into lobes half
+a bin either side; runs that came close to triggering are checked again with
+half-bin pairs as well (cheaper than zero-padding every window).
 
 Synchronisation: up-chirps peak at ``cfo + t`` and down-chirps at ``cfo - t``
 (``t``: how far a window starts after a symbol boundary), so the pair of
@@ -55,6 +58,7 @@ CLEAR_SHARE = 0.7  # energy share at the expected bins that ends the search
 MAX_HYPOTHESES = 5  # timing/offset hypotheses checked per preamble
 SYNC_RATIO = 0.1  # product over the two sync symbols of (power at value / peak)
 SCAN_WINDOWS = 512  # detection windows dechirped per batch
+RESCUE_RATIO = 3.0  # oversampled input: near-miss runs re-examined at half-bin resolution
 
 
 @dataclass
@@ -215,6 +219,8 @@ class Detector:
         if nh:
             rows[:nh] = self.hist
         lora_dsp.pair_power(spec, rows[nh:])  # bins k and k+1: no loss between bins
+        got: tuple[int, float] | None = None
+        trig = np.zeros(0, dtype=np.int64)
         if len(rows) >= 4:
             m = len(rows) - 3
             ks = np.empty(m, dtype=np.int64)
@@ -222,20 +228,56 @@ class Detector:
             agree = np.empty(m, dtype=np.int64)
             lora_dsp.trigger_stats(rows, ks, ratio, agree)  # over rows i..i+3
             trig = np.flatnonzero((ratio > TRIGGER_RATIO) & (agree >= 3))
-        else:
-            trig = np.zeros(0, dtype=np.int64)
-        if len(trig):
-            i = int(trig[0])
+            if not self.rs.identity:  # only oversampled input can start between chips
+                got = self._rescue(first - nh, rows, ratio, int(trig[0]) if len(trig) else m)
+        if len(trig) or got is not None:
+            i, k_up = got if got is not None else (int(trig[0]), float(ks[trig[0]]) + 0.5)
             end_row = i + 3  # row index in `rows` of the trigger window
             window = first + end_row - nh
             hist = [rows[r] for r in range(max(0, end_row - 2), end_row + 1)]
-            self.cand = _Candidate(window=window, k_up=float(ks[i]) + 0.5, hist=hist)
+            self.cand = _Candidate(window=window, k_up=k_up, hist=hist)
             self.next_window = window + 1
             self.hist = hist
             return True
         self.hist = [rows[r] for r in range(max(0, len(rows) - 3), len(rows))]
         self.next_window = last
         return False
+
+    def _rescue(
+        self, w0: int, rows: np.ndarray, ratio: np.ndarray, stop: int
+    ) -> tuple[int, float] | None:
+        """Re-examine the near-miss runs before run ``stop`` at half-bin offsets.
+
+        On oversampled input a frame may start about half a chip off the
+        detection grid; a window across a symbol boundary then holds a phase
+        jump near pi that splits the peak into two lobes half a bin either
+        side. The windows of runs (run i: rows i..i+3, window ``w0 + i``
+        first) whose ratio came close to the trigger are dechirped again
+        shifted by half a bin, and each bin takes the stronger of the
+        whole-bin (``rows``) and the half-bin pair power. Only the windows'
+        own samples decide, so the result does not depend on block size.
+        Returns the first run that triggers this way and its up-chirp bin.
+        """
+        n = self.n
+        near = np.flatnonzero(ratio[:stop] > RESCUE_RATIO)  # none of them triggered
+        if len(near) == 0:
+            return None
+        idx = (near[:, None] + np.arange(4)[None, :]).ravel()  # rows of each run
+        spec = dechirp_fft(self._windows((w0 + idx) * n), self.sf, shift=0.5)
+        half = np.empty((len(idx), n), dtype=np.float32)
+        lora_dsp.pair_power(spec, half)  # bins k+1/2, k+3/2
+        whole = rows[idx]
+        ks = np.empty(len(near), dtype=np.int64)
+        ratio2 = np.empty(len(near))
+        agree = np.empty(len(near), dtype=np.int64)
+        lora_dsp.trigger_stats_max(whole, half, ks, ratio2, agree)
+        ok = np.flatnonzero((ratio2 > TRIGGER_RATIO) & (agree >= 3))
+        if len(ok) == 0:
+            return None
+        j = int(ok[0])
+        k = int(ks[j])
+        h_wins = float(half[4 * j : 4 * j + 4, k].sum()) > float(whole[4 * j : 4 * j + 4, k].sum())
+        return int(near[j]), k + (1.0 if h_wins else 0.5)  # half-bin pair: one bin up
 
     # ------------------------------------------------------------------ candidates
 
