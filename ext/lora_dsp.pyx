@@ -9,8 +9,8 @@ depend only on absolute sample indices, never on how the input was blocked.
 ``fir_rational`` and ``fir_track`` take their bank with every tap doubled
 (``np.repeat(bank, 2, axis=1)``: one per real/imaginary lane), which keeps
 the inner loop a plain packed multiply-add. ``dechirp_shift``,
-``fold_phase_jump``, ``pair_power``, ``trigger_stats`` and
-``trigger_stats_max`` serve the detector and the symbol tracker.
+``fold_phase_jump``, ``pair_power`` and ``trigger_stats`` serve the
+detector and the symbol tracker.
 """
 
 import numpy as np
@@ -350,52 +350,3 @@ def trigger_stats(const float[:, ::1] rows, long long[::1] ks, double[::1] ratio
                 if d <= 1 or d >= n - 1:
                     agree[i] = agree[i] + 1
 
-
-def trigger_stats_max(const float[:, ::1] a, const float[:, ::1] b, long long[::1] ks,
-                      double[::1] ratio, long long[::1] agree):
-    """``trigger_stats`` of separate runs over the element-wise max of two row sets.
-
-    Run i is rows 4i..4i+3 of ``max(a, b)`` (not overlapping runs): ``ks[i]``,
-    ``ratio[i]`` and ``agree[i]`` as in ``trigger_stats``.
-    """
-    cdef Py_ssize_t r_n = a.shape[0], n = a.shape[1], m = r_n // 4, i, k, r
-    cdef float v, best, w
-    cdef double tot, mean
-    cdef long long kb, d
-    if b.shape[0] != r_n or b.shape[1] != n or r_n % 4:
-        raise ValueError("trigger_stats_max: inconsistent shapes")
-    if ks.shape[0] < m or ratio.shape[0] < m or agree.shape[0] < m:
-        raise ValueError("trigger_stats_max: output buffers too short")
-    cdef long long[::1] am = np.zeros(max(r_n, 1), dtype=np.int64)
-    with nogil:
-        for r in range(r_n):
-            best = a[r, 0] if a[r, 0] > b[r, 0] else b[r, 0]
-            kb = 0
-            for k in range(1, n):
-                w = a[r, k] if a[r, k] > b[r, k] else b[r, k]
-                if w > best:
-                    best = w
-                    kb = k
-            am[r] = kb
-        for i in range(m):
-            best = -1.0
-            kb = 0
-            tot = 0.0
-            for k in range(n):
-                v = 0
-                for r in range(4 * i, 4 * i + 4):
-                    v = v + (a[r, k] if a[r, k] > b[r, k] else b[r, k])
-                tot = tot + v
-                if v > best:
-                    best = v
-                    kb = k
-            mean = tot / n
-            ks[i] = kb
-            ratio[i] = best / (mean if mean > 1e-30 else 1e-30)
-            agree[i] = 0
-            for r in range(4 * i, 4 * i + 4):
-                d = (am[r] - kb) % n
-                if d < 0:
-                    d = d + n
-                if d <= 1 or d >= n - 1:
-                    agree[i] = agree[i] + 1

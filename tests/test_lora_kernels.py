@@ -164,24 +164,6 @@ def test_scan_kernels_match_numpy() -> None:
     assert ks[11] in (36, 37, 38)
 
 
-def test_trigger_stats_max_matches_trigger_stats_of_the_max() -> None:
-    """Separate runs of 4 rows over max(a, b) give the same statistics as trigger_stats."""
-    rng = np.random.default_rng(9)
-    n = 64
-    a = (np.abs(_noise(rng, (12, n))) ** 2).astype(np.float32)
-    b = (np.abs(_noise(rng, (12, n))) ** 2).astype(np.float32)
-    b[4:8, 20] += 40.0  # run 1: a preamble seen only at the half-bin offsets
-    ks, ratio, agree = np.empty(3, np.int64), np.empty(3), np.empty(3, np.int64)
-    lora_dsp.trigger_stats_max(a, b, ks, ratio, agree)
-    both = np.maximum(a, b)
-    for i in range(3):
-        k1, r1, a1 = np.empty(1, np.int64), np.empty(1), np.empty(1, np.int64)
-        lora_dsp.trigger_stats(np.ascontiguousarray(both[4 * i : 4 * i + 4]), k1, r1, a1)
-        assert (ks[i], agree[i]) == (k1[0], a1[0])
-        assert ratio[i] == pytest.approx(r1[0], rel=1e-5)
-    assert ks[1] == 20 and agree[1] == 4 and ratio[1] > 10
-
-
 @pytest.mark.parametrize(("sf", "reduced"), [(7, False), (8, True), (9, False)])
 def test_symbol_llrs_match_mask_reference(sf: int, reduced: bool) -> None:
     rng = np.random.default_rng(9)

@@ -267,10 +267,11 @@ class Detector:
         half = np.empty((len(idx), n), dtype=np.float32)
         lora_dsp.pair_power(spec, half)  # bins k+1/2, k+3/2
         whole = rows[idx]
-        ks = np.empty(len(near), dtype=np.int64)
-        ratio2 = np.empty(len(near))
-        agree = np.empty(len(near), dtype=np.int64)
-        lora_dsp.trigger_stats_max(whole, half, ks, ratio2, agree)
+        both = np.maximum(whole, half)  # each bin: whole- or half-bin pair, whichever is larger
+        m = len(idx) - 3
+        ks, ratio2, agree = np.empty(m, np.int64), np.empty(m), np.empty(m, np.int64)
+        lora_dsp.trigger_stats(both, ks, ratio2, agree)  # over rows i..i+3, every i
+        ks, ratio2, agree = ks[::4], ratio2[::4], agree[::4]  # keep the runs 4j..4j+3
         ok = np.flatnonzero((ratio2 > TRIGGER_RATIO) & (agree >= 3))
         if len(ok) == 0:
             return None
