@@ -42,3 +42,14 @@ def rng():
     import numpy as np
 
     return np.random.default_rng(1234)
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Close matplotlib figures after each test (only if a test loaded pyplot)."""
+    yield
+    import sys
+
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is not None:
+        plt.close("all")

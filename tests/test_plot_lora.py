@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import io
-
 import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from plot_util import png  # noqa: E402
 
 from sdrlink import channel  # noqa: E402
 from sdrlink.errors import ConfigError  # noqa: E402
@@ -27,22 +25,9 @@ DATA_START = int((8 + 2 + 2.25) * N * OS)  # preamble, sync word, 2.25 down-chir
 SYMBOLS = np.array([5, 100, 3, 77, 0, 127, 64, 31])
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
 def frame(rng, cfo_hz=0.0, snr_db=0.0, symbols=SYMBOLS) -> np.ndarray:
     x = lora_mod.modulate_symbols(LoRaParams(sf=SF, bw=BW), symbols, FS)
     return channel.channel(x, FS, snr_db=snr_db, signal_bw=BW, cfo_hz=cfo_hz, rng=rng)
-
-
-def png(ax) -> np.ndarray:
-    buf = io.BytesIO()
-    ax.figure.savefig(buf, format="png", dpi=50)
-    buf.seek(0)
-    return plt.imread(buf)
 
 
 def test_symbol_peaks_are_the_modulated_values(rng):

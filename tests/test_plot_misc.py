@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 
 import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from plot_util import png  # noqa: E402
 
 from sdrlink.errors import ConfigError, InputError  # noqa: E402
 from sdrlink.frame import Frame  # noqa: E402
@@ -20,19 +19,6 @@ from sdrlink.plot import doppler_pass, eye_diagram, per_curve, soft_bit_histogra
 from sdrlink.plot.fsk import eye_traces  # noqa: E402
 
 T0 = dt.datetime(2025, 6, 1, 10, 0, 0, tzinfo=dt.timezone.utc)
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
-def png(ax) -> np.ndarray:
-    buf = io.BytesIO()
-    ax.figure.savefig(buf, format="png", dpi=50)
-    buf.seek(0)
-    return plt.imread(buf)
 
 
 # ---------------------------------------------------------------- Doppler pass

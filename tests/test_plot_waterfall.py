@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
 import matplotlib
 
 matplotlib.use("Agg")
@@ -12,6 +10,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
+from plot_util import png  # noqa: E402
 
 from sdrlink import channel  # noqa: E402
 from sdrlink.dsp.nco import tone  # noqa: E402
@@ -23,20 +22,6 @@ from sdrlink.recording import Recording, open_recording  # noqa: E402
 from sdrlink.sources.writer import SigMFWriter  # noqa: E402
 
 FS = 200e3
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
-def png(ax) -> np.ndarray:
-    """The rendered figure as an RGBA array (through a real PNG encode/decode)."""
-    buf = io.BytesIO()
-    ax.figure.savefig(buf, format="png", dpi=60)
-    buf.seek(0)
-    return plt.imread(buf)
 
 
 def burst_signal(rng, n=200_000, start=80_000, length=30_000, f=40e3, snr_db=15.0):
