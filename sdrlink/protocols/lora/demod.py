@@ -46,6 +46,16 @@ def frac_peak(mag: np.ndarray, k: int) -> float:
     return k + min(max(float(0.5 * (a - c) / den), -0.5), 0.5)
 
 
+def frac_offsets(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Vectorised :func:`frac_peak`: parabolic offsets (-0.5..0.5) of peaks ``b``.
+
+    ``a`` and ``c`` are the magnitudes one bin below and above; the offset
+    is 0 where the three do not bend down (no peak to interpolate).
+    """
+    den = a - 2 * b + c
+    return np.clip(np.where(den < 0, 0.5 * (a - c) / np.where(den < 0, den, -1.0), 0.0), -0.5, 0.5)
+
+
 def wrap(x: float, n: float) -> float:
     """``x`` wrapped into [-n/2, n/2)."""
     return (x + n / 2) % n - n / 2

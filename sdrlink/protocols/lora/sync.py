@@ -21,7 +21,9 @@ must match, and the next hypothesis is tried when a later check fails.
 
 Demodulation: the frame is re-channelized from the raw input centred on its
 own offset and at its exact (fractional) timing, fine offsets are refined
-on the preamble (with a linear fit that captures Doppler drift), and every
+on the preamble (a drift too fast for the phase-based linear fit, as
+satellite Doppler gives SF11/SF12, is first measured from the peak
+positions and removed), and every
 data symbol is dechirped with the predicted offset, which a second-order
 loop updates symbol by symbol. Soft bits (max-log over FFT magnitudes) feed
 maximum-likelihood Hamming decoding.
@@ -44,6 +46,7 @@ from sdrlink.protocols.lora.demod import (
     dechirp_fft,
     decode_block,
     decode_blocks,
+    frac_offsets,
     frac_peak,
     wrap,
 )
@@ -59,6 +62,9 @@ MAX_HYPOTHESES = 5  # timing/offset hypotheses checked per preamble
 SYNC_RATIO = 0.1  # product over the two sync symbols of (power at value / peak)
 SCAN_WINDOWS = 512  # detection windows dechirped per batch
 RESCUE_RATIO = 3.0  # oversampled input: near-miss runs re-examined at half-bin resolution
+DRIFT_SPAN = 3  # bins either side of the preamble peak searched per window for the drift
+DRIFT_MIN = 0.1  # bins per symbol: a coarse drift above this is removed before the fine fit
+DRIFT_SIGMAS = 4.0  # ... when it is also this many standard errors from zero
 
 
 @dataclass
@@ -118,6 +124,37 @@ def preamble_offsets(up: np.ndarray, down: np.ndarray, pad: int = 1) -> tuple[fl
     c_mag = pu - timing  # offset at t_u from the magnitudes
     c_u = cf + round(c_mag - cf)
     return c_u - rho * t_u, rho, timing
+
+
+def peak_drift(up: np.ndarray, pad: int = 1) -> tuple[float, float]:
+    """Carrier drift (bins per symbol) from where each dechirped up-chirp window peaks.
+
+    ``up`` holds consecutive up-chirp spectra, zero-padded ``pad`` times.
+    Coarse next to the phase-based estimate of :func:`preamble_offsets`, but
+    unlike it not limited to drifts that keep every window's peak within
+    half a bin of the common one: satellite Doppler near closest approach
+    moves a SF12 peak by a third of a bin per symbol. The slope is the
+    median of the pairwise slopes (Theil-Sen), so one window hit by noise
+    does not tilt it. Returns (slope, its standard error from the spread
+    of the positions around the line, the worst window left out).
+    """
+    m = up.shape[1]
+    power = np.abs(up) ** 2
+    ku = int(np.argmax(power.sum(axis=0)))
+    span = DRIFT_SPAN * pad
+    local = np.sqrt(power[:, (ku + np.arange(-span, span + 1)) % m])
+    j = np.clip(np.argmax(local, axis=1), 1, 2 * span - 1)
+    rows = np.arange(len(local))
+    pos = (j + frac_offsets(local[rows, j - 1], local[rows, j], local[rows, j + 1])) / pad
+    i, k = np.triu_indices(len(pos), 1)
+    if len(i) < 3:
+        return 0.0, math.inf
+    slope = float(np.median((pos[k] - pos[i]) / (k - i)))
+    x = rows - rows.mean()
+    resid = pos - slope * x
+    resid = np.sort(np.abs(resid - np.median(resid)))[:-1]  # the worst window left out
+    spread = math.sqrt(float(resid @ resid) / max(len(resid) - 2, 1))
+    return slope, spread / math.sqrt(float(x @ x))
 
 
 class Detector:
@@ -407,7 +444,7 @@ class Detector:
         return self.rs.span(origin * self.step, 0, k1)[1] <= self.raw.stop
 
     def _demodulate(self, c: _Candidate, final: bool) -> tuple[str, list[Frame]]:
-        n, pt, sf = self.n, self.pt, self.sf
+        n, pt = self.n, self.pt
         origin = c.down_start - (pt + 1) * n  # second preamble symbol
         n_pre = (pt + 3) * n
         data0 = (pt + 3 + self.extra) * n + n // 4
@@ -421,11 +458,7 @@ class Detector:
         freq = self.offset + c.cfo_bins * self.bw / n
         # pass 1: residual offset and timing from the re-channelized preamble
         zz = self._chips(origin, freq, 0, n_pre).reshape(-1, n)
-        c0, rho, t_r = preamble_offsets(
-            dechirp_fft(zz[: pt - 1], sf, pad=PAD),
-            dechirp_fft(zz[pt + 1 : pt + 3], sf, down=True, pad=PAD),
-            PAD,
-        )
+        c0, rho, t_r, _ = self._fit_preamble(zz)
         c_mid = c0 + rho * (pt - 1) / 2
         if abs(c_mid) > 4 or abs(t_r) > 4:  # inconsistent: not a frame after all
             return self._next_hypothesis(c, final)
@@ -439,10 +472,7 @@ class Detector:
             ramp = np.exp(-2j * np.pi * c_mid * np.arange(n_pre) / n).astype(np.complex64)
             zz = (zz.reshape(-1) * ramp).reshape(-1, n)
         origin = new_origin
-        spec = dechirp_fft(zz[: pt - 1], sf, pad=PAD)
-        c0, rho, t2 = preamble_offsets(
-            spec, dechirp_fft(zz[pt + 1 : pt + 3], sf, down=True, pad=PAD), PAD
-        )
+        c0, rho, t2, spec = self._fit_preamble(zz)
         spec = spec[:, ::PAD]
         a0 = c0 + t2  # up-chirp peak offset at time 0 (symbols from window 0)
         if not self._sync_word_ok(zz[pt - 1 : pt + 1], a0 + rho * (pt - 0.5)):
@@ -455,6 +485,28 @@ class Detector:
         c.tracker = self._tracker(origin, freq, data0, a0, rho, first_reduced)
         c.info.update(origin=origin, freq=freq, a0=a0, snr=snr_lin, c_mid=c0 + rho * (pt - 1) / 2)
         return self._finish_frame(c, final)
+
+    def _fit_preamble(self, zz: np.ndarray) -> tuple[float, float, float, np.ndarray]:
+        """Offset, drift and timing (as :func:`preamble_offsets`) of preamble rows ``zz``.
+
+        A drift too fast for the phase-based fit is first measured coarsely
+        from the peaks (:func:`peak_drift`) and removed from the samples with
+        a quadratic phase (zero at the first row), so that the fine fit only
+        sees the remainder. Also returns the padded up-chirp spectra it used.
+        """
+        pt, sf, n = self.pt, self.sf, self.n
+        up = dechirp_fft(zz[: pt - 1], sf, pad=PAD)
+        coarse, err = peak_drift(up, PAD)
+        if abs(coarse) > max(DRIFT_MIN, DRIFT_SIGMAS * err):
+            s = np.arange(zz.size, dtype=np.float64) / n
+            zz = (zz.reshape(-1) * np.exp(-1j * np.pi * coarse * s * s)).astype(np.complex64)
+            zz = zz.reshape(-1, n)
+            up = dechirp_fft(zz[: pt - 1], sf, pad=PAD)
+        else:
+            coarse = 0.0
+        down = dechirp_fft(zz[pt + 1 : pt + 3], sf, down=True, pad=PAD)
+        c0, rho, timing = preamble_offsets(up, down, PAD)
+        return c0, rho + coarse, timing, up
 
     def _next_hypothesis(self, c: _Candidate, final: bool) -> tuple[str, list[Frame]]:
         """Try the next timing/offset hypothesis of the sync stage, or give up."""

@@ -9,7 +9,7 @@ import numpy as np
 import scipy.fft
 
 from sdrlink._ext import lora_dsp
-from sdrlink.protocols.lora.demod import ref_chirps
+from sdrlink.protocols.lora.demod import frac_offsets, ref_chirps
 
 if TYPE_CHECKING:
     from sdrlink.protocols.lora.sync import Detector
@@ -45,7 +45,7 @@ class Tracker:
     ) -> None:
         self.det = det
         self.origin, self.freq, self.data0 = origin, freq, data0
-        self.delta = a0 + rho * (det.pt + 3.75)  # centre of data symbol 0
+        self.delta = a0 + rho * (det.pt + det.extra + 3.75)  # centre of data symbol 0
         self.rho = rho
         self.tau = self.tau_rate = 0.0
         self.first_reduced = first_reduced
@@ -92,11 +92,7 @@ class Tracker:
         k = np.argmax(spec, axis=1)
         pk = spec[rows, k]
         reliable = pk**2 > 6.0 * np.mean(spec**2, axis=1)
-        a, c = spec[rows, (k - 1) % n], spec[rows, (k + 1) % n]
-        den = a - 2 * pk + c
-        frac = np.clip(
-            np.where(den < 0, 0.5 * (a - c) / np.where(den < 0, den, -1.0), 0.0), -0.5, 0.5
-        )
+        frac = frac_offsets(spec[rows, (k - 1) % n], pk, spec[rows, (k + 1) % n])
         jj = j0 + rows
         reduced = ((jj < 8) & self.first_reduced) | ((jj >= 8) & det.p.ldro_on)
         nominal = np.where(reduced, 4 * np.round((k - 1) / 4) + 1, k)
