@@ -97,3 +97,26 @@ def test_sf12_frames_under_leo_doppler_decode_near_the_sensitivity_limit():
         if not any(f.crc_ok and f.payload == payload for f in frames):
             lost.append((round(cfo), round(rate)))
     assert len(lost) <= 1, lost
+
+
+def test_drifting_sf12_frame_does_not_depend_on_block_size():
+    from sdrlink.blocks import SampleBlock
+
+    fs = 250e3
+    p = LoRaParams(sf=12, bw=BW)
+    rng = np.random.default_rng(11)
+    wave = modulate(p, b"block sizes", fs)
+    x = np.concatenate([np.zeros(20_011, np.complex64), wave, np.zeros(30_000, np.complex64)])
+    y = channel(
+        x, fs, snr_db=-15.0, signal_bw=BW, cfo_hz=-14e3, rate_hz_s=-280.0, rng=rng, signal_power=1.0
+    )
+    results = []
+    for block in (3001, 1 << 16, len(y)):
+        rx = make_receiver({"sf": [12], "bw": BW}, StreamInfo(sample_rate=fs))
+        frames = []
+        for s in range(0, len(y), block):
+            frames += rx.process(SampleBlock(y[s : s + block], s))
+        results.append([f.to_dict() for f in frames + rx.flush()])
+    assert results[0] == results[1] == results[2]
+    assert [bytes.fromhex(d["payload"]) for d in results[0]] == [b"block sizes"]
+    assert results[0][0]["fields"]["drift_hz_s"] == pytest.approx(-280.0, abs=30.0)
