@@ -473,13 +473,14 @@ class Detector:
             zz = (zz.reshape(-1) * ramp).reshape(-1, n)
         origin = new_origin
         c0, rho, t2, spec = self._fit_preamble(zz)
-        spec = spec[:, ::PAD]
         a0 = c0 + t2  # up-chirp peak offset at time 0 (symbols from window 0)
         if not self._sync_word_ok(zz[pt - 1 : pt + 1], a0 + rho * (pt - 0.5)):
             return self._next_hypothesis(c, final)
-        up = np.abs(spec)
-        pk = (up**2).max(axis=1)
-        noise = np.median(up**2, axis=1) / math.log(2)  # exponential noise: median = ln2*mean
+        # peaks from the zero-padded spectra (a drifting peak between bins is not
+        # under-read), noise from the whole bins (no sidelobes there when centred)
+        power = np.abs(spec) ** 2
+        pk = power.max(axis=1)
+        noise = np.median(power[:, ::PAD], axis=1) / math.log(2)  # exponential: median = ln2*mean
         snr_lin = float(np.mean(np.maximum(pk - noise, 1e-30)) / max(n * np.mean(noise), 1e-30))
         first, first_reduced = header_block_layout(self.p)
         c.tracker = self._tracker(origin, freq, data0, a0, rho, first_reduced)
