@@ -112,7 +112,7 @@ def decode_many(
     }
     settings = {
         "protocol": proto.name,
-        "options": opts,
+        "options": proto.normalize_options(opts),  # sf=7 and sf=[7] are one setting
         "source": source_options,
         "include_bad": include_bad,
     }
@@ -202,7 +202,10 @@ def _run(
     frames: dict[str, list[Frame]] = {}
     if not labels:
         return outcomes, frames
-    done_arg: Any = client.scatter([done], broadcast=True)[0] if done else frozenset()
+    # hash=False: a fresh key each run. A content key would be the same as the previous
+    # run's when nothing changed, and that run's release of it can reach the scheduler
+    # after this run's scatter, which loses the data under this run's tasks.
+    done_arg: Any = client.scatter([done], broadcast=True, hash=False)[0] if done else frozenset()
     submitted = client.map(
         decode_file,
         [os.path.abspath(label) for label in labels],
