@@ -124,6 +124,10 @@ def test_batch_matches_alone_reports_corrupt_and_resumes(recordings, alone, clie
     assert _db_frames(db) == alone
     assert _count(db, "frames") == _n(alone)
 
+    # the same settings written another way (as the CLI passes them) are the same key
+    same = batch.decode_many(paths, "lora", options={"sf": [7], "bw": "125k"}, db=db, client=client)
+    assert len(same.skipped) == N_FILES - 1 and not same.decoded
+
     # other settings are another key: decoded again, into new rows
     other = batch.decode_many(
         paths[:2], "lora", options={**OPTIONS, "sync_word": 0x34}, db=db, client=client

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -53,6 +53,10 @@ class Protocol:
         make_receiver: builds a receiver from an options dict and the stream.
         modulate: ``modulate(params, payload, sample_rate) -> samples``: the
             baseband waveform of one frame (complex64), for simulation and tests.
+        normalize_options: one canonical form of an options dict, so that
+            options that configure the same receiver compare equal (``sf=7``
+            and ``sf=[7]``; ``bw="125k"`` and ``bw=125000``). Batch keys its
+            "already decoded" log on it. Default: None values dropped.
     """
 
     name: str
@@ -62,3 +66,6 @@ class Protocol:
     make_params: Callable[[dict[str, Any]], Any]
     make_receiver: Callable[[dict[str, Any], StreamInfo], Receiver]
     modulate: Callable[[Any, bytes, float], np.ndarray]
+    normalize_options: Callable[[dict[str, Any]], dict[str, Any]] = field(
+        default=lambda options: {k: v for k, v in options.items() if v is not None}
+    )

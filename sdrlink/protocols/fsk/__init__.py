@@ -8,6 +8,7 @@ audio as ground stations record passes.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from typing import Any
 
 from sdrlink.blocks import StreamInfo
@@ -60,6 +61,11 @@ def _options_from_args(args: argparse.Namespace) -> dict[str, Any]:
     return {k: getattr(args, k) for k in _OPTIONS if getattr(args, k, None) is not None}
 
 
+def _normalize(options: dict[str, Any]) -> dict[str, Any]:
+    # the parameters are all a receiver uses, so they are the canonical form
+    return dataclasses.asdict(make_params(options))
+
+
 def _make_receiver(options: dict[str, Any], info: StreamInfo) -> Receiver:
     from sdrlink.protocols.fsk.receiver import FskReceiver  # scipy.signal: only when decoding
 
@@ -88,4 +94,5 @@ PROTOCOL = Protocol(
     make_params=make_params,
     make_receiver=_make_receiver,
     modulate=_modulate,
+    normalize_options=_normalize,
 )

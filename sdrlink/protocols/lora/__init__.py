@@ -32,6 +32,7 @@ from sdrlink.protocols.lora.params import (
     LoRaParams,
     add_arguments,
     make_params,
+    normalize_options,
     options_from_args,
 )
 
@@ -57,6 +58,7 @@ PROTOCOL = Protocol(
     make_params=make_params,
     make_receiver=make_receiver,
     modulate=_modulate,
+    normalize_options=normalize_options,
 )
 
 __all__ = ["PROTOCOL", "LoRaParams", "modulate", "encode_symbols", "make_receiver"]
