@@ -120,7 +120,9 @@ def decode(
             kwargs["center_freq"] = center_freq
         source = open_source(os.fspath(recording), **kwargs)
     with source:
-        stats = decode_source(source, protocol, sat=sat, options=options, block_size=block_size)
+        stats = decode_source(
+            source, protocol, sat=sat, options=options, stages=stages, block_size=block_size
+        )
     frames = [f for f in stats.frame_list if include_bad or f.crc_ok is not False]
     frames.sort(key=lambda f: (f.sample_index, f.freq_offset_hz))
     return frames

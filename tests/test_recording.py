@@ -218,3 +218,31 @@ def test_recording_open_source_keeps_source_attributes(sigmf):
         assert str(getattr(src, "meta_path", meta)) == str(meta)  # where --annotate writes
         src.info.center_freq = 1.0  # a source's info is its own
     assert rec.center_freq == 868.1e6
+
+
+def test_decode_runs_the_stages_it_is_given(rng):
+    """``stages=`` reaches the pipeline: a stage that removes a known offset shows in the frames."""
+    lora = pytest.importorskip("sdrlink.protocols.lora")
+    from sdrlink import channel
+    from sdrlink.api import decode
+    from sdrlink.blocks import SampleBlock
+    from sdrlink.dsp.nco import Nco
+    from sdrlink.pipeline import Stage
+
+    fs, offset = 250e3, 30e3
+
+    class Shift(Stage):
+        def __init__(self) -> None:
+            self.nco = Nco(fs, offset)
+
+        def process(self, block: SampleBlock) -> SampleBlock:
+            return SampleBlock(self.nco.mix(block.samples), block.start)
+
+    w = lora.modulate(lora.LoRaParams(sf=7, bw=125e3), b"staged", fs)
+    x = np.concatenate([np.zeros(3000, np.complex64), w, np.zeros(3000, np.complex64)])
+    y = channel.channel(x, fs, snr_db=10, signal_bw=125e3, cfo_hz=offset + 500.0, rng=rng)
+    plain = decode(y, "lora", sample_rate=fs, sf=7, bw=125e3)
+    shifted = decode(y, "lora", sample_rate=fs, sf=7, bw=125e3, stages=[Shift()])
+    assert [f.payload for f in plain] == [f.payload for f in shifted] == [b"staged"]
+    assert plain[0].freq_offset_hz == pytest.approx(offset + 500.0, abs=200)
+    assert shifted[0].freq_offset_hz == pytest.approx(500.0, abs=200)
