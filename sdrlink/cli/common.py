@@ -120,15 +120,15 @@ def protocol_options(args: argparse.Namespace) -> tuple[Any, dict[str, Any], Any
     return resolve_protocol(args.protocol, args.sat, cli_opts)
 
 
-def build_stages(args: argparse.Namespace, info: StreamInfo, satellite: Any) -> list[Stage]:
-    """The Doppler stage when --tle is given."""
+def doppler_spec(args: argparse.Namespace, satellite: Any) -> Any:
+    """The Doppler request of --tle/--tle-sat/--station/--downlink, or None without --tle."""
     if not getattr(args, "tle", None):
         if getattr(args, "station", None):
             raise ConfigError("--station needs --tle")
-        return []
+        return None
     if not args.station:
         raise ConfigError("--tle needs --station LAT,LON,ALT")
-    from sdrlink.doppler.stage import make_doppler_stage
+    from sdrlink.doppler.stage import DopplerSpec
 
     carrier = args.downlink
     if carrier is None and satellite is not None:
@@ -136,7 +136,13 @@ def build_stages(args: argparse.Namespace, info: StreamInfo, satellite: Any) -> 
     tle_sat = args.tle_sat or (
         str(satellite.norad) if satellite is not None and satellite.norad else args.sat
     )
-    return [make_doppler_stage(args.tle, tle_sat, args.station, info, carrier_hz=carrier)]
+    return DopplerSpec.load(args.tle, tle_sat, args.station, carrier)
+
+
+def build_stages(args: argparse.Namespace, info: StreamInfo, satellite: Any) -> list[Stage]:
+    """The Doppler stage when --tle is given."""
+    spec = doppler_spec(args, satellite)
+    return [] if spec is None else [spec.stage(info)]
 
 
 def build_sinks(

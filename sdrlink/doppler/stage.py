@@ -11,13 +11,14 @@ size). Receivers then see the satellite near its nominal frequency, and
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 
 from sdrlink.blocks import SampleBlock, StreamInfo
 from sdrlink.doppler.curve import SEGMENT, PiecewiseNco
-from sdrlink.doppler.orbit import Orbit, Station, to_posix
-from sdrlink.doppler.tle import load_tle
+from sdrlink.doppler.orbit import Orbit, Station, parse_station, to_posix
+from sdrlink.doppler.tle import Tle, load_tle
 from sdrlink.errors import ConfigError
 from sdrlink.frame import Frame
 from sdrlink.pipeline import Stage
@@ -30,7 +31,7 @@ class DopplerStage(Stage):
     """Removes ``orbit``'s Doppler at ``carrier_hz`` from a stream described by ``info``."""
 
     def __init__(
-        self, orbit: Orbit, info: StreamInfo, carrier_hz: float, segment: int = SEGMENT
+        self, orbit: Orbit, info: StreamInfo, carrier_hz: float | None, segment: int = SEGMENT
     ) -> None:
         if not info.is_complex:
             raise ConfigError(
@@ -39,6 +40,11 @@ class DopplerStage(Stage):
             )
         if info.start_time is None:
             raise ConfigError("recording has no start time (core:datetime); give --start")
+        if carrier_hz is None:
+            raise ConfigError(
+                "Doppler compensation needs the carrier frequency: the recording has no centre "
+                "frequency; give --freq or --downlink"
+            )
         if not carrier_hz or carrier_hz <= 0:
             raise ConfigError(f"Doppler carrier frequency must be positive, not {carrier_hz}")
         self.orbit = orbit
@@ -82,6 +88,45 @@ class DopplerStage(Stage):
         frame.freq_offset_hz = residual + predicted
 
 
+@dataclass(frozen=True)
+class DopplerSpec:
+    """Everything a Doppler stage needs but the stream: satellite, station, carrier.
+
+    Plain data, so that ``sdrlink batch`` reads the TLE once and sends this to
+    its workers, which build the stage for each recording (:meth:`stage`).
+    ``carrier_hz`` None means each recording's centre frequency.
+    """
+
+    tle: Tle
+    station: Station
+    carrier_hz: float | None = None
+
+    @classmethod
+    def load(
+        cls,
+        tle_path: str,
+        sat: str | int | None,
+        station: str | Station,
+        carrier_hz: float | None = None,
+    ) -> DopplerSpec:
+        """Read satellite ``sat`` from ``tle_path``; ConfigError/InputError on bad input."""
+        return cls(load_tle(tle_path, sat), parse_station(station), carrier_hz)
+
+    def stage(self, info: StreamInfo) -> DopplerStage:
+        """The stage for the stream ``info`` describes."""
+        carrier = self.carrier_hz if self.carrier_hz is not None else info.center_freq
+        return DopplerStage(Orbit(self.tle, self.station), info, carrier)
+
+    def describe(self) -> dict[str, object]:
+        """The spec as plain JSON-able data (batch settings)."""
+        st = self.station
+        return {
+            "tle": [self.tle.line1, self.tle.line2],
+            "station": [st.lat, st.lon, st.alt],
+            "carrier_hz": self.carrier_hz,
+        }
+
+
 def make_doppler_stage(
     tle_path: str,
     sat: str | int | None,
@@ -93,17 +138,4 @@ def make_doppler_stage(
 
     ``carrier_hz`` defaults to the recording's centre frequency.
     """
-    if not info.is_complex:
-        raise ConfigError(
-            "Doppler compensation needs IQ samples; this recording is real-valued audio"
-        )
-    if info.start_time is None:
-        raise ConfigError("recording has no start time (core:datetime); give --start")
-    carrier = carrier_hz if carrier_hz is not None else info.center_freq
-    if carrier is None:
-        raise ConfigError(
-            "Doppler compensation needs the carrier frequency: the recording has no centre "
-            "frequency; give --freq or --downlink"
-        )
-    orbit = Orbit(load_tle(tle_path, sat), station)
-    return DopplerStage(orbit, info, carrier)
+    return DopplerSpec.load(tle_path, sat, station, carrier_hz).stage(info)
