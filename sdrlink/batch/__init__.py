@@ -87,6 +87,7 @@ def decode_many(
     keep_frames: bool | None = None,
     parquet: str | os.PathLike[str] | None = None,
     progress: Callable[[FileOutcome, int, int], None] | None = None,
+    doppler: Any = None,
 ) -> BatchResult:
     """Decode ``paths`` in parallel on Dask; frames go to the frame log ``db``.
 
@@ -97,6 +98,10 @@ def decode_many(
     settings are skipped unless ``force``. ``parquet`` also writes the frames of
     all recordings of this run (decoded or skipped) to a Parquet file.
     ``progress(outcome, done, total)`` is called as each file finishes.
+    With ``sat``, every transmitter mode the catalogue lists is decoded (unless
+    ``options`` are given), as ``sdrlink decode --sat`` does. ``doppler`` (a
+    :class:`~sdrlink.doppler.stage.DopplerSpec`) removes the Doppler predicted
+    for each recording's start time.
 
     The local cluster's workers are new processes that import the calling
     script, so a script calling this must guard its entry with
@@ -104,7 +109,8 @@ def decode_many(
     """
     from sdrlink.api import resolve_protocol
 
-    proto, opts, _ = resolve_protocol(protocol, sat, options)
+    proto, opts, satellite = resolve_protocol(protocol, sat, options)
+    explicit = {k: v for k, v in (options or {}).items() if v is not None}
     source_options = {
         k: v
         for k, v in {"fmt": fmt, "sample_rate": sample_rate, "center_freq": center_freq}.items()
@@ -116,6 +122,10 @@ def decode_many(
         "source": source_options,
         "include_bad": include_bad,
     }
+    if satellite is not None and not explicit and satellite.alt_options:
+        settings["alt_options"] = [proto.normalize_options(dict(a)) for a in satellite.alt_options]
+    if doppler is not None:
+        settings["doppler"] = doppler.describe()
     settings_json = canonical_json(settings)
     if parquet is not None and not Path(parquet).resolve().parent.is_dir():
         raise InputError(f"{parquet}: the folder for the Parquet file does not exist")
@@ -136,11 +146,13 @@ def decode_many(
             client,
             labels,
             proto.name,
-            opts,
+            explicit,
             source_options,
             done,
             log,
             settings_json,
+            sat=None if satellite is None else satellite.name,
+            doppler=doppler,
             force=force,
             include_bad=include_bad,
             block_size=block_size,
@@ -189,6 +201,8 @@ def _run(
     log: BatchLog | None,
     settings_json: str,
     *,
+    sat: str | None,
+    doppler: Any,
     force: bool,
     include_bad: bool,
     block_size: int,
@@ -215,6 +229,8 @@ def _run(
         done=done_arg,
         include_bad=include_bad,
         block_size=block_size,
+        sat=sat,
+        doppler=doppler,
         pure=False,
     )
     futures = dict(zip(submitted, labels, strict=True))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sdrlink.batch.paths import content_hash
-from sdrlink.errors import SdrlinkError
+from sdrlink.errors import InputError, SdrlinkError
 from sdrlink.frame import Frame
 
 
@@ -40,11 +40,17 @@ def decode_file(
     done: frozenset[str] = frozenset(),
     include_bad: bool = False,
     block_size: int = 1 << 18,
+    sat: str | None = None,
+    doppler: Any = None,
 ) -> FileResult:
     """Hash ``path``; unless its hash is in ``done``, decode it. Never raises.
 
-    Runs on a worker. Frames are sorted by sample index, and frames failing
-    their CRC are left out unless ``include_bad`` (as ``sdrlink.decode`` does).
+    Runs on a worker. ``options`` are the user's protocol options and ``sat``
+    the catalogue satellite (all its transmitter modes, as ``sdrlink decode``
+    does); ``doppler`` a :class:`~sdrlink.doppler.stage.DopplerSpec` whose
+    prediction is removed, or None. Frames are sorted by sample index, and
+    frames failing their CRC are left out unless ``include_bad`` (as
+    ``sdrlink.decode`` does).
     """
     from sdrlink.api import decode_source
     from sdrlink.sources import open_source
@@ -57,7 +63,16 @@ def decode_file(
             result.skipped = True
             return result
         with open_source(path, **source_options) as source:
-            stats = decode_source(source, protocol, options=options, block_size=block_size)
+            stages = []
+            if doppler is not None:
+                if source.info.start_time is None:
+                    raise InputError(
+                        f"{path}: no start time (SigMF core:datetime) to predict the Doppler from"
+                    )
+                stages.append(doppler.stage(source.info))
+            stats = decode_source(
+                source, protocol, sat=sat, options=options, stages=stages, block_size=block_size
+            )
         frames = [f for f in stats.frame_list if include_bad or f.crc_ok is not False]
         frames.sort(key=lambda f: (f.sample_index, f.freq_offset_hz))
         result.frames = frames

@@ -24,6 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         epilog=(
             "examples:\n"
             "  sdrlink batch 'passes/**/*.sigmf-meta' --sat US01 --db frames.sqlite\n"
+            "  sdrlink batch 'passes/*.sigmf-meta' --sat US01 --tle active.tle "
+            "--station 52.2,0.1,30 --db f.sqlite\n"
             "  sdrlink batch 'dumps/*.cf32' --rate 250k -p lora --sf 7 --bw 125k --db f.sqlite "
             "--workers 8\n"
             "  sdrlink batch 'passes/*.wav' -p fsk --db f.sqlite --scheduler tcp://10.0.0.5:8786 "
@@ -50,6 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--freq", type=common.si_arg, metavar="HZ", help="centre frequency")
     g.add_argument("--block-size", type=int, default=1 << 18, metavar="N", help="samples per block")
     common.add_protocol_args(p)
+    common.add_doppler_args(p)
     o = p.add_argument_group("outputs")
     o.add_argument("--db", metavar="PATH", help="SQLite frame log (created if missing)")
     o.add_argument(
@@ -87,7 +90,8 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--workers must be at least 1, not {args.workers}")
     if args.block_size < 1:
         raise ConfigError(f"--block-size must be positive, not {args.block_size}")
-    proto, options, _ = common.protocol_options(args)
+    proto, _, satellite = common.protocol_options(args)
+    doppler = common.doppler_spec(args, satellite)  # TLE read once, here
     paths = expand_patterns(args.patterns, args.format)
     client = connect(args.scheduler) if args.scheduler else None
     progress = FileProgress()
@@ -97,7 +101,9 @@ def run(args: argparse.Namespace) -> int:
         result = decode_many(
             paths,
             proto.name,
-            options=options,
+            sat=args.sat,
+            options=common.explicit_options(args),
+            doppler=doppler,
             db=args.db,
             client=client,
             workers=args.workers,
