@@ -30,7 +30,7 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sdrlink.batch.cluster import _distributed, connect, local_client
 from sdrlink.batch.export import write_parquet
@@ -48,6 +48,9 @@ from sdrlink.batch.results import BatchResult, FileOutcome
 from sdrlink.batch.worker import FileResult, decode_file
 from sdrlink.errors import InputError
 from sdrlink.frame import Frame
+
+if TYPE_CHECKING:
+    from sdrlink.doppler.stage import DopplerSpec
 
 __all__ = [
     "BatchLog",
@@ -87,7 +90,7 @@ def decode_many(
     keep_frames: bool | None = None,
     parquet: str | os.PathLike[str] | None = None,
     progress: Callable[[FileOutcome, int, int], None] | None = None,
-    doppler: Any = None,
+    doppler: DopplerSpec | None = None,
 ) -> BatchResult:
     """Decode ``paths`` in parallel on Dask; frames go to the frame log ``db``.
 
@@ -202,7 +205,7 @@ def _run(
     settings_json: str,
     *,
     sat: str | None,
-    doppler: Any,
+    doppler: DopplerSpec | None,
     force: bool,
     include_bad: bool,
     block_size: int,

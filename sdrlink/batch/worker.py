@@ -9,11 +9,14 @@ from __future__ import annotations
 import time
 import traceback
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sdrlink.batch.paths import content_hash
 from sdrlink.errors import InputError, SdrlinkError
 from sdrlink.frame import Frame
+
+if TYPE_CHECKING:
+    from sdrlink.doppler.stage import DopplerSpec
 
 
 @dataclass
@@ -41,7 +44,7 @@ def decode_file(
     include_bad: bool = False,
     block_size: int = 1 << 18,
     sat: str | None = None,
-    doppler: Any = None,
+    doppler: DopplerSpec | None = None,
 ) -> FileResult:
     """Hash ``path``; unless its hash is in ``done``, decode it. Never raises.
 
