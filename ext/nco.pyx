@@ -3,8 +3,9 @@
 
 The phase of sample k (relative to the segment origin) is, in cycles,
     phi(k) = phase0 + f*k + 0.5*r*k*k
-evaluated in float64 in closed form for every sample, so the result for a
-given absolute sample does not depend on where the stream was cut into blocks.
+evaluated in float64 in closed form at every 64th sample and advanced by
+complex multiplication in between, so the result for a given absolute sample
+does not depend on where the stream was cut into blocks.
 """
 
 from libc.math cimport floor, sin, cos, M_PI
@@ -15,26 +16,62 @@ cimport numpy as cnp
 cnp.import_array()
 
 
+cdef inline double _frac(double v) nogil:
+    return v - floor(v)
+
+
 def mix_linear(const float complex[::1] x, float complex[::1] out,
                double phase0, double f, double r, long long k0, int sign=-1):
-    """out[i] = x[i] * exp(sign * 2j*pi*phi(k0 + i)); f in cycles/sample, r in cycles/sample^2."""
+    """out[i] = x[i] * exp(sign * 2j*pi*phi(k0 + i)); f in cycles/sample, r in cycles/sample^2.
+
+    The phasor is evaluated exactly at every k that is a multiple of 64 and
+    advanced by complex multiplication in between (second order, for the
+    rate). A block that starts between two such points first advances from
+    the one before it, so every sample gets the same value whatever the
+    block boundaries: the output does not depend on how the stream was cut.
+    """
     cdef Py_ssize_t n = x.shape[0]
     cdef Py_ssize_t i
-    cdef double k, cyc, c, s, xr, xi
+    cdef long long k, b
     cdef double twopi = 2.0 * M_PI
     cdef double sgn = -1.0 if sign < 0 else 1.0
+    cdef double pr, pi_, wr, wi, qr, qi, tr, a, xr, xi
     if out.shape[0] < n:
         raise ValueError("output buffer too short")
+    if n == 0:
+        return
     with nogil:
+        qr = cos(twopi * _frac(r))
+        qi = sgn * sin(twopi * _frac(r))
+        pr = pi_ = wr = wi = 0.0
         for i in range(n):
-            k = <double>(k0 + i)
-            cyc = phase0 + f * k + 0.5 * r * k * k
-            cyc = cyc - floor(cyc)
-            c = cos(twopi * cyc)
-            s = sgn * sin(twopi * cyc)
+            k = k0 + i
+            if i == 0 or (k & 63) == 0:
+                b = k - (k & 63)  # the exact point at or before k
+                a = twopi * _frac(phase0 + f * <double>b + 0.5 * r * <double>b * <double>b)
+                pr = cos(a)
+                pi_ = sgn * sin(a)
+                # the step from b to b + 1: f + r*(b + 1/2) cycles
+                a = twopi * _frac(f + r * (<double>b + 0.5))
+                wr = cos(a)
+                wi = sgn * sin(a)
+                while b < k:  # a block starting between exact points
+                    tr = pr * wr - pi_ * wi
+                    pi_ = pr * wi + pi_ * wr
+                    pr = tr
+                    tr = wr * qr - wi * qi
+                    wi = wr * qi + wi * qr
+                    wr = tr
+                    b += 1
             xr = x[i].real
             xi = x[i].imag
-            out[i] = (xr * c - xi * s) + 1j * (xr * s + xi * c)
+            out[i] = (xr * pr - xi * pi_) + 1j * (xr * pi_ + xi * pr)
+            tr = pr * wr - pi_ * wi
+            pi_ = pr * wi + pi_ * wr
+            pr = tr
+            tr = wr * qr - wi * qi
+            wi = wr * qi + wi * qr
+            wr = tr
 
 
 def phase_at(double phase0, double f, double r, long long k):
