@@ -18,7 +18,7 @@ from sdrlink.protocols.fsk.params import FRAMINGS, MODULATIONS, FskParams, make_
 
 __all__ = ["PROTOCOL", "FskParams", "FskReceiver", "make_params", "modulate", "modulate_audio"]
 
-_OPTIONS = ("modulation", "baud", "deviation", "bt", "framing", "afsk_tones")
+_OPTIONS = ("modulation", "baud", "deviation", "bt", "framing", "afsk_tones", "carrier_search")
 
 
 def _add_arguments(group: argparse._ArgumentGroup) -> None:
@@ -48,6 +48,15 @@ def _add_arguments(group: argparse._ArgumentGroup) -> None:
         choices=FRAMINGS,
         default=None,
         help="ax25, ax25_g3ruh (9600 Bd packet) or ax100 (GomSpace ASM+Golay)",
+    )
+    group.add_argument(
+        "--carrier-search",
+        default=None,
+        metavar="HZ",
+        help=(
+            "IQ input: how far from the tuned frequency to look for the carrier without a "
+            "TLE (default 12k, enough for LEO Doppler at 436 MHz; 0 = off)"
+        ),
     )
     group.add_argument(
         "--afsk-tones",

@@ -43,7 +43,11 @@ class FskParams:
         invert: None tries both polarities where the framing cannot tell;
             True/False forces one (only matters for AX100 and AX5043 framing).
         max_offset: carrier offset (Hz) the IQ channel filter lets through
-            (default max(baud, 2000)); wider costs sensitivity.
+            around the acquired carrier (default max(baud, 2000)); wider costs
+            sensitivity.
+        carrier_search: how far (Hz) from the tuned frequency IQ input is
+            searched blindly for the carrier, which is then re-centred (LEO
+            Doppler at 436 MHz reaches about 10 kHz; default 12000; 0: off).
     """
 
     modulation: str = "fsk"
@@ -54,6 +58,14 @@ class FskParams:
     afsk_tones: tuple[float, float] = (1200.0, 2200.0)
     invert: bool | None = None
     max_offset: float = 2000.0
+    carrier_search: float = 12000.0
+
+    @property
+    def occupied_bw(self) -> float:
+        """Bandwidth (Hz) the modulated carrier occupies (Carson's rule)."""
+        if self.modulation == "afsk":
+            return 2.0 * (self.deviation + max(self.afsk_tones))
+        return 2.0 * self.deviation + self.baud
 
 
 def normalise_framing(value: str) -> str:
@@ -101,6 +113,7 @@ def make_params(options: dict[str, Any]) -> FskParams:
         "afsk_tones",
         "invert",
         "max_offset",
+        "carrier_search",
     }
     if unknown:
         raise ConfigError(f"unknown FSK option(s): {', '.join(sorted(unknown))}")
@@ -140,6 +153,15 @@ def make_params(options: dict[str, Any]) -> FskParams:
         raise ConfigError("max_offset must be a number (Hz)") from None
     if max_offset < 0:
         raise ConfigError(f"max_offset must be >= 0, got {max_offset:g}")
+    from sdrlink.sources.files import parse_si
+
+    search = opts.get("carrier_search", 12000.0)
+    try:
+        search = parse_si(search) if isinstance(search, str) else float(search)
+    except (TypeError, ValueError, ConfigError):
+        raise ConfigError(f"carrier_search must be a frequency in Hz, got {search!r}") from None
+    if not 0 <= search <= 1e6:
+        raise ConfigError(f"carrier_search must be within 0..1M Hz, got {search:g}")
     return FskParams(
         mod,
         baud,
@@ -149,4 +171,5 @@ def make_params(options: dict[str, Any]) -> FskParams:
         tones,
         None if invert is None else bool(invert),
         max_offset,
+        search,
     )

@@ -19,6 +19,7 @@ from sdrlink.blocks import SampleBlock, StreamInfo
 from sdrlink.errors import InputError
 from sdrlink.frame import Frame
 from sdrlink.protocols.base import Receiver
+from sdrlink.protocols.fsk.acquire import CarrierSearch
 from sdrlink.protocols.fsk.deframers import (
     Ax100Deframer,
     Ax5043Deframer,
@@ -86,6 +87,19 @@ class FskReceiver(Receiver):
         self.params = params
         self.info = info
         self.front = FrontEnd(params, info.sample_rate, info.is_complex)
+        # IQ: find the carrier blindly and re-centre it ahead of the front end
+        self.search = (
+            CarrierSearch(
+                info.sample_rate,
+                params.occupied_bw,
+                params.carrier_search,
+                params.max_offset,
+                tone_hz=None if params.modulation == "afsk" else params.deviation,
+                lobe_hz=params.baud / 2,
+            )
+            if info.is_complex and params.carrier_search > 0
+            else None
+        )
         self.sps = self.front.out_rate / params.baud
         self.chains = [_Chain(params, self.sps, a, d) for a, d in SYNC_SETTINGS]
         self.dc_in_hz = info.is_complex and params.modulation != "afsk"
@@ -106,29 +120,36 @@ class FskReceiver(Receiver):
         if not self.breaks or block.start != self._absolute(self.consumed):
             self.breaks.append((self.consumed, int(block.start)))
         self.consumed += len(x)
+        if self.search is not None:
+            x = self.search.process(x)
         return self._run(self.front.process(x), final=False)
 
     def flush(self) -> list[Frame]:
-        return self._run(np.zeros(0, np.float32), final=True)
+        y = np.zeros(0, np.float32)
+        if self.search is not None:
+            y = self.front.process(self.search.flush())
+        return self._run(y, final=True)
 
     def _run(self, y: np.ndarray, final: bool) -> list[Frame]:
-        # (stop, chain, start, raw frame, its soft symbols, their DC levels)
-        cands: list[tuple[int, int, int, RawFrame, np.ndarray, np.ndarray]] = []
+        # (stop, chain, start, raw frame, carrier removed ahead, its soft symbols, their DC levels)
+        cands: list[tuple[int, int, int, RawFrame, float, np.ndarray, np.ndarray]] = []
         for k, chain in enumerate(self.chains):
             for r in chain.feed(y, final):
-                start = max(0, self._absolute(float(self.front.to_input_index(chain.pos[r.start]))))
+                first = float(self.front.to_input_index(chain.pos[r.start]))
+                start = max(0, self._absolute(first))
                 stop = self._absolute(float(self.front.to_input_index(chain.pos[r.stop - 1])))
                 # views stay valid after trim(), which rebinds rather than overwrites
                 seg = (chain.syms[r.start : r.stop], chain.dcs[r.start : r.stop])
-                cands.append((stop, k, start, r, *seg))
+                carrier = self.search.offset_at(first) if self.search is not None else 0.0
+                cands.append((stop, k, start, r, carrier, *seg))
             chain.trim()
         cands.sort(key=lambda c: (c[0], c[1]))
         out: list[Frame] = []
-        for stop, _, start, r, syms, dcs in cands:
+        for stop, _, start, r, carrier, syms, dcs in cands:
             if any(p == r.payload and s <= stop and start <= e for s, e, p in self.emitted):
                 continue  # the other synchroniser's copy: build no Frame for it
             self.emitted.append((start, stop, r.payload))
-            out.append(self._frame(r, start, syms, dcs))
+            out.append(self._frame(r, start, syms, dcs, carrier))
         if len(self.breaks) > 64:
             self.breaks = self.breaks[-64:]
         if self.emitted:  # forget frames that can no longer overlap a new one
@@ -144,7 +165,9 @@ class FskReceiver(Receiver):
                 return start + idx - at
         return self.breaks[0][1] + idx - self.breaks[0][0] if self.breaks else idx
 
-    def _frame(self, r: RawFrame, start: int, seg: np.ndarray, dcs: np.ndarray) -> Frame:
+    def _frame(
+        self, r: RawFrame, start: int, seg: np.ndarray, dcs: np.ndarray, carrier: float
+    ) -> Frame:
         mag = np.abs(seg)
         spread = float(mag.std())
         snr = 20 * math.log10(float(mag.mean()) / spread) if spread > 0 else float("inf")
@@ -154,7 +177,7 @@ class FskReceiver(Receiver):
             "modulation": self.params.modulation,
         }
         fields.update(r.fields)
-        offset = float(np.mean(dcs)) if self.dc_in_hz else 0.0
+        offset = carrier + (float(np.mean(dcs)) if self.dc_in_hz else 0.0)
         frame = Frame(
             protocol="fsk",
             sample_index=start,
