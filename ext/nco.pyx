@@ -20,6 +20,17 @@ cdef inline double _frac(double v) nogil:
     return v - floor(v)
 
 
+cdef inline void _advance(double* pr, double* pi_, double* wr, double* wi,
+                          double qr, double qi) noexcept nogil:
+    """One sample on: phasor p *= step w, and the step w *= q (the rate)."""
+    cdef double tr = pr[0] * wr[0] - pi_[0] * wi[0]
+    pi_[0] = pr[0] * wi[0] + pi_[0] * wr[0]
+    pr[0] = tr
+    tr = wr[0] * qr - wi[0] * qi
+    wi[0] = wr[0] * qi + wi[0] * qr
+    wr[0] = tr
+
+
 def mix_linear(const float complex[::1] x, float complex[::1] out,
                double phase0, double f, double r, long long k0, int sign=-1):
     """out[i] = x[i] * exp(sign * 2j*pi*phi(k0 + i)); f in cycles/sample, r in cycles/sample^2.
@@ -35,7 +46,7 @@ def mix_linear(const float complex[::1] x, float complex[::1] out,
     cdef long long k, b
     cdef double twopi = 2.0 * M_PI
     cdef double sgn = -1.0 if sign < 0 else 1.0
-    cdef double pr, pi_, wr, wi, qr, qi, tr, a, xr, xi
+    cdef double pr, pi_, wr, wi, qr, qi, a, xr, xi
     if out.shape[0] < n:
         raise ValueError("output buffer too short")
     if n == 0:
@@ -56,22 +67,12 @@ def mix_linear(const float complex[::1] x, float complex[::1] out,
                 wr = cos(a)
                 wi = sgn * sin(a)
                 while b < k:  # a block starting between exact points
-                    tr = pr * wr - pi_ * wi
-                    pi_ = pr * wi + pi_ * wr
-                    pr = tr
-                    tr = wr * qr - wi * qi
-                    wi = wr * qi + wi * qr
-                    wr = tr
+                    _advance(&pr, &pi_, &wr, &wi, qr, qi)
                     b += 1
             xr = x[i].real
             xi = x[i].imag
             out[i] = (xr * pr - xi * pi_) + 1j * (xr * pi_ + xi * pr)
-            tr = pr * wr - pi_ * wi
-            pi_ = pr * wi + pi_ * wr
-            pr = tr
-            tr = wr * qr - wi * qi
-            wi = wr * qi + wi * qr
-            wr = tr
+            _advance(&pr, &pi_, &wr, &wi, qr, qi)
 
 
 def phase_at(double phase0, double f, double r, long long k):
