@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sqlite3
-from pathlib import Path
 
 import numpy as np
 import pytest
+from pass_util import STATION, TLE, iss_pass, iss_recording
 
 from sdrlink import batch
 from sdrlink.cli.main import main
 from sdrlink.doppler.stage import DopplerSpec
-from sdrlink.simulate import next_pass_window, simulate_recording
 from sdrlink.sources.writer import SigMFWriter
 
 pytest.importorskip("distributed")
 
-TLE = Path(__file__).parent / "data" / "amateur.tle"
-STATION = "52.2,0.12,30"
 OPTIONS = {"sf": [7], "bw": 125e3}
 
 
@@ -26,27 +22,10 @@ OPTIONS = {"sf": [7], "bw": 125e3}
 def passes(tmp_path_factory):
     """Two 8-second ISS recordings at 436 MHz: near the horizon and near culmination."""
     folder = tmp_path_factory.mktemp("batch_doppler")
-    start, duration = next_pass_window(
-        TLE, "ISS", STATION, dt.datetime(2025, 11, 20, 17, tzinfo=dt.timezone.utc), margin_s=5
-    )
+    _, duration = iss_pass()
     truth = {}
     for name, offset_s in (("rise", 60.0), ("top", duration / 2 - 4)):
-        res = simulate_recording(
-            folder / name,
-            "lora",
-            OPTIONS,
-            sample_rate=250e3,
-            center_freq=436e6,
-            duration=8.0,
-            first_s=0.5,
-            interval_s=2.0,
-            snr_db=5.0,
-            tle=TLE,
-            sat="ISS",
-            station=STATION,
-            start_time=start + dt.timedelta(seconds=offset_s),
-            seed=3,
-        )
+        res = iss_recording(folder / name, "lora", OPTIONS, offset_s, snr_db=5.0, seed=3)
         truth[res.meta_path] = res.frames
     return folder, truth
 

@@ -128,32 +128,15 @@ def test_configuration_errors(start):
 @pytest.mark.parametrize("modulation", ["fsk", "afsk"])
 def test_slow_fsk_under_leo_doppler_decodes_with_the_tle(tmp_path, modulation):
     """1200 Bd FSK/AFSK about 10 kHz off: the stage brings it back in reach of the receiver."""
+    from pass_util import iss_recording
+
     from sdrlink.api import decode_source
-    from sdrlink.simulate import next_pass_window, simulate_recording
     from sdrlink.sources import open_source
 
     opts = {"modulation": modulation, "baud": 1200}
     if modulation == "fsk":
         opts["deviation"] = 600
-    t0, _ = next_pass_window(
-        DATA, "ISS", STATION, dt.datetime(2025, 11, 20, 17, tzinfo=dt.timezone.utc), margin_s=5
-    )
-    res = simulate_recording(
-        tmp_path / "pass",
-        "fsk",
-        opts,
-        sample_rate=FS,
-        center_freq=F_C,
-        duration=8.0,
-        first_s=0.5,
-        interval_s=2.0,
-        snr_db=15.0,
-        tle=DATA,
-        sat="ISS",
-        station=STATION,
-        start_time=t0 + dt.timedelta(seconds=120),
-        seed=2,
-    )
+    res = iss_recording(tmp_path / "pass", "fsk", opts, 120.0, snr_db=15.0, seed=2)
     assert min(abs(f.doppler_hz) for f in res.frames) > 9e3
     with open_source(res.meta_path) as src:
         stage = make_doppler_stage(str(DATA), "ISS", STATION, src.info)
