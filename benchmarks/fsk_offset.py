@@ -1,6 +1,6 @@
 """How far off the tuned frequency the FSK receivers still decode, blind (no TLE).
 
-Usage: python benchmarks/fsk_offset.py [--seeds 4] [--rate 250k]
+Usage: python benchmarks/fsk_offset.py [--seeds 4] [--rate 250k] [--carrier-search 12k]
 
 For each FSK mode below, ``--seeds`` recordings of three 40-byte frames go
 through the channel model with a carrier offset (and for some cases a
@@ -38,7 +38,9 @@ MODES = {
 CASES = [(0.0, 0.0), (2e3, 0.0), (5e3, 0.0), (-9e3, 300.0), (15e3, 0.0)]
 
 
-def recovered(opts: dict, snr: float, cfo: float, rate: float, fs: float, seed: int) -> int:
+def recovered(
+    opts: dict, snr: float, cfo: float, rate: float, fs: float, seed: int, search: str
+) -> int:
     fsk = get_protocol("fsk")
     p = fsk.make_params(opts)
     rng = np.random.default_rng(seed)
@@ -56,7 +58,7 @@ def recovered(opts: dict, snr: float, cfo: float, rate: float, fs: float, seed: 
         rng=rng,
         signal_power=1.0,
     )
-    got = [f.payload for f in decode(y, "fsk", sample_rate=fs, **opts)]
+    got = [f.payload for f in decode(y, "fsk", sample_rate=fs, carrier_search=search, **opts)]
     return sum(any(payload == g for g in got) for payload in payloads)
 
 
@@ -64,6 +66,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=4)
     ap.add_argument("--rate", default="250k", help="sample rate, Hz")
+    ap.add_argument(
+        "--carrier-search", default="12k", help="the receivers' blind search range (0: off)"
+    )
     args = ap.parse_args()
     fs = parse_si(args.rate)
     heads = ["mode", "SNR dB"] + [f"{c / 1e3:+g}k" + (f" {r:+g}/s" if r else "") for c, r in CASES]
@@ -71,10 +76,16 @@ def main() -> None:
     for name, (opts, snr) in MODES.items():
         row: list[object] = [name, snr]
         for cfo, rate in CASES:
-            ok = sum(recovered(opts, snr, cfo, rate, fs, s) for s in range(args.seeds))
+            ok = sum(
+                recovered(opts, snr, cfo, rate, fs, s, args.carrier_search)
+                for s in range(args.seeds)
+            )
             row.append(f"{ok}/{3 * args.seeds}")
         rows.append(row)
-    print(f"frames recovered, blind, from {fs / 1e3:g} ksps IQ ({args.seeds} recordings x 3)\n")
+    print(
+        f"frames recovered, blind, from {fs / 1e3:g} ksps IQ ({args.seeds} recordings x 3), "
+        f"carrier search {args.carrier_search}\n"
+    )
     print(table(heads, rows))
 
 
