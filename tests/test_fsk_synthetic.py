@@ -8,9 +8,9 @@ import pytest
 from sdrlink.blocks import SampleBlock, StreamInfo
 from sdrlink.channel import channel
 from sdrlink.errors import ConfigError, InputError
+from sdrlink.framing.ax25 import ui_frame
 from sdrlink.protocols import get_protocol
 from sdrlink.protocols.fsk import FskReceiver, make_params, modulate, modulate_audio
-from sdrlink.protocols.fsk.ax25 import ui_frame
 from sdrlink.protocols.fsk.modulator import frame_start_symbol
 
 FS = 250_000.0
@@ -148,8 +148,16 @@ def test_params_defaults_and_aliases():
     p = make_params({"modulation": "gmsk", "baud": 9600, "framing": "AX100 ASM+Golay"})
     assert p.deviation == 2400 and p.framing == "ax100"
     assert make_params({"framing": "AX.25 G3RUH"}).framing == "ax25_g3ruh"
-    assert make_params({"framing": "AX.25 (AFSK 1200, Bell 202 tones)"}).framing == "ax25"
     assert make_params({"modulation": "FSK", "framing": "AX5043"}).framing == "ax5043"
+    assert make_params({"framing": " ax.25 "}).framing == "ax25"
+
+
+@pytest.mark.parametrize(
+    "name", ["AX.25 (AFSK 1200, Bell 202 tones)", "AX100 Reed Solomon x", "ax"]
+)
+def test_framing_names_are_matched_exactly_not_by_substring(name):
+    with pytest.raises(ConfigError, match="unknown framing .* choose one of: ax25, ax25_g3ruh"):
+        make_params({"framing": name})
     assert make_params({"modulation": "afsk", "afsk_tones": "1200,2200"}).afsk_tones == (
         1200.0,
         2200.0,

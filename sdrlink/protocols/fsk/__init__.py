@@ -12,9 +12,10 @@ import dataclasses
 from typing import Any
 
 from sdrlink.blocks import StreamInfo
+from sdrlink.framing import framing_names
 from sdrlink.protocols.base import Protocol, Receiver
 from sdrlink.protocols.fsk.modulator import modulate, modulate_audio
-from sdrlink.protocols.fsk.params import FRAMINGS, MODULATIONS, FskParams, make_params
+from sdrlink.protocols.fsk.params import MODULATIONS, FskParams, make_params
 
 __all__ = ["PROTOCOL", "FskParams", "FskReceiver", "make_params", "modulate", "modulate_audio"]
 
@@ -45,9 +46,8 @@ def _add_arguments(group: argparse._ArgumentGroup) -> None:
     )
     group.add_argument(
         "--framing",
-        choices=FRAMINGS,
         default=None,
-        help="ax25, ax25_g3ruh (9600 Bd packet) or ax100 (GomSpace ASM+Golay)",
+        help=f"framing: {', '.join(framing_names())} (default ax25)",
     )
     group.add_argument(
         "--carrier-search",
