@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from sdrlink.blocks import StreamInfo
 from sdrlink.errors import ConfigError
@@ -36,8 +37,137 @@ def si_arg(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number: {text!r} (e.g. 250k, 1.024M)") from None
 
 
+class CommandParser(argparse.ArgumentParser):
+    """A command's parser: usage errors in one line, every protocol's options in --help."""
+
+    def error(self, message: str) -> NoReturn:  # type: ignore[override]
+        self.exit(
+            2, f"{self.prog}: error: {message}{_flag_hint(message)} (see '{self.prog} --help')\n"
+        )
+
+    def format_help(self) -> str:
+        text = super().format_help()
+        if not getattr(self, "protocol_sections", False):
+            return text
+        shown = set(_SELECTED or ())
+        for name in protocol_names():
+            if name in shown:
+                continue
+            proto = get_protocol(name)
+            demo = argparse.ArgumentParser(prog=self.prog, add_help=False)
+            _add_options(demo, name, proto.cli_options())
+            part = demo.format_help().split("\n\n", 1)[-1].rstrip()
+            text += f"\n{part}\n"
+        return text
+
+
+# Protocols whose options this command line may use: found by a scan of the
+# arguments before parsing (-p NAME, or the transmitters of --sat NAME), so that
+# each protocol's options are parsed in its own namespace (LoRa's --cr is not
+# another protocol's --cr) and another protocol's options are refused.
+_SELECTED: list[str] | None = None
+
+
+def select_protocols(argv: Sequence[str]) -> None:
+    """Scan ``argv`` for -p/--protocol and --sat; remember the protocols they name."""
+    global _SELECTED
+    _SELECTED = _scan(list(argv))
+
+
+def _value_of(argv: list[str], flags: tuple[str, ...]) -> str | None:
+    value = None
+    for k, arg in enumerate(argv):
+        if arg == "--":
+            break
+        for flag in flags:
+            if arg == flag and k + 1 < len(argv):
+                value = argv[k + 1]
+            elif arg.startswith(flag + "=") and flag.startswith("--"):
+                value = arg[len(flag) + 1 :]
+            elif not flag.startswith("--") and arg.startswith(flag) and len(arg) > len(flag):
+                value = arg[len(flag) :]
+    return value
+
+
+def _scan(argv: list[str]) -> list[str] | None:
+    name = _value_of(argv, ("-p", "--protocol"))
+    if name is not None:
+        return [name.lower()] if name.lower() in protocol_names() else None
+    sat = _value_of(argv, ("--sat",))
+    if sat is None:
+        return None
+    from sdrlink.catalogue import find_satellite
+
+    try:
+        satellite = find_satellite(sat)
+    except ConfigError:
+        return None  # the command reports the unknown satellite
+    names = satellite_protocols(satellite)
+    return [n for n in names if n in protocol_names()] or None
+
+
+def satellite_protocols(satellite: Any) -> list[str]:
+    """The protocols of a catalogue satellite's transmitters, in order, without repeats."""
+    names: list[str] = []
+    for tx in getattr(satellite, "transmitters", None) or [satellite]:
+        if tx.protocol not in names:
+            names.append(tx.protocol)
+    return names
+
+
+def _dest(flag: str) -> str:
+    return "proto_opt:" + flag
+
+
+def _add_options(parser: argparse.ArgumentParser, name: str, options: Sequence[Any]) -> None:
+    proto = get_protocol(name)
+    group = parser.add_argument_group(f"{name} options (-p {name})", proto.description)
+    have = {a.dest for a in parser._actions}
+    for opt in options:
+        if _dest(opt.flag) in have:
+            continue  # a flag two selected protocols share: one option feeds both
+        have.add(_dest(opt.flag))
+        if opt.switch is not None:
+            group.add_argument(
+                opt.flag, dest=_dest(opt.flag), action="store_true", default=None, help=opt.help
+            )
+        else:
+            group.add_argument(
+                opt.flag,
+                dest=_dest(opt.flag),
+                default=None,
+                metavar=opt.metavar or (None if opt.choices else opt.key.upper()),
+                choices=opt.choices,
+                help=opt.help,
+            )
+
+
+def _flag_hint(message: str) -> str:
+    """For 'unrecognized arguments: --baud 9600': which protocol has that option."""
+    if "unrecognized arguments" not in message:
+        return ""
+    hints = []
+    for token in message.split(":", 1)[-1].split():
+        flag = token.split("=", 1)[0]
+        if not flag.startswith("--"):
+            continue
+        owners = [
+            n
+            for n in protocol_names()
+            if n not in (_SELECTED or ())
+            and any(o.flag == flag for o in get_protocol(n).cli_options())
+        ]
+        if owners:
+            hints.append(f"{flag} is an option of -p {'/'.join(owners)}")
+    if hints:
+        return "; " + "; ".join(hints)
+    if _SELECTED is None:
+        return "; protocol options need -p NAME or --sat NAME first"
+    return ""
+
+
 def add_protocol_args(parser: argparse.ArgumentParser) -> None:
-    """--protocol, --sat and every registered protocol's own options."""
+    """--protocol, --sat and the options of the protocols they select."""
     parser.add_argument(
         "-p",
         "--protocol",
@@ -49,10 +179,23 @@ def add_protocol_args(parser: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="satellite from the catalogue ('sdrlink sats'): protocol, parameters, NORAD id",
     )
-    for name in protocol_names():
-        proto = get_protocol(name)
-        group = parser.add_argument_group(f"{name} options", proto.description)
-        proto.add_arguments(group)
+    for name in _SELECTED or ():
+        _add_options(parser, name, get_protocol(name).cli_options())
+    parser.set_defaults(selected_protocols=list(_SELECTED or ()))
+    parser.protocol_sections = True  # type: ignore[attr-defined]
+
+
+def cli_protocol_options(args: argparse.Namespace, name: str) -> dict[str, Any]:
+    """The options of protocol ``name`` given on the command line (values as typed)."""
+    out: dict[str, Any] = {}
+    if name not in getattr(args, "selected_protocols", ()):
+        return out
+    for opt in get_protocol(name).cli_options():
+        value = getattr(args, _dest(opt.flag), None)
+        if value is None:
+            continue
+        out[opt.key] = opt.switch if opt.switch is not None else value
+    return out
 
 
 def add_doppler_args(parser: argparse.ArgumentParser) -> None:
@@ -92,7 +235,7 @@ def explicit_options(args: argparse.Namespace) -> dict[str, Any]:
         from sdrlink.catalogue import find_satellite
 
         name = find_satellite(args.sat).protocol
-    return get_protocol(name).options_from_args(args) if name else {}
+    return cli_protocol_options(args, name) if name else {}
 
 
 def build_receivers(
@@ -116,7 +259,7 @@ def protocol_options(args: argparse.Namespace) -> tuple[Any, dict[str, Any], Any
         name = find_satellite(args.sat).protocol
     if name is None:
         raise ConfigError("say which protocol to decode: --protocol NAME or --sat NAME")
-    cli_opts = get_protocol(name).options_from_args(args)
+    cli_opts = cli_protocol_options(args, name)
     return resolve_protocol(args.protocol, args.sat, cli_opts)
 
 
