@@ -55,7 +55,7 @@ class CommandParser(argparse.ArgumentParser):
                 continue
             proto = get_protocol(name)
             demo = argparse.ArgumentParser(prog=self.prog, add_help=False)
-            _add_options(demo, name, proto.cli_options())
+            _add_options(demo, name, proto.cli_options(), getattr(self, "transmit", False))
             part = demo.format_help().split("\n\n", 1)[-1].rstrip()
             text += f"\n{part}\n"
         return text
@@ -119,11 +119,15 @@ def _dest(flag: str) -> str:
     return "proto_opt:" + flag
 
 
-def _add_options(parser: argparse.ArgumentParser, name: str, options: Sequence[Any]) -> None:
+def _add_options(
+    parser: argparse.ArgumentParser, name: str, options: Sequence[Any], transmit: bool = False
+) -> None:
     proto = get_protocol(name)
     group = parser.add_argument_group(f"{name} options (-p {name})", proto.description)
     have = {a.dest for a in parser._actions}
     for opt in options:
+        if transmit and opt.receiver_only:
+            continue
         if _dest(opt.flag) in have:
             continue  # a flag two selected protocols share: one option feeds both
         have.add(_dest(opt.flag))
@@ -166,8 +170,21 @@ def _flag_hint(message: str) -> str:
     return ""
 
 
-def add_protocol_args(parser: argparse.ArgumentParser) -> None:
-    """--protocol, --sat and the options of the protocols they select."""
+def positive_int(text: str) -> int:
+    """argparse type: an integer of at least 1 (block sizes, counts)."""
+    try:
+        value = int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def add_protocol_args(parser: argparse.ArgumentParser, transmit: bool = False) -> None:
+    """--protocol, --sat and the options of the protocols they select.
+
+    ``transmit``: for 'sdrlink simulate', without the receiver-only options."""
     parser.add_argument(
         "-p",
         "--protocol",
@@ -180,9 +197,10 @@ def add_protocol_args(parser: argparse.ArgumentParser) -> None:
         help="satellite from the catalogue ('sdrlink sats'): protocol, parameters, NORAD id",
     )
     for name in _SELECTED or ():
-        _add_options(parser, name, get_protocol(name).cli_options())
+        _add_options(parser, name, get_protocol(name).cli_options(), transmit)
     parser.set_defaults(selected_protocols=list(_SELECTED or ()))
     parser.protocol_sections = True  # type: ignore[attr-defined]
+    parser.transmit = transmit  # type: ignore[attr-defined]
 
 
 def cli_protocol_options(args: argparse.Namespace, name: str) -> dict[str, Any]:
@@ -191,7 +209,7 @@ def cli_protocol_options(args: argparse.Namespace, name: str) -> dict[str, Any]:
     if name not in getattr(args, "selected_protocols", ()):
         return out
     for opt in get_protocol(name).cli_options():
-        value = getattr(args, _dest(opt.flag), None)
+        value = getattr(args, _dest(opt.flag), None)  # absent: not offered (simulate)
         if value is None:
             continue
         out[opt.key] = opt.switch if opt.switch is not None else value
@@ -224,7 +242,13 @@ def add_sink_args(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--jsonl", metavar="PATH", help="append frames as JSON lines ('-' = stdout)")
     group.add_argument("--db", metavar="PATH", help="SQLite frame log (created if missing)")
     group.add_argument("--kiss", metavar="PATH", help="write AX.25 frames as KISS")
-    group.add_argument("--show-bad", action="store_true", help="also print frames whose CRC failed")
+    group.add_argument(
+        "--include-bad",
+        "--show-bad",  # its old name
+        dest="include_bad",
+        action="store_true",
+        help="also show and store frames whose CRC failed (terminal, --jsonl, --db)",
+    )
     group.add_argument("-q", "--quiet", action="store_true", help="no frame lines on the terminal")
 
 
@@ -294,17 +318,32 @@ def build_sinks(
     protocol: str,
     options: dict[str, Any],
     terminal: bool = True,
+    status: Any = None,
 ) -> list[Sink]:
-    """Terminal, --jsonl, --db and --kiss sinks as requested."""
+    """Terminal, --jsonl, --db and --kiss sinks as requested (all checked before any
+    decoding starts; combinations that cannot work are refused). Frame lines wipe
+    ``status`` (a progress or status line on the terminal) before they are printed."""
+    import sys
+
+    from sdrlink.progress import ClearsLine
     from sdrlink.sinks import JsonlSink, SqliteSink, TerminalSink
 
+    if args.jsonl == "-" and not args.quiet and terminal:
+        raise ConfigError("--jsonl - writes JSON lines to stdout: add -q, or frame lines mix in")
+    if args.kiss and not get_protocol(protocol).carries_ax25(options):
+        raise ConfigError(
+            f"--kiss writes AX.25 frames, and {protocol} with these options carries none"
+        )
     sinks: list[Sink] = []
     if terminal and not args.quiet:
-        sinks.append(TerminalSink(show_bad=args.show_bad))
+        out: Any = ClearsLine(sys.stdout, status) if status is not None else sys.stdout
+        sinks.append(TerminalSink(stream=out, show_bad=args.include_bad))
     if args.jsonl:
-        sinks.append(JsonlSink(args.jsonl, include_bad=args.show_bad, append=True))
+        sinks.append(JsonlSink(args.jsonl, include_bad=args.include_bad, append=True))
     if args.db:
-        sinks.append(SqliteSink(args.db, source_name, protocol, options))
+        sinks.append(
+            SqliteSink(args.db, source_name, protocol, options, include_bad=args.include_bad)
+        )
     if args.kiss:
         from sdrlink.sinks.kiss import KissSink
 

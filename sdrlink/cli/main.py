@@ -2,7 +2,8 @@
 
 Each command lives in ``sdrlink/cli/NAME.py`` with ``register(subparsers)``
 (which sets ``func``) and ``run(args) -> int``. Exit codes: 0 success,
-2 usage or input error, 1 internal error, 130 interrupted.
+2 usage or input error, 1 internal error, 128 + the signal number when stopped
+by a signal (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP; see :mod:`sdrlink.interrupt`).
 """
 
 from __future__ import annotations
@@ -107,14 +108,17 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    from sdrlink import interrupt
+
     try:
-        return int(args.func(args) or 0)
+        with interrupt.handle_signals():
+            return int(args.func(args) or 0)
     except SdrlinkError as exc:
         print(f"sdrlink: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("sdrlink: interrupted", file=sys.stderr)
-        return 130
+        return interrupt.exit_code()
     except BrokenPipeError:
         return 0
     except Exception as exc:  # a bug: say so, with the traceback for a report

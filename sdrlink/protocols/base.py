@@ -53,6 +53,7 @@ class Option:
     metavar: str | None = None
     switch: Any = None
     choices: tuple[str, ...] | None = None
+    receiver_only: bool = False  # not offered by 'sdrlink simulate' (e.g. a search range)
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,8 @@ class Protocol:
             options that configure the same receiver compare equal (``sf=7``
             and ``sf=[7]``; ``bw="125k"`` and ``bw=125000``). Batch keys its
             "already decoded" log on it. Default: None values dropped.
+        carries_ax25: whether frames decoded with these options are AX.25
+            frames (what ``--kiss`` writes). Default: never.
     """
 
     name: str
@@ -85,6 +88,7 @@ class Protocol:
     normalize_options: Callable[[dict[str, Any]], dict[str, Any]] = field(
         default=lambda options: {k: v for k, v in options.items() if v is not None}
     )
+    carries_ax25: Callable[[dict[str, Any]], bool] = field(default=lambda options: False)
 
 
 def framing_cli_options(framings: Sequence[Any]) -> list[Option]:

@@ -39,6 +39,7 @@ _MODEM_OPTIONS = (
         "IQ input: how far from the tuned frequency to look for the carrier without a TLE "
         "(default 12k, enough for LEO Doppler at 436 MHz; 0 = off)",
         "HZ",
+        receiver_only=True,
     ),
     Option("afsk_tones", "--afsk-tones", "AFSK tones in Hz (default 1200,2200)", "MARK,SPACE"),
 )
@@ -76,6 +77,12 @@ def _modulate(params: Any, payload: bytes, sample_rate: float):  # noqa: ANN202
     return modulate(params, payload, sample_rate)
 
 
+def _carries_ax25(options: dict[str, Any]) -> bool:
+    from sdrlink.framing import get_framing
+
+    return get_framing(make_params(options).framing).ax25
+
+
 PROTOCOL = Protocol(
     name="fsk",
     description="2-FSK/GFSK/GMSK/AFSK with AX.25, G3RUH, AX100 ASM+Golay or AX5043 framing",
@@ -84,4 +91,5 @@ PROTOCOL = Protocol(
     make_receiver=_make_receiver,
     modulate=_modulate,
     normalize_options=_normalize,
+    carries_ax25=_carries_ax25,
 )

@@ -162,6 +162,7 @@ OPTIONS = (
         "--channel",
         "channel offsets from the centre frequency, e.g. --channel=-200k,+100k (default 0)",
         "HZ,...",
+        receiver_only=True,
     ),
 )
 
