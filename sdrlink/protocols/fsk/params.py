@@ -80,6 +80,8 @@ def normalise_framing(value: str) -> str:
     if "ax5043" in key:
         return "ax5043"
     if "ax100" in key or "asm+golay" in key:
+        if "reed" in key or "solomon" in key:  # GomSpace's other framing, without ASM+Golay
+            raise ConfigError(f"FSK framing {value!r} is not supported (ax100 is ASM+Golay)")
         return "ax100"
     if key.startswith(("ax.25", "ax25")):
         return "ax25_g3ruh" if "g3ruh" in key else "ax25"
@@ -101,8 +103,28 @@ def parse_tones(value: Any) -> tuple[float, float]:
     return tones[0], tones[1]
 
 
+def tones_from_carrier(af_carrier: Any, af_deviation: Any) -> tuple[float, float]:
+    """AFSK described as gr-satellites does (audio carrier and deviation) -> (mark, space).
+
+    A 1 bit sits at ``af_carrier + af_deviation`` and a 0 bit at ``af_carrier -
+    af_deviation`` (a negative deviation swaps the tones); the modulator sends the
+    mark tone for a 1 bit. Bell 202 (1700, 500) gives (2200, 1200): the tones of
+    (1200, 2200) with the bits inverted, which NRZI coding (AX.25) does not notice.
+    """
+    try:
+        carrier, dev = float(af_carrier), float(af_deviation)
+    except (TypeError, ValueError):
+        raise ConfigError("af_carrier and af_deviation must be numbers (Hz)") from None
+    return parse_tones((carrier + dev, carrier - dev))
+
+
 def make_params(options: dict[str, Any]) -> FskParams:
-    """Build :class:`FskParams` from an options dict; None values mean default."""
+    """Build :class:`FskParams` from an options dict; None values mean default.
+
+    AFSK tones come from ``afsk_tones`` or, as the catalogue gives them, from
+    ``af_carrier`` and ``af_deviation`` (:func:`tones_from_carrier`); ``afsk_tones``
+    wins when both are given.
+    """
     opts = {k: v for k, v in options.items() if v is not None}
     unknown = set(opts) - {
         "modulation",
@@ -111,6 +133,8 @@ def make_params(options: dict[str, Any]) -> FskParams:
         "bt",
         "framing",
         "afsk_tones",
+        "af_carrier",
+        "af_deviation",
         "invert",
         "max_offset",
         "carrier_search",
@@ -145,7 +169,16 @@ def make_params(options: dict[str, Any]) -> FskParams:
     if not 0.1 <= bt <= 2.0:
         raise ConfigError(f"Gaussian BT must be within 0.1..2.0, got {bt:g}")
     framing = normalise_framing(opts.get("framing", "ax25"))
-    tones = parse_tones(opts.get("afsk_tones", (1200.0, 2200.0)))
+    if "afsk_tones" in opts:
+        tones = parse_tones(opts["afsk_tones"])
+    elif "af_carrier" in opts or "af_deviation" in opts:
+        if mod != "afsk":
+            raise ConfigError("af_carrier and af_deviation are AFSK options (modulation afsk)")
+        if "af_carrier" not in opts or "af_deviation" not in opts:
+            raise ConfigError("AFSK needs both af_carrier and af_deviation (Hz)")
+        tones = tones_from_carrier(opts["af_carrier"], opts["af_deviation"])
+    else:
+        tones = (1200.0, 2200.0)
     invert = opts.get("invert")
     try:
         max_offset = float(opts.get("max_offset", max(baud, 2000.0)))
