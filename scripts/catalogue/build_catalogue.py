@@ -203,7 +203,8 @@ def apply_overlay(entries: list[dict], extra: dict, report: Report) -> None:
                     tx["frequency_hz"] = int(v)
                 else:
                     tx["options"][k] = v
-            tx["source"] = f"{entry['source'].split(';')[0]}; {', '.join(changes)} from {src}"
+            what = ", ".join("frequency" if k == "frequency_hz" else k for k in changes)
+            tx["source"] = f"{entry['source'].split(';')[0]}; {what} from {src}"
         if "replace_transmitters" in c:
             entry["transmitters"] = [
                 overlay_transmitter(t, src, report) for t in c["replace_transmitters"]
