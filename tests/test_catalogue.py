@@ -11,8 +11,8 @@ from sdrlink import protocols
 from sdrlink.catalogue import _key, find_satellite, load_catalogue
 from sdrlink.cli.main import main
 from sdrlink.errors import ConfigError
-from sdrlink.protocols import get_protocol
 from sdrlink.framing import get_framing
+from sdrlink.protocols import get_protocol
 from sdrlink.protocols.fsk.params import make_params, tones_from_carrier
 
 # Every framing name gr-satellites uses in the catalogue, spelled as gr-satellites does
