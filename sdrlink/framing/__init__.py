@@ -34,6 +34,8 @@ REGISTRY: dict[str, str] = {
     "ax25": "sdrlink.framing.ax25",
     "ax25_g3ruh": "sdrlink.framing.ax25",
     "ax100": "sdrlink.framing.ax100",
+    "ax100_rs": "sdrlink.framing.ax100",
+    "u482c": "sdrlink.framing.ax100",
     "ax5043": "sdrlink.framing.ax5043",
 }
 
