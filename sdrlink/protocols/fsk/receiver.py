@@ -27,7 +27,7 @@ from sdrlink.protocols.fsk.demodulator import ClockRecovery, FrontEnd
 from sdrlink.protocols.fsk.params import FskParams
 
 # (DPLL phase gain, DC release time constant in symbols), chosen on real recordings
-SYNC_SETTINGS = ((0.2, 200.0), (0.2, 30.0))
+SYNC_SETTINGS = ((0.2, 200.0), (0.2, 30.0), (0.05, 200.0))
 
 
 class _Chain:
