@@ -37,6 +37,7 @@ REGISTRY: dict[str, str] = {
     "ax100_rs": "sdrlink.framing.ax100",
     "u482c": "sdrlink.framing.ax100",
     "ax5043": "sdrlink.framing.ax5043",
+    "aausat4": "sdrlink.framing.aausat4",
 }
 
 
