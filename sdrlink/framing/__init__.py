@@ -48,6 +48,8 @@ REGISTRY: dict[str, str] = {
     "smogp_signalling": "sdrlink.framing.smogp",
     "smog1_signalling": "sdrlink.framing.smogp",
     "aausat4": "sdrlink.framing.aausat4",
+    "astrocast_fx25_nrzi": "sdrlink.framing.fx25",
+    "astrocast_fx25_nrz": "sdrlink.framing.fx25",
 }
 
 
