@@ -50,6 +50,8 @@ REGISTRY: dict[str, str] = {
     "aausat4": "sdrlink.framing.aausat4",
     "astrocast_fx25_nrzi": "sdrlink.framing.fx25",
     "astrocast_fx25_nrz": "sdrlink.framing.fx25",
+    "ngham": "sdrlink.framing.ngham",
+    "ngham_no_rs": "sdrlink.framing.ngham",
 }
 
 
