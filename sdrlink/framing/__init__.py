@@ -52,6 +52,8 @@ REGISTRY: dict[str, str] = {
     "astrocast_fx25_nrz": "sdrlink.framing.fx25",
     "ngham": "sdrlink.framing.ngham",
     "ngham_no_rs": "sdrlink.framing.ngham",
+    "3cat1": "sdrlink.framing.cc11xx",
+    "reaktor_hello_world": "sdrlink.framing.cc11xx",
 }
 
 
