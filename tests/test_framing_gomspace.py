@@ -69,7 +69,7 @@ def test_rs_mode_encoder_layout_and_bit_errors(rng):
 @pytest.mark.parametrize("conv", [False, True])
 def test_u482c_encoder_flags_and_errors(conv, rng):
     payload = _payloads(rng, (60,))[0]
-    enc = ax100.encode_u482c(payload, {"convolutional": conv}, 32)
+    enc = ax100.encode_u482c(payload, {"u482c_convolutional": conv}, 32)
     bits = enc.bits.copy()
     head = int.from_bytes(np.packbits(bits[64:88]).tobytes(), "big")
     value, _ = ax100.golay24_decode(head)
@@ -110,8 +110,10 @@ def test_payload_limits():
     with pytest.raises(ValueError, match="222"):
         ax100.encode_rs_mode(bytes(223), {}, 8)
     with pytest.raises(ValueError, match="94"):
-        ax100.encode_u482c(bytes(95), {"convolutional": True}, 8)
-    assert get_framing("u482c").parse_options({"convolutional": "yes"}) == {"convolutional": True}
+        ax100.encode_u482c(bytes(95), {"u482c_convolutional": True}, 8)
+    assert get_framing("u482c").parse_options({"u482c_convolutional": "yes"}) == {
+        "u482c_convolutional": True
+    }
 
 
 @pytest.mark.parametrize(
@@ -120,12 +122,12 @@ def test_payload_limits():
         (RS_FSK, 11.0, 1500.0),
         ({**RS_FSK, "baud": 9600}, 11.0, -2500.0),
         (U482C_AFSK, 14.0, 800.0),
-        ({**U482C_AFSK, "convolutional": True}, 10.0, -1200.0),
+        ({**U482C_AFSK, "u482c_convolutional": True}, 10.0, -1200.0),
     ],
     ids=["rs-4k8", "rs-9k6", "u482c", "u482c-viterbi"],
 )
 def test_synthetic_round_trip(options, snr, cfo, rng):
-    sizes = (20, 60, 90) if options.get("convolutional") else (20, 90, 180)
+    sizes = (20, 60, 90) if options.get("u482c_convolutional") else (20, 90, 180)
     payloads = _payloads(rng, sizes)
     for extra_db in (0.0, 8.0):
         y = iq_bursts(options, payloads, snr + extra_db, cfo, rng)
@@ -139,7 +141,7 @@ def test_viterbi_gains_over_plain_u482c():
     Viterbi) nearly all decode (measured: 11 of 12 against 2 of 12)."""
     got = {}
     for conv in (False, True):
-        options = {**U482C_AFSK, "convolutional": conv}
+        options = {**U482C_AFSK, "u482c_convolutional": conv}
         got[conv] = 0
         for seed in range(4):
             rng = np.random.default_rng(seed)

@@ -25,7 +25,7 @@ def _expect(payload: bytes, flags: int = 0) -> bytes:
 @pytest.mark.parametrize("n,size", [(1, 0), (28, 0), (29, 1), (124, 3), (220, 6)])
 def test_sizes_layout_and_crc(n, size, rng):
     payload = rng.integers(0, 256, n, dtype=np.uint8).tobytes()
-    enc = ngham.encode(payload, {"flags": 5}, 32)
+    enc = ngham.encode(payload, {"ngham_flags": 5}, 32)
     bits = enc.bits
     assert enc.start == 32 and np.packbits(bits[32:64]).tobytes().hex() == "5de62a7e"
     assert int.from_bytes(np.packbits(bits[64:88]).tobytes(), "big") == ngham.SIZE_TAGS[size]
@@ -58,8 +58,8 @@ def test_payload_limits():
     for bad in (b"", bytes(221)):
         with pytest.raises(ValueError, match="1..220"):
             ngham.encode(bad, {}, 8)
-    with pytest.raises(Exception, match="flags"):
-        get_framing("ngham").parse_options({"flags": 8})
+    with pytest.raises(Exception, match="ngham_flags"):
+        get_framing("ngham").parse_options({"ngham_flags": 8})
 
 
 # measured over 4x3 frames: RS all at 6 dB (11 at 5), without RS all at 9 dB (11 at 8)

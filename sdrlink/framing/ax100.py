@@ -215,8 +215,8 @@ def encode(payload: bytes, options: Mapping[str, Any], preamble_bits: int) -> En
 
 def encode_u482c(payload: bytes, options: Mapping[str, Any], preamble_bits: int) -> EncodedFrame:
     """One U482C transmission: RS parity, CCSDS randomiser and, with option
-    ``convolutional``, the K=7 code (then at most 94 bytes fit the 255-byte block)."""
-    conv = bool(options.get("convolutional", False))
+    ``u482c_convolutional``, the K=7 code (then at most 94 bytes fit the 255-byte block)."""
+    conv = bool(options.get("u482c_convolutional", False))
     limit = (MAX_BLOCK // 2 - 1 - PARITY) if conv else MAX_BLOCK - PARITY
     if len(payload) > limit:
         raise ValueError(f"U482C frames carry at most {limit} bytes with these codes")
@@ -280,7 +280,7 @@ FRAMINGS = (
         aliases=("U482C",),
         options=(
             FramingOption(
-                "convolutional",
+                "u482c_convolutional",
                 False,
                 "encoder only: add the K=7 convolutional code (the receiver follows the "
                 "header's flags)",

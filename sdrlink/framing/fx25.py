@@ -137,6 +137,7 @@ FRAMINGS = (
         aliases=("Astrocast FX.25 NRZ-I",),
         max_payload=MAX_FRAME,
         polarity_free=True,
+        ax25=True,
     ),
     Framing(
         name="astrocast_fx25_nrz",
@@ -145,5 +146,6 @@ FRAMINGS = (
         encode=encode_nrz,
         aliases=("Astrocast FX.25 NRZ",),
         max_payload=MAX_FRAME,
+        ax25=True,
     ),
 )

@@ -21,7 +21,7 @@ with 16 or 32 roots, shortened. "NGHam no Reed Solomon" skips the RS decoding
 
 Frames are returned as gr-satellites delivers them: the header byte followed
 by the payload (without CRC and padding); the encoder takes the payload and
-the ``flags`` option. Fields: ``sync_errors``, ``inverted``, ``size_tag_errors``,
+the ``ngham_flags`` option. Fields: ``sync_errors``, ``inverted``, ``size_tag_errors``,
 ``ngham_flags``, ``rs_corrected`` (absent without RS decoding).
 """
 
@@ -128,7 +128,9 @@ def encode(payload: bytes, options: Mapping[str, Any], preamble_bits: int) -> En
     if not 1 <= len(payload) <= PAYLOAD_SIZES[-1]:
         raise ValueError(f"NGHam frames carry 1..{PAYLOAD_SIZES[-1]} bytes")
     size = next(k for k, n in enumerate(PAYLOAD_SIZES) if len(payload) <= n)
-    head = ((PAYLOAD_SIZES[size] - len(payload)) & 0x1F) | ((int(options.get("flags", 0)) & 7) << 5)
+    head = ((PAYLOAD_SIZES[size] - len(payload)) & 0x1F) | (
+        (int(options.get("ngham_flags", 0)) & 7) << 5
+    )
     body = bytes([head]) + bytes(payload)
     data = (body + crc16_x25(body).to_bytes(2, "big")).ljust(PAYLOAD_SIZES[size] + 3, b"\x00")
     codeword = ccsds_xor(data + _RS[PARITY_SIZES[size]].encode(data))
@@ -150,7 +152,11 @@ def header_byte(payload_len: int, flags: int = 0) -> int:
 
 
 _FLAGS = FramingOption(
-    "flags", 0, "encoder only: the 3 NGHam flag bits of the header (0..7)", parse_int_in(0, 7), "N"
+    "ngham_flags",
+    0,
+    "encoder only: the 3 NGHam flag bits of the header (0..7)",
+    parse_int_in(0, 7),
+    "N",
 )
 
 FRAMINGS = (
