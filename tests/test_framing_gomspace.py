@@ -190,7 +190,9 @@ def test_rs_mode_19200_recording(shared_recordings):
         if "too low" not in str(exc):
             raise
         pytest.skip("FSK receiver refuses 19200 Bd in 48 kHz audio (fsk-modem branch)")
-    assert expected_frames(shared_recordings, "gomx_3") <= {f.payload for f in frames}
+    got = {f.payload for f in frames}
+    assert expected_frames(shared_recordings, "gomx_3") <= got
+    assert len(got) >= 10  # gr-satellites lists 2; the pass holds 11 beacons we decode
 
 
 @pytest.mark.shared
