@@ -119,9 +119,11 @@ def test_payload_limits():
 @pytest.mark.parametrize(
     "options,snr,cfo",
     [
-        (RS_FSK, 11.0, 1500.0),
-        ({**RS_FSK, "baud": 9600}, 11.0, -2500.0),
-        (U482C_AFSK, 14.0, 800.0),
+        # measured over 4x3 frames: RS mode all at 7 dB (10-11 at 6), U482C all at
+        # 11 dB (11 at 10), with the convolutional code 11 at 9 dB
+        (RS_FSK, 7.5, 1500.0),
+        ({**RS_FSK, "baud": 9600}, 7.5, -2500.0),
+        (U482C_AFSK, 11.5, 800.0),
         ({**U482C_AFSK, "u482c_convolutional": True}, 10.0, -1200.0),
     ],
     ids=["rs-4k8", "rs-9k6", "u482c", "u482c-viterbi"],
@@ -137,8 +139,9 @@ def test_synthetic_round_trip(options, snr, cfo, rng):
 
 
 def test_viterbi_gains_over_plain_u482c():
-    """At 9 dB plain U482C loses most frames; with the convolutional code (soft
-    Viterbi) nearly all decode (measured: 11 of 12 against 2 of 12)."""
+    """At 7 dB plain U482C loses every frame; with the convolutional code (soft
+    Viterbi) some decode (measured: 5 of 12 against 0 of 12; clock slips in the
+    longer coded frames, not the code, limit the gain)."""
     got = {}
     for conv in (False, True):
         options = {**U482C_AFSK, "u482c_convolutional": conv}
@@ -146,9 +149,9 @@ def test_viterbi_gains_over_plain_u482c():
         for seed in range(4):
             rng = np.random.default_rng(seed)
             payloads = _payloads(rng, (40, 60, 80))
-            y = iq_bursts(options, payloads, 9.0, 300.0, rng)
+            y = iq_bursts(options, payloads, 7.0, 300.0, rng)
             got[conv] += len(set(good_payloads(decode_iq(options, y))) & set(payloads))
-    assert got[True] >= 10 and got[False] <= 4
+    assert got[True] >= 4 and got[False] <= 1
 
 
 @pytest.mark.parametrize("framing", ["ax100_rs", "u482c"])
@@ -198,18 +201,15 @@ def test_rs_mode_19200_recording(shared_recordings):
 @pytest.mark.shared
 @pytest.mark.parametrize(
     "name,at_least",
-    # (recording, frames we recover beyond gr-satellites' list: CZ02 sends 16, it lists 1)
-    [("aisat", 22), ("au02", 1), ("cz02", 8), ("galassia", 6)],
+    # (recording, distinct frames we recover: CZ02 sends 16, gr-satellites lists 1)
+    [("aisat", 22), ("au02", 1), ("cz02", 8), ("galassia", 7)],
 )
 def test_u482c_recordings(shared_recordings, name, at_least):
     frames = decode_recording(shared_recordings / f"{name}.wav", U482C_AFSK)
     assert all(f.crc_ok is True for f in frames)
     got = {f.payload for f in frames}
     expected = expected_frames(shared_recordings, name)
-    if name == "galassia":  # its last frame arrives with 23 byte errors (see the report)
-        assert len(expected & got) == 6
-    else:
-        assert expected <= got
+    assert expected <= got
     assert len(got) >= at_least
     if name == "au02":
         assert frames[0].fields["coding"] == "viterbi+scrambler+rs"
