@@ -30,6 +30,22 @@ def g3ruh_descramble(bits: np.ndarray, history: np.ndarray | None = None) -> np.
     return bits ^ ext[17 - 12 : 17 - 12 + n] ^ ext[:n]
 
 
+def g3ruh_descramble_soft(soft: np.ndarray, history: np.ndarray | None = None) -> np.ndarray:
+    """:func:`g3ruh_descramble` on soft symbols (> 0 = bit 1).
+
+    A descrambled bit is the XOR of three line bits, i.e. the sign of the
+    product of their soft values; its confidence is the smallest of the three.
+    ``history``: the 17 previous soft symbols (zeros if None: confidence 0).
+    """
+    s = np.asarray(soft, dtype=np.float32)
+    hist = np.zeros(17, np.float32) if history is None else np.asarray(history, np.float32)[-17:]
+    ext = np.concatenate([hist, s])
+    n = len(s)
+    a, b = ext[17 - 12 : 17 - 12 + n], ext[:n]
+    mag = np.minimum(np.abs(s), np.minimum(np.abs(a), np.abs(b)))
+    return (np.sign(s) * np.sign(a) * np.sign(b) * mag).astype(np.float32)
+
+
 def g3ruh_scramble(bits: np.ndarray, state: np.ndarray | None = None) -> np.ndarray:
     """Scramble a 0/1 array (recursive, so a loop over bits; only used to transmit)."""
     bits = np.asarray(bits, dtype=np.uint8)

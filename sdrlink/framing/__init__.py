@@ -34,6 +34,8 @@ REGISTRY: dict[str, str] = {
     "ax25": "sdrlink.framing.ax25",
     "ax25_g3ruh": "sdrlink.framing.ax25",
     "ax100": "sdrlink.framing.ax100",
+    "ax100_rs": "sdrlink.framing.ax100",
+    "u482c": "sdrlink.framing.ax100",
     "ax5043": "sdrlink.framing.ax5043",
     "ao40_fec": "sdrlink.framing.ao40",
     "ao40_fec_short": "sdrlink.framing.ao40",
@@ -45,6 +47,14 @@ REGISTRY: dict[str, str] = {
     "ccsds_concatenated": "sdrlink.framing.ccsds",
     "smogp_signalling": "sdrlink.framing.smogp",
     "smog1_signalling": "sdrlink.framing.smogp",
+    "aausat4": "sdrlink.framing.aausat4",
+    "astrocast_fx25_nrzi": "sdrlink.framing.fx25",
+    "astrocast_fx25_nrz": "sdrlink.framing.fx25",
+    "ngham": "sdrlink.framing.ngham",
+    "ngham_no_rs": "sdrlink.framing.ngham",
+    "3cat1": "sdrlink.framing.cc11xx",
+    "reaktor_hello_world": "sdrlink.framing.cc11xx",
+    "ua01": "sdrlink.framing.ua01",
 }
 
 

@@ -176,12 +176,7 @@ class HdlcDeframer(Deframer):
         new = (soft[self.end - base :] > 0).astype(np.uint8)
         if not len(new):
             return
-        line = new
-        if self.g3ruh:
-            line = g3ruh_descramble(new, history=self.raw_tail)
-        self.raw_tail = np.concatenate([self.raw_tail, new])[-17:]
-        dec = nrzi_decode(line, prev=self.last_level)
-        self.last_level = int(line[-1])
+        dec = self._line_decode(new)
         keep_from = max(0, base - self.dec_base)
         self.dec = np.concatenate([self.dec[keep_from:], dec])
         self.dec_base += keep_from
@@ -192,6 +187,16 @@ class HdlcDeframer(Deframer):
         six = find_six_ones(self.dec[start:]) + start + self.dec_base
         self.sixes.extend(six[six + 5 >= self.end].tolist())
         self.end += len(new)
+
+    def _line_decode(self, new: np.ndarray) -> np.ndarray:
+        """New line bits -> HDLC bits (descrambling, NRZI), keeping the state."""
+        line = new
+        if self.g3ruh:
+            line = g3ruh_descramble(new, history=self.raw_tail)
+        self.raw_tail = np.concatenate([self.raw_tail, new])[-17:]
+        dec = nrzi_decode(line, prev=self.last_level)
+        self.last_level = int(line[-1])
+        return dec
 
     def scan(self, soft: np.ndarray, base: int, final: bool) -> list[RawFrame]:
         self._decode_new(soft, base)
