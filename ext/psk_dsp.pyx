@@ -128,19 +128,24 @@ def psk_sync(const float complex[::1] x, const float[:, ::1] bank, int half,
     (rad/symbol), [4] AGC power (0: not started), [5], [6] previous
     normalised symbol (re, im), [7] lock metric (running mean of re^2 - im^2
     of the normalised symbols: about Es/(Es + N0) when locked, 0 on noise),
-    [8] timing metric (running mean of |u_k|^2 - |u_k-1/2|^2: positive when
-    the symbols are sampled at their centres, negative when the loop hangs
-    near the zero crossings), [9] symbols since the last timing kick.
+    [8] timing metric (running mean, over the symbols where the decision
+    changed sign, of (|u_k|^2 + |u_k-1|^2) / 2 - 2 |u_k-1/2|^2: near 1 when
+    the symbols are sampled at their centres, so that the point between two
+    different symbols is a zero crossing; negative when the loop hangs near
+    the zero crossings), [9] symbols since the last timing kick, [10]
+    transition density (running mean of the sign changes: 1/2 for random
+    data, 1/8 for the HDLC flags of plain AX.25).
 
     ``par``: [0] nominal samples per symbol, [1] timing proportional gain,
     [2] timing integral gain, [3] period error limit, [4] Costas
     proportional gain, [5] Costas integral gain, [6] frequency limit
     (rad/symbol), [7] AGC coefficient per symbol, [8] 1 / Gardner detector
-    slope (per symbol of timing error), [9] lock metric coefficient per
-    symbol, [10] lock threshold, [11] leak per symbol of the period error and
-    the carrier frequency while unlocked (so that on noise they return to
-    their nominal values instead of wandering to their limits, from where
-    they could not pull in when a signal begins), [12] timing metric
+    slope at a sign change of the data (per symbol of timing error), [9] lock
+    metric coefficient per
+    symbol, [10] lock threshold, [11] leak per symbol of the period error
+    while unlocked (so that on noise it returns to its nominal value instead
+    of wandering to its limit, from where it could not pull in when a
+    signal begins), [12] timing metric
     coefficient per symbol, [13] timing metric below which the sampling
     instant jumps by half a symbol (a Gardner loop started near the zero
     crossings, where its error signal vanishes, can hang there for hundreds
@@ -149,7 +154,18 @@ def psk_sync(const float complex[::1] x, const float[:, ::1] bank, int half,
     too much to trust it), [16] factor on the timing loop's proportional
     gain while unlocked (fast acquisition at the start of a burst; the
     period error is not integrated then, as the large errors of acquisition
-    would charge it with a clock error that takes long to discharge).
+    would charge it with a clock error that takes long to discharge), [17]
+    transition density coefficient per symbol, [18] largest factor on the
+    timing loop gains that makes up for rare transitions (the Gardner
+    detector only sees the symbols where the data changes, so sparse data
+    would slow the loop by as much), [19] leak per symbol of the carrier
+    frequency while unlocked (much slower than [11]: the Costas loop must
+    still be able to pull in an offset while it is not locked yet), [20]
+    gain of the frequency-locked loop that helps the Costas loop pull in
+    while unlocked: the phase turn from one symbol to the next, data signs
+    removed, Im(u_k conj(u_k-1)) sign(Re u_k) sign(Re u_k-1), is added to
+    the frequency (a decision-directed Costas loop alone pulls in only about
+    1 % of the symbol rate).
 
     A symbol is produced when its matched filter fits in ``x``. Outputs: the
     derotated, AGC-normalised symbol (re, im), its position in ``x`` and the
@@ -164,10 +180,13 @@ def psk_sync(const float complex[::1] x, const float[:, ::1] bank, int half,
     cdef double kp_c = par[4], ki_c = par[5], w_max = par[6], agc_a = par[7]
     cdef double kd_inv = par[8], lock_a = par[9], lock_min = par[10], leak = par[11]
     cdef double tim_a = par[12], tim_min = par[13], tim_wait = par[14]
-    cdef double kick_lock = par[15], fast_k = par[16]
+    cdef double kick_lock = par[15], fast_k = par[16], dens_a = par[17], boost = par[18]
+    cdef double leak_w = par[19], k_fll = par[20]
     cdef double t = st[0], nu = st[1], theta = st[2], omega = st[3], pw = st[4]
     cdef double pr = st[5], pi_ = st[6], lock = st[7], tim = st[8], since = st[9]
-    cdef double period, tm, c, s, cm, sm, g, ur, ui, mr, mi, e, ec, p2
+    cdef double dens = st[10]
+    cdef double period, tm, c, s, cm, sm, g, ur, ui, mr, mi, e, ec, p2, gd, ef
+    cdef bint trans
     cdef float yr, yi, zr, zi
     cdef Py_ssize_t k = 0
     cdef const float* xb
@@ -203,8 +222,13 @@ def psk_sync(const float complex[::1] x, const float[:, ::1] bank, int half,
             sm = sin(theta - 0.5 * omega)
             mr = g * (zr * cm + zi * sm)
             mi = g * (zi * cm - zr * sm)
-            # Gardner: Re{(u_k - u_k-1) conj(u_k-1/2)}, positive when sampling late
-            e = _clamp(((ur - pr) * mr + (ui - pi_) * mi) * kd_inv, 1.0)
+            # Gardner: Re{(u_k - u_k-1) conj(u_k-1/2)}, positive when sampling late, taken
+            # only where the decision changes sign: elsewhere it holds nothing but the
+            # ringing of the last transition, which biases the loop when changes are rare
+            trans = (ur >= 0.0) != (pr >= 0.0)
+            e = 0.0
+            if trans:
+                e = _clamp(((ur - pr) * mr + (ui - pi_) * mi) * kd_inv, 1.0)
             # Costas (decision-directed): Im(u) sign(Re(u)) ~ sin(phase error)
             ec = _clamp(ui if ur >= 0.0 else -ui, 1.0)
             out_re[k] = <float> ur
@@ -212,13 +236,21 @@ def psk_sync(const float complex[::1] x, const float[:, ::1] bank, int half,
             out_pos[k] = t
             out_freq[k] = <float> omega
             k += 1
+            if lock < lock_min:  # frequency-locked loop while the Costas loop is not locked
+                ef = ui * pr - ur * pi_
+                if (ur >= 0.0) != (pr >= 0.0):
+                    ef = -ef
+                omega += k_fll * _clamp(ef, 1.0)
+            dens += dens_a * ((1.0 if trans else 0.0) - dens)
+            if trans:
+                tim += tim_a * (0.5 * (ur * ur + ui * ui + pr * pr + pi_ * pi_)
+                                - 2.0 * (mr * mr + mi * mi) - tim)
             pr = ur
             pi_ = ui
             lock += lock_a * (ur * ur - ui * ui - lock)
             if lock < lock_min:
-                omega -= leak * omega
+                omega -= leak_w * omega
                 nu -= leak * nu
-            tim += tim_a * (ur * ur + ui * ui - mr * mr - mi * mi - tim)
             since += 1.0
             omega = _clamp(omega + ki_c * ec, w_max)
             theta += omega + kp_c * ec
@@ -226,6 +258,8 @@ def psk_sync(const float complex[::1] x, const float[:, ::1] bank, int half,
                 theta -= 2.0 * M_PI
             elif theta < -M_PI:
                 theta += 2.0 * M_PI
+            gd = 0.5 / dens if dens > 0.5 / boost else boost
+            e *= gd if gd > 1.0 else 1.0
             if lock < lock_min:
                 e *= fast_k  # acquiring: faster phase, no clock-rate learning from it
             else:
@@ -245,4 +279,5 @@ def psk_sync(const float complex[::1] x, const float[:, ::1] bank, int half,
     st[7] = lock
     st[8] = tim
     st[9] = since
+    st[10] = dens
     return k

@@ -16,12 +16,13 @@ the local floor of that spectrum is a carrier.
   where the whole signal fits. ``2 f`` covers 0..fs once, so a carrier above
   fs/4 is not confused with its mirror.
 
-The mixer (:class:`~sdrlink.dsp.nco.Nco`, phase continuous) jumps to a new
-estimate when it is farther than the Costas loop behind reaches (5 % of the
-symbol rate), and otherwise glides towards it (a frequency ramp over the
-segment, never a step), so that the Costas loop sees a carrier that moves
-slowly however the estimate jitters, and a segment where the line was
-missed does not make it jump mid-frame. Without a signal it holds.
+The mixer (:class:`~sdrlink.dsp.nco.Nco`, phase continuous) jumps to the
+estimate at the onset of a burst, and within a burst glides towards it (a
+frequency ramp over the segment, never a step), so that the Costas loop
+behind sees a carrier that moves slowly however the estimate jitters. Within
+a burst an estimate farther off than a drift could take the carrier (10 % of
+the symbol rate per segment) is ignored, and one segment where the line was
+missed does not end the burst. Without a signal the mixer holds.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ import scipy.fft
 
 from sdrlink.dsp.nco import Nco
 
-DETECT = 12.0  # line power / local floor (mean) that counts as a carrier
+FALSE_ALARM = 7.0  # -ln(probability) that noise alone passes for a line in one segment
 FLOOR_BINS = 48  # half-width of the window the local floor is taken over
 GLIDE = 0.8  # fraction of the distance to the estimate closed per segment
 HANGOVER = 1  # segments without the line that still count as the same burst
@@ -70,11 +71,11 @@ class CarrierTracker:
         self.done = 0  # samples output so far
         self.pending = np.zeros(0, np.complex64 if is_complex else np.float32)
         self.misses = HANGOVER + 1  # segments since the carrier was last seen
-        # jump (rather than glide) when the estimate is this far: at the onset of a burst
-        # beyond what the Costas loop pulls in, within a burst only for a different signal
+        # at the onset of a burst, jump (rather than glide) to an estimate this far
         self.far_onset = max(0.02 * rate, 10.0)
-        self.far_burst = max(0.15 * rate, 60.0)
-        self.max_glide = max(0.1 * rate, 50.0)  # Hz per segment at most while gliding
+        # within a burst, glide by at most this per segment; an estimate farther off
+        # is taken for a noise peak (or another signal) and not followed
+        self.max_glide = max(0.1 * rate, 50.0)
         if fixed is not None:
             self.n = 4096
             return
@@ -89,21 +90,29 @@ class CarrierTracker:
         m = scipy.fft.next_fast_len(int(seg_s * fs / self.dec))
         self.m = m  # samples per segment after summing
         self.n = m * self.dec  # input samples per segment
-        self.window = np.hanning(2 * m).astype(np.float32)
-        rate_d = fs / self.dec
-        self.t2 = ((np.arange(2 * m) - m) / rate_d) ** 2  # time from the window centre, squared
-        nfft = 2 * m
-        k = np.arange(nfft)
-        # frequency of the carrier whose square lands in bin k
-        if is_complex:
-            f2 = np.where(k < nfft // 2, k, k - nfft) * rate_d / nfft
-        else:
-            f2 = k * rate_d / nfft  # 2f in 0..fs: f in 0..fs/2, no fold
-        self.bin_hz = rate_d / nfft / 2  # carrier frequency per bin
-        self.fc = f2 / 2
-        sel = np.flatnonzero((self.fc >= self.lo) & (self.fc <= self.hi))
-        self.sel = sel[np.argsort(self.fc[sel], kind="stable")]  # in frequency order
-        self.nfft = nfft
+        self.nfft = nfft = 2 * m  # two segments per estimate
+        self.rate_d = rate_d = fs / self.dec
+        self.window = np.hanning(nfft).astype(np.float32)
+        self.t2 = ((np.arange(nfft) - m) / rate_d) ** 2  # time from the window centre, squared
+        self.bw = float(bandwidth)
+        # the bins of the window's spectrum where the carrier may be, in frequency order
+        f = scipy.fft.fftfreq(nfft, 1.0 / rate_d)
+        if not is_complex:
+            f = np.where(f < 0, np.inf, f)  # the analytic signal has no negative frequencies
+        self.f = f
+        self.bin = rate_d / nfft  # Hz per bin
+        self.width = max(1, int(round(bandwidth / self.bin)))  # the signal's width in bins
+        # bins the signal may cover, in frequency order, and the windows (of the
+        # signal's width) whose centre lies where the carrier may be
+        sel = np.flatnonzero((f >= self.lo - self.bw / 2) & (f <= self.hi + self.bw / 2))
+        self.sel = sel[np.argsort(f[sel], kind="stable")]
+        centres = f[self.sel[self.width // 2 : len(self.sel) - self.width + 1 + self.width // 2]]
+        self.centres = centres
+        self.ok_centre = (centres >= self.lo) & (centres <= self.hi)
+        # line power over the floor's mean: exceeded by one of the exponentially
+        # distributed noise bins (as many as the line is searched over) with
+        # probability exp(-FALSE_ALARM) per segment
+        self.detect = math.log(max(2 * self.width, 2)) + FALSE_ALARM
         self.seg_prev: np.ndarray | None = None  # the segment waiting for its estimate
 
     def process(self, x: np.ndarray) -> np.ndarray:
@@ -119,7 +128,7 @@ class CarrierTracker:
             if self.seg_prev is not None:
                 self._steer(self._estimate(self.seg_prev, seg))
                 outs.append(self._mix(self.seg_prev))
-            self.seg_prev = seg
+            self.seg_prev = seg.copy()  # (buf may be the caller's array)
         self.pending = buf[k * self.n :].copy()
         return np.concatenate(outs) if outs else np.zeros(0, np.complex64)
 
@@ -166,53 +175,71 @@ class CarrierTracker:
             if self.misses > HANGOVER and self.nco.rate:
                 self._retune(now, 0.0)  # the burst is over: hold
             return
-        far = self.far_onset if self.misses > HANGOVER else self.far_burst
-        self.misses = 0
-        if abs(est - now) > far:
+        if self.misses <= HANGOVER:  # within a burst: only a drift is plausible
+            if abs(est - now) > self.max_glide:
+                self._steer(None)  # a noise peak, or another signal: not followed
+                return
+        elif abs(est - now) > self.far_onset:  # a new burst: go there
+            self.misses = 0
             self._retune(est, 0.0)
-        else:
-            step = float(np.clip(GLIDE * (est - now), -self.max_glide, self.max_glide))
-            self._retune(now, step * self.fs / self.n)
+            return
+        self.misses = 0
+        step = float(np.clip(GLIDE * (est - now), -self.max_glide, self.max_glide))
+        self._retune(now, step * self.fs / self.n)
 
-    def _squared_spectrum(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def _estimate(self, a: np.ndarray, b: np.ndarray) -> float | None:
+        """The carrier over segments ``a`` and ``b``, or None when there is no line.
+
+        The window's spectrum first locates the signal's energy (the
+        bandwidth-wide stretch holding the most power), then only that
+        stretch (twice as wide) is squared: far less noise takes part in the
+        squaring than over the whole band searched. The line is looked for
+        within half a bandwidth of the energy's location.
+        """
         if self.is_complex:
             z = np.concatenate([a, b])
             if self.dec > 1:  # sums of `dec` consecutive samples: a cheap low-pass
                 z = z.reshape(-1, self.dec).sum(axis=1)
+            spec = scipy.fft.fft(z.astype(np.complex64))
         else:
             x = np.concatenate([a, b]).astype(np.float32)
-            spec = scipy.fft.rfft(x)
-            full = np.zeros(len(x), np.complex64)
-            full[: len(spec)] = spec
-            full[1 : (len(x) + 1) // 2] *= 2  # analytic: positive frequencies doubled
-            full[len(x) // 2 + 1 :] = 0
-            z = scipy.fft.ifft(full)
-        z = z.astype(np.complex64)
-        q = z * z * self.window
+            spec = np.zeros(self.nfft, np.complex64)
+            spec[: self.nfft // 2 + 1] = scipy.fft.rfft(x)  # analytic: negative half empty
+        power = (spec.real**2 + spec.imag**2)[self.sel]
+        if not self.ok_centre.any():
+            return None
+        csum = np.concatenate([[0.0], np.cumsum(power, dtype=np.float64)])
+        sums = csum[self.width :] - csum[: -self.width]  # sums[j]: bins j .. j + width - 1
+        sums = np.where(self.ok_centre, sums, -1.0)
+        coarse = float(self.centres[int(np.argmax(sums))])
+        # keep the stretch around it, square, and look for the line
+        keep = np.abs(self.f - coarse) <= self.bw
+        zf = scipy.fft.ifft(np.where(keep, spec, 0)).astype(np.complex64)
+        q = zf * zf * self.window
         if self.nco.rate:  # the drift being followed would smear the line: take it out
             q *= np.exp(-1j * math.pi * 2.0 * self.nco.rate * self.t2).astype(np.complex64)
-        q = scipy.fft.fft(q)
-        return (q.real**2 + q.imag**2).astype(np.float64)
+        p = np.abs(scipy.fft.fft(q)).astype(np.float64) ** 2
+        return self._line(p, coarse)
 
-    def _estimate(self, a: np.ndarray, b: np.ndarray) -> float | None:
-        p = self._squared_spectrum(a, b)
-        ps = p[self.sel]
-        if not len(ps):
-            return None
-        k = int(np.argmax(ps))
-        lo, hi = max(0, k - FLOOR_BINS), min(len(ps), k + FLOOR_BINS + 1)
-        around = np.concatenate([ps[lo : max(lo, k - 3)], ps[min(hi, k + 4) : hi]])
-        if len(around) < 8:
-            return None
+    def _line(self, p: np.ndarray, coarse: float) -> float | None:
+        """The carrier whose square's line stands out of ``p`` near ``2 * coarse``."""
+        half = self.bw / 2
+        lo = max(coarse - half, self.lo)
+        hi = min(coarse + half, self.hi)
+        # bins k hold 2f = k * bin (mod rate_d): unwrap into [2 lo, 2 lo + rate_d)
+        k0 = int(math.floor(2 * lo / self.bin))
+        k1 = int(math.ceil(2 * hi / self.bin))
+        ks = np.arange(k0, k1 + 1)
+        ps = p[ks % self.nfft]
+        j = int(np.argmax(ps))
+        nb = FLOOR_BINS
+        around = np.concatenate([p[(ks[j] + np.arange(-nb, -3)) % self.nfft],
+                                 p[(ks[j] + np.arange(4, nb + 1)) % self.nfft]])
         floor = float(np.median(around)) / math.log(2.0)  # exponential: mean = median / ln 2
-        if not floor > 0 or ps[k] < DETECT * floor:
+        if not floor > 0 or ps[j] < self.detect * floor:
             return None
         # parabolic interpolation of the log power around the peak
-        j = int(self.sel[k])
-        d = 0.0
-        if 0 < j < self.nfft - 1:
-            lm, l0, lp = (math.log(max(v, 1e-300)) for v in (p[j - 1], p[j], p[j + 1]))
-            den = lm - 2 * l0 + lp
-            if den < 0:
-                d = float(np.clip(0.5 * (lm - lp) / den, -0.5, 0.5))
-        return float(self.fc[j] + d * self.bin_hz)
+        lm, l0, lp = (math.log(max(float(p[(ks[j] + d) % self.nfft]), 1e-300)) for d in (-1, 0, 1))
+        den = lm - 2 * l0 + lp
+        d = float(np.clip(0.5 * (lm - lp) / den, -0.5, 0.5)) if den < 0 else 0.0
+        return float((ks[j] + d) * self.bin / 2)

@@ -29,11 +29,15 @@ AGC_SYMBOLS = 32.0  # AGC time constant
 MANCHESTER_HISTORY = 32  # bits over which the chip pairing is judged
 LOCK_SYMBOLS = 64.0  # lock detector time constant
 LOCK_MIN = 0.3  # lock metric (about Es/(Es + N0)) below which the loops count as unlocked
-LEAK_SYMBOLS = 256.0  # time constant of the return to nominal while unlocked
-TIMING_SYMBOLS = 128.0  # timing metric time constant
-TIMING_KICK = 0.5  # jump when the timing metric is below -TIMING_KICK times its locked value
-KICK_LOCK = 0.7  # ... and the lock metric above this (Es/N0 above about 4 dB)
+LEAK_SYMBOLS = 256.0  # time constant of the clock's return to nominal while unlocked
+FREQ_LEAK_SYMBOLS = 4096.0  # the same for the Costas frequency (slower: it must pull in)
+FLL_GAIN = 1.0 / 128  # frequency-locked loop gain while unlocked (pull-in in ~200 symbols)
+TIMING_EVENTS = 24.0  # timing metric time constant, in sign changes of the data
+TIMING_KICK = -0.3  # jump half a symbol when the timing metric is below this ...
+KICK_LOCK = 0.6  # ... and the lock metric above this (Es/N0 above about 2 dB)
 FAST_GAIN = 4.0  # timing loop proportional gain factor while unlocked
+DENSITY_SYMBOLS = 32.0  # transition density time constant
+MAX_BOOST = 4.0  # timing gain factor for sparse transitions, at most
 
 
 def loop_gains(bn: float, zeta: float) -> tuple[float, float]:
@@ -45,25 +49,25 @@ def loop_gains(bn: float, zeta: float) -> tuple[float, float]:
 
 
 def gardner_slope(alpha: float) -> float:
-    """Mean Gardner detector output per symbol of timing error (unit-power +-1 symbols,
-    raised-cosine pulse), at zero error: the detector's gain."""
-    n = np.arange(-40, 41)
+    """Mean Gardner detector output at a sign change of the data (+-1 symbols through
+    a raised-cosine pulse) per symbol of timing error, at zero error: the detector's
+    gain as the synchroniser uses it (only where the data changes sign)."""
+    rng = np.random.default_rng(12345)  # a fixed sequence: the same gain every time
+    a = rng.choice([-1.0, 1.0], 4000)
+    n = np.arange(-30, 31)
 
     def mean_error(tau: float) -> float:
-        now = raised_cosine(tau - n, alpha)
-        before = raised_cosine(tau - 1 - n, alpha)
-        mid = raised_cosine(tau - 0.5 - n, alpha)
-        return float(np.sum((now - before) * mid))
+        def at(t: float) -> np.ndarray:  # y(k + t) for k = 40 .. 3960
+            k = np.arange(40, 3960)
+            return np.sum(a[k[:, None] - n[None, :]] * raised_cosine(t + n, alpha), axis=1)
+
+        now, before, mid = at(tau), at(tau - 1), at(tau - 0.5)
+        k = np.arange(40, 3960)
+        change = a[k] != a[k - 1]
+        return float(np.mean(((now - before) * mid)[change]))
 
     h = 1e-3
     return (mean_error(h) - mean_error(-h)) / (2 * h)
-
-
-def centre_excess(alpha: float) -> float:
-    """E|y(centre)|^2 - E|y(half a symbol off)|^2 for unit-power +-1 symbols: the timing
-    metric's value when locked (minus it when sampling the zero crossings)."""
-    n = np.arange(-60, 61)
-    return float(1.0 - np.sum(raised_cosine(n - 0.5, alpha) ** 2))
 
 
 def _doubled_reversed(taps: np.ndarray, multiple: int = 2) -> np.ndarray:
@@ -155,15 +159,20 @@ class SymbolSync:
                 1.0 / LOCK_SYMBOLS,
                 LOCK_MIN,
                 1.0 / LEAK_SYMBOLS,
-                1.0 / TIMING_SYMBOLS,
-                -TIMING_KICK * centre_excess(alpha),
-                2.0 * TIMING_SYMBOLS,
+                1.0 / TIMING_EVENTS,
+                TIMING_KICK,
+                8.0 * TIMING_EVENTS,
                 KICK_LOCK,
                 FAST_GAIN,
+                1.0 / DENSITY_SYMBOLS,
+                MAX_BOOST,
+                1.0 / FREQ_LEAK_SYMBOLS,
+                FLL_GAIN,
             ],
             np.float64,
         )
-        self.state = np.zeros(10, np.float64)
+        self.state = np.zeros(11, np.float64)
+        self.state[10] = 0.5  # transition density of random data
         # the first symbol: one span in, so its half-symbol point has history
         self.state[0] = half + sps
         self.buf = np.zeros(0, np.complex64)
@@ -306,6 +315,11 @@ class Demodulator:
         )
         self.manchester = ManchesterSync() if params.manchester else None
         self.soft = SoftDecisions(params)
+
+    def flush(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """End of stream: zeros through the filters, so the last symbols come out."""
+        n = int((self.sync.half + 2 * self.sync.sps + 4) * self.decim + 2 * self.delay)
+        return self.process(np.zeros(n, np.complex64))
 
     def to_input_index(self, pos: np.ndarray) -> np.ndarray:
         """Positions at the synchroniser's input -> indices of the samples fed here."""

@@ -14,8 +14,9 @@ frequency (IQ) or the carrier's frequency in the audio (SSB audio; also in
 ``fields["audio_carrier_hz"]``), and ``snr_db``: signal power over noise
 power in a bandwidth equal to the bit rate, i.e. Eb/N0 per channel bit
 (``fields["ebn0_db"]``, the same number), estimated from the frame's symbols
-after the Costas loop (in-phase power minus quadrature power over twice the
-quadrature power).
+(:func:`es_n0_db`; for Manchester from the chip pairs, i.e. per bit).
+Interference between symbols (a transmitter whose pulse is not the RRC the
+matched filter assumes) counts as signal there.
 """
 
 from __future__ import annotations
@@ -36,6 +37,24 @@ from sdrlink.protocols.bpsk.demodulator import Demodulator
 from sdrlink.protocols.bpsk.params import BpskParams
 
 SIDE = ("pos", "hz", "re", "im")
+
+
+def es_n0_db(re: np.ndarray, im: np.ndarray, chunk: int = 64) -> float:
+    """Es/N0 (dB) of BPSK symbols: in-phase power minus quadrature power, over twice the
+    quadrature power (the noise falls equally on both, the signal on the in-phase part).
+
+    The symbols are first turned, ``chunk`` at a time, by the phase of their
+    squares, so that a slow residual phase error of the carrier loop does not
+    count as noise.
+    """
+    z = np.asarray(re, np.float64) + 1j * np.asarray(im, np.float64)
+    n = max(1, len(z) // chunk)
+    parts = np.array_split(z, n)
+    z = np.concatenate([p * np.exp(-0.5j * np.angle(np.sum(p * p))) for p in parts])
+    i, q = float(np.mean(z.real**2)), float(np.mean(z.imag**2))
+    if i <= q:
+        return -math.inf
+    return 10 * math.log10((i - q) / (2 * q)) if q > 0 else math.inf
 
 
 def default_audio_carrier(params: BpskParams) -> float:
@@ -110,10 +129,11 @@ class BpskReceiver(Receiver):
         return self._run(self.tracker.process(x), final=False)
 
     def flush(self) -> list[Frame]:
-        return self._run(self.tracker.flush(), final=True)
+        out = self._run(self.tracker.flush(), final=False)
+        return out + self._run(None, final=True)
 
-    def _run(self, y: np.ndarray, final: bool) -> list[Frame]:
-        soft, pos, hz, re, im = self.demod.process(y)
+    def _run(self, y: np.ndarray | None, final: bool) -> list[Frame]:
+        soft, pos, hz, re, im = self.demod.process(y) if y is not None else self.demod.flush()
         raws = self.win.feed(soft, final, pos=pos, hz=hz, re=re, im=im)
         out: list[Frame] = []
         for r in raws:
@@ -137,11 +157,7 @@ class BpskReceiver(Receiver):
         return self.breaks[0][1] + idx - self.breaks[0][0] if self.breaks else idx
 
     def _frame(self, r: RawFrame, start: int, first: float) -> Frame:
-        re = self.win.segment("re", r)
-        im = self.win.segment("im", r)
-        q = float(np.mean(im * im))
-        i = float(np.mean(re * re))
-        snr = 10 * math.log10(max(i - q, 1e-12) / (2 * q)) if q > 0 else float("inf")
+        snr = es_n0_db(self.win.segment("re", r), self.win.segment("im", r))
         carrier = self.tracker.freq_at(first) + float(np.mean(self.win.segment("hz", r)))
         fields: dict = {
             "framing": self.params.framing,
