@@ -58,7 +58,13 @@ def stream(
         at += len(wave) + len(gap)
     x = np.concatenate(parts)
     y = channel(
-        x, fs, snr_db=snr_db, signal_bw=p.baud, cfo_hz=cfo, rate_hz_s=drift, rng=rng,
+        x,
+        fs,
+        snr_db=snr_db,
+        signal_bw=p.baud,
+        cfo_hz=cfo,
+        rate_hz_s=drift,
+        rng=rng,
         signal_power=1.0,
     )
     if carrier is not None:
@@ -96,7 +102,7 @@ IQ_CASES = [
     ({"modulation": "dbpsk", "baud": 1200, "framing": "ax25"}, 48e3, 10.0, 3000.0, -50.0),
     ({"modulation": "bpsk", "baud": 4800, "framing": "ax100"}, 96e3, 12.0, 2500.0, 0.0),
     ({"modulation": "dbpsk_manchester", "baud": 400, "framing": "ax25"}, 48e3, 10.0, 600.0, 0.0),
-    ({"modulation": "bpsk_manchester", "baud": 1200, "framing": "ax25_g3ruh"}, 48e3, 11.0, -400.0, 0),
+    ({"modulation": "bpsk_manchester", "baud": 1200, "framing": "ax25_g3ruh"}, 48e3, 11.0, -400, 0),
     ({"modulation": "bpsk", "baud": 50000, "framing": "ax25_g3ruh"}, 250e3, 11.0, 8000.0, 0.0),
 ]
 
@@ -225,8 +231,14 @@ def test_block_size_independence(rng):
         assert len(got) == 3
         ref = ref or got
         assert got == ref
-    y, _ = stream({"modulation": "dbpsk_manchester", "baud": 400, "framing": "ax25"}, 48e3,
-                  12.0, rng, n_frames=2, cfo=-800.0)
+    y, _ = stream(
+        {"modulation": "dbpsk_manchester", "baud": 400, "framing": "ax25"},
+        48e3,
+        12.0,
+        rng,
+        n_frames=2,
+        cfo=-800.0,
+    )
     opts = {"modulation": "dbpsk_manchester", "baud": 400, "framing": "ax25"}
     a = run(receiver(opts, 48e3), y, 1000)
     b = run(receiver(opts, 48e3), y, 100000)

@@ -233,8 +233,12 @@ class CarrierTracker:
         ps = p[ks % self.nfft]
         j = int(np.argmax(ps))
         nb = FLOOR_BINS
-        around = np.concatenate([p[(ks[j] + np.arange(-nb, -3)) % self.nfft],
-                                 p[(ks[j] + np.arange(4, nb + 1)) % self.nfft]])
+        around = np.concatenate(
+            [
+                p[(ks[j] + np.arange(-nb, -3)) % self.nfft],
+                p[(ks[j] + np.arange(4, nb + 1)) % self.nfft],
+            ]
+        )
         floor = float(np.median(around)) / math.log(2.0)  # exponential: mean = median / ln 2
         if not floor > 0 or ps[j] < self.detect * floor:
             return None
