@@ -20,9 +20,10 @@ The mixer (:class:`~sdrlink.dsp.nco.Nco`, phase continuous) jumps to the
 estimate at the onset of a burst, and within a burst glides towards it (a
 frequency ramp over the segment, never a step), so that the Costas loop
 behind sees a carrier that moves slowly however the estimate jitters. Within
-a burst an estimate farther off than a drift could take the carrier (10 % of
-the symbol rate per segment) is ignored, and one segment where the line was
-missed does not end the burst. Without a signal the mixer holds.
+a burst an estimate farther off than a drift could take the carrier (2 kHz/s,
+at most 10 % of the symbol rate per segment) is ignored unless its line is
+far stronger, and one segment where the line was missed does not end the
+burst. Without a signal the mixer holds.
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ import scipy.fft
 
 from sdrlink.dsp.nco import Nco
 
-FALSE_ALARM = 7.0  # -ln(probability) that noise alone passes for a line in one segment
+FALSE_ALARM = 9.0  # -ln(probability) that noise alone passes for a line in one segment
+MAX_DRIFT = 2000.0  # Hz/s: the fastest drift followed within a burst
+STRONGER = 4.0  # within a burst, a far line this much stronger is another signal: go there
 FLOOR_BINS = 48  # half-width of the window the local floor is taken over
 GLIDE = 0.8  # fraction of the distance to the estimate closed per segment
 HANGOVER = 1  # segments without the line that still count as the same burst
@@ -75,11 +78,12 @@ class CarrierTracker:
         self.far_onset = max(0.02 * rate, 10.0)
         # within a burst, glide by at most this per segment; an estimate farther off
         # is taken for a noise peak (or another signal) and not followed
-        self.max_glide = max(0.1 * rate, 50.0)
+        self.max_glide = 0.1 * rate  # (set per segment length below)
+        self.strength = 0.0  # line power over floor of the burst being followed
         if fixed is not None:
             self.n = 4096
             return
-        seg_s = min(max(256.0 / rate, 0.02), 0.25)
+        seg_s = min(max(256.0 / rate, 0.05), 0.25)
         if is_complex:
             reach = min(search_hz + bandwidth / 2, fs / 2)
             self.dec = max(1, int(fs // (2.5 * reach)))
@@ -93,7 +97,9 @@ class CarrierTracker:
         self.nfft = nfft = 2 * m  # two segments per estimate
         self.rate_d = rate_d = fs / self.dec
         self.window = np.hanning(nfft).astype(np.float32)
-        self.t2 = ((np.arange(nfft) - m) / rate_d) ** 2  # time from the window centre, squared
+        # time from the window centre, squared: a drift r turns the square's phase by
+        # 2 pi r t^2
+        self.t2 = (((np.arange(nfft) - m) / rate_d) ** 2).astype(np.float32)
         self.bw = float(bandwidth)
         # the bins of the window's spectrum where the carrier may be, in frequency order
         f = scipy.fft.fftfreq(nfft, 1.0 / rate_d)
@@ -108,11 +114,17 @@ class CarrierTracker:
         self.sel = sel[np.argsort(f[sel], kind="stable")]
         centres = f[self.sel[self.width // 2 : len(self.sel) - self.width + 1 + self.width // 2]]
         self.centres = centres
-        self.ok_centre = (centres >= self.lo) & (centres <= self.hi)
+        ok = np.flatnonzero((centres >= self.lo) & (centres <= self.hi))
+        self.centre_lo = int(ok[0]) if len(ok) else 0
+        self.centre_hi = int(ok[-1]) + 1 if len(ok) else 0
+        self.keep_bins = int(math.ceil(2 * self.bw / self.bin)) + 2
         # line power over the floor's mean: exceeded by one of the exponentially
         # distributed noise bins (as many as the line is searched over) with
         # probability exp(-FALSE_ALARM) per segment
         self.detect = math.log(max(2 * self.width, 2)) + FALSE_ALARM
+        self.max_glide = max(min(0.1 * rate, MAX_DRIFT * self.n / fs), 4 * self.bin)
+        # bins around a line where the floor is measured (the line's own lobe left out)
+        self.around = np.concatenate([np.arange(-FLOOR_BINS, -3), np.arange(4, FLOOR_BINS + 1)])
         self.seg_prev: np.ndarray | None = None  # the segment waiting for its estimate
 
     def process(self, x: np.ndarray) -> np.ndarray:
@@ -163,32 +175,39 @@ class CarrierTracker:
         self.history.append((self.done, f, rate))
         del self.history[:-512]
 
-    def _steer(self, est: float | None) -> None:
+    def _steer(self, found: tuple[float, float] | None) -> None:
         """Set the mixer for the next segment from the estimate (None: no carrier).
 
-        The estimate is the carrier at the end of the segment about to be
-        mixed (the middle of the two-segment window it was measured over).
+        ``found`` is (carrier, line power over floor); the carrier is the one
+        at the end of the segment about to be mixed (the middle of the
+        two-segment window it was measured over).
         """
         now = self.nco.current_freq
-        if est is None:
+        if found is None:
             self.misses += 1
             if self.misses > HANGOVER and self.nco.rate:
                 self._retune(now, 0.0)  # the burst is over: hold
             return
-        if self.misses <= HANGOVER:  # within a burst: only a drift is plausible
+        est, strength = found
+        if self.misses <= HANGOVER:  # within a burst: only a drift is plausible ...
             if abs(est - now) > self.max_glide:
-                self._steer(None)  # a noise peak, or another signal: not followed
-                return
-        elif abs(est - now) > self.far_onset:  # a new burst: go there
+                if strength < STRONGER * self.strength:  # ... or a far stronger signal
+                    self._steer(None)  # a noise peak, or a weaker signal: not followed
+                    return
+                self.misses = HANGOVER + 1
+        if self.misses > HANGOVER and abs(est - now) > self.far_onset:  # a new burst
             self.misses = 0
+            self.strength = strength
             self._retune(est, 0.0)
             return
         self.misses = 0
+        self.strength = strength
         step = float(np.clip(GLIDE * (est - now), -self.max_glide, self.max_glide))
         self._retune(now, step * self.fs / self.n)
 
-    def _estimate(self, a: np.ndarray, b: np.ndarray) -> float | None:
-        """The carrier over segments ``a`` and ``b``, or None when there is no line.
+    def _estimate(self, a: np.ndarray, b: np.ndarray) -> tuple[float, float] | None:
+        """The carrier over segments ``a`` and ``b`` and the strength of its line (power
+        over the floor), or None when there is no line.
 
         The window's spectrum first locates the signal's energy (the
         bandwidth-wide stretch holding the most power), then only that
@@ -200,50 +219,51 @@ class CarrierTracker:
             z = np.concatenate([a, b])
             if self.dec > 1:  # sums of `dec` consecutive samples: a cheap low-pass
                 z = z.reshape(-1, self.dec).sum(axis=1)
-            spec = scipy.fft.fft(z.astype(np.complex64))
+            spec = scipy.fft.fft(z.astype(np.complex64, copy=False))
         else:
-            x = np.concatenate([a, b]).astype(np.float32)
             spec = np.zeros(self.nfft, np.complex64)
-            spec[: self.nfft // 2 + 1] = scipy.fft.rfft(x)  # analytic: negative half empty
-        power = (spec.real**2 + spec.imag**2)[self.sel]
-        if not self.ok_centre.any():
+            spec[: self.nfft // 2 + 1] = scipy.fft.rfft(np.concatenate([a, b]))  # analytic
+        if self.centre_lo >= self.centre_hi:
             return None
-        csum = np.concatenate([[0.0], np.cumsum(power, dtype=np.float64)])
-        sums = csum[self.width :] - csum[: -self.width]  # sums[j]: bins j .. j + width - 1
-        sums = np.where(self.ok_centre, sums, -1.0)
-        coarse = float(self.centres[int(np.argmax(sums))])
-        # keep the stretch around it, square, and look for the line
-        keep = np.abs(self.f - coarse) <= self.bw
-        zf = scipy.fft.ifft(np.where(keep, spec, 0)).astype(np.complex64)
+        s = spec[self.sel]
+        csum = np.cumsum(s.real**2 + s.imag**2, dtype=np.float64)
+        csum = np.concatenate([[0.0], csum])
+        # sums over the signal's width, for the windows centred where the carrier may be
+        j0, j1 = self.centre_lo, self.centre_hi
+        sums = csum[j0 + self.width : j1 + self.width] - csum[j0:j1]
+        coarse = float(self.centres[j0 + int(np.argmax(sums))])
+        # keep the stretch around it (bins taken modulo the FFT length), square, look
+        k0 = int(math.floor((coarse - self.bw) / self.bin))
+        ks = np.arange(k0, k0 + self.keep_bins) % self.nfft
+        band = np.zeros(self.nfft, np.complex64)
+        band[ks] = spec[ks]
+        zf = scipy.fft.ifft(band)
         q = zf * zf * self.window
         if self.nco.rate:  # the drift being followed would smear the line: take it out
-            q *= np.exp(-1j * math.pi * 2.0 * self.nco.rate * self.t2).astype(np.complex64)
-        p = np.abs(scipy.fft.fft(q)).astype(np.float64) ** 2
-        return self._line(p, coarse)
+            ph = np.float32(-2.0 * math.pi * self.nco.rate) * self.t2
+            q *= np.cos(ph) + 1j * np.sin(ph)
+        return self._line(scipy.fft.fft(q), coarse)
 
-    def _line(self, p: np.ndarray, coarse: float) -> float | None:
-        """The carrier whose square's line stands out of ``p`` near ``2 * coarse``."""
+    def _line(self, spec: np.ndarray, coarse: float) -> tuple[float, float] | None:
+        """The carrier whose square's line (in ``spec``, the spectrum of the squared
+        window) stands out near ``2 * coarse``."""
         half = self.bw / 2
         lo = max(coarse - half, self.lo)
         hi = min(coarse + half, self.hi)
-        # bins k hold 2f = k * bin (mod rate_d): unwrap into [2 lo, 2 lo + rate_d)
+        # bins k hold 2f = k * bin (mod rate_d): unwrap into [2 lo, 2 hi]
         k0 = int(math.floor(2 * lo / self.bin))
         k1 = int(math.ceil(2 * hi / self.bin))
-        ks = np.arange(k0, k1 + 1)
-        ps = p[ks % self.nfft]
-        j = int(np.argmax(ps))
-        nb = FLOOR_BINS
-        around = np.concatenate(
-            [
-                p[(ks[j] + np.arange(-nb, -3)) % self.nfft],
-                p[(ks[j] + np.arange(4, nb + 1)) % self.nfft],
-            ]
-        )
-        floor = float(np.median(around)) / math.log(2.0)  # exponential: mean = median / ln 2
-        if not floor > 0 or ps[j] < self.detect * floor:
+        span = np.arange(k0 - FLOOR_BINS, k1 + FLOOR_BINS + 1)
+        v = spec[span % self.nfft]
+        p = v.real.astype(np.float64) ** 2 + v.imag.astype(np.float64) ** 2
+        j = FLOOR_BINS + int(np.argmax(p[FLOOR_BINS : len(p) - FLOOR_BINS]))
+        around = p[j + self.around]
+        mid = len(around) // 2
+        floor = float(np.partition(around, mid)[mid]) / math.log(2.0)  # exponential: mean
+        if not floor > 0 or p[j] < self.detect * floor:
             return None
         # parabolic interpolation of the log power around the peak
-        lm, l0, lp = (math.log(max(float(p[(ks[j] + d) % self.nfft]), 1e-300)) for d in (-1, 0, 1))
+        lm, l0, lp = (math.log(max(float(p[j + d]), 1e-300)) for d in (-1, 0, 1))
         den = lm - 2 * l0 + lp
         d = float(np.clip(0.5 * (lm - lp) / den, -0.5, 0.5)) if den < 0 else 0.0
-        return float((ks[j] + d) * self.bin / 2)
+        return float((span[j] + d) * self.bin / 2), float(p[j] / floor)
