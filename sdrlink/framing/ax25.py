@@ -250,6 +250,7 @@ FRAMINGS = (
         aliases=("AX.25",),
         max_payload=MAX_FRAME_BYTES,
         polarity_free=True,
+        ax25=True,
     ),
     Framing(
         name="ax25_g3ruh",
@@ -259,6 +260,7 @@ FRAMINGS = (
         aliases=("AX.25 G3RUH",),
         max_payload=MAX_FRAME_BYTES,
         polarity_free=True,
+        ax25=True,
     ),
 )
 

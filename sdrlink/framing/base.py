@@ -115,6 +115,7 @@ class Framing:
         max_payload: the longest payload (bytes) the framing carries.
         polarity_free: the line code makes the polarity irrelevant (NRZI),
             so deframing once is enough whatever the polarity.
+        ax25: the payloads are AX.25 frames (what KISS tools take).
     """
 
     name: str
@@ -125,6 +126,7 @@ class Framing:
     options: tuple[FramingOption, ...] = ()
     max_payload: int = 255
     polarity_free: bool = False
+    ax25: bool = False
 
     def parse_options(self, given: Mapping[str, Any]) -> dict[str, Any]:
         """Every option of this framing, parsed, with defaults for those not given.

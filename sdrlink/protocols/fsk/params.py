@@ -85,9 +85,18 @@ def parse_tones(value: Any) -> tuple[float, float]:
     return tones[0], tones[1]
 
 
+def _number(value: Any) -> float:
+    """A number, or text with an SI suffix ("9.6k")."""
+    from sdrlink.sources.files import parse_si
+
+    return parse_si(value) if isinstance(value, str) else float(value)
+
+
 def make_params(options: dict[str, Any]) -> FskParams:
     """Build :class:`FskParams` from an options dict; None values mean default."""
     opts = {k: v for k, v in options.items() if v is not None}
+    for key, value in opts.pop("framing_options", ()):  # FskParams' own form, as normalised
+        opts.setdefault(key, value)
     framing = get_framing(str(opts.get("framing", "ax25")))
     framing_keys = {o.key for o in framing.options}
     unknown = set(opts) - set(MODEM_OPTIONS) - framing_keys
@@ -109,7 +118,7 @@ def make_params(options: dict[str, Any]) -> FskParams:
             f"unknown FSK modulation {mod!r}; choose one of: {', '.join(MODULATIONS)}"
         )
     try:
-        baud = float(opts.get("baud", 1200.0 if mod == "afsk" else 9600.0))
+        baud = _number(opts.get("baud", 1200.0 if mod == "afsk" else 9600.0))
     except (TypeError, ValueError):
         raise ConfigError(f"baud rate must be a number, got {opts['baud']!r}") from None
     if not 300 <= baud <= 100_000:
@@ -121,8 +130,8 @@ def make_params(options: dict[str, Any]) -> FskParams:
     else:
         dev_default = baud / 2
     try:
-        deviation = float(opts.get("deviation", dev_default))
-        bt = float(opts.get("bt", 0.5))
+        deviation = _number(opts.get("deviation", dev_default))
+        bt = _number(opts.get("bt", 0.5))
     except (TypeError, ValueError):
         raise ConfigError("deviation and bt must be numbers") from None
     if deviation <= 0:
@@ -142,7 +151,7 @@ def make_params(options: dict[str, Any]) -> FskParams:
     tones = parse_tones(opts.get("afsk_tones", (1200.0, 2200.0)))
     invert = opts.get("invert")
     try:
-        max_offset = float(opts.get("max_offset", max(baud, 2000.0)))
+        max_offset = _number(opts.get("max_offset", max(baud, 2000.0)))
     except (TypeError, ValueError):
         raise ConfigError("max_offset must be a number (Hz)") from None
     if max_offset < 0:

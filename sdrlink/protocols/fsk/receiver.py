@@ -125,7 +125,7 @@ class FskReceiver(Receiver):
         out: list[Frame] = []
         for stop, _, start, r, carrier, syms, dcs in cands:
             if self.merger.accept(start, stop, r.payload):  # else: another chain's copy
-                out.append(self._frame(r, start, syms, dcs, carrier))
+                out.append(self._frame(r, start, stop, syms, dcs, carrier))
         if len(self.breaks) > 64:
             self.breaks = self.breaks[-64:]
         self.merger.forget_old()
@@ -140,7 +140,7 @@ class FskReceiver(Receiver):
         return self.breaks[0][1] + idx - self.breaks[0][0] if self.breaks else idx
 
     def _frame(
-        self, r: RawFrame, start: int, seg: np.ndarray, dcs: np.ndarray, carrier: float
+        self, r: RawFrame, start: int, stop: int, seg: np.ndarray, dcs: np.ndarray, carrier: float
     ) -> Frame:
         mag = np.abs(seg)
         spread = float(mag.std())
@@ -162,5 +162,6 @@ class FskReceiver(Receiver):
             time=self.info.time_of(start),
             center_freq_hz=self.info.center_freq,
             fields=fields,
+            sample_count=max(1, stop - start + int(round(self.in_per_sym))),
         )
         return frame
