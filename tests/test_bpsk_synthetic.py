@@ -327,18 +327,45 @@ def test_carrier_search_off_and_fixed_audio_carrier(rng):
 
 
 def test_protocol_registry_and_cli_options():
-    import argparse
+    from sdrlink.cli.common import cli_protocol_options
+    from sdrlink.cli.main import build_parser
 
     proto = get_protocol("bpsk")
-    parser = argparse.ArgumentParser()
-    proto.add_arguments(parser.add_argument_group("bpsk"))
-    args = parser.parse_args(
-        ["--bpsk-modulation", "dbpsk", "--bpsk-baud", "1200", "--audio-carrier", "1100"]
-    )
-    opts = proto.options_from_args(args)
-    assert opts == {"modulation": "dbpsk", "baud": 1200.0, "audio_carrier": "1100"}
+    argv = ["decode", "x.wav", "-p", "bpsk", "--modulation", "dbpsk", "--baud", "1.2k",
+            "--framing", "AX.25", "--audio-carrier", "1100"]  # fmt: skip
+    opts = cli_protocol_options(build_parser(argv).parse_args(argv), "bpsk")
+    assert opts == {
+        "modulation": "dbpsk",
+        "baud": "1.2k",
+        "framing": "AX.25",
+        "audio_carrier": "1100",
+    }
+    p = make_params(opts)
+    assert (p.modulation, p.baud, p.framing, p.audio_carrier) == ("dbpsk", 1200.0, "ax25", 1100.0)
     assert proto.normalize_options(opts) == proto.normalize_options(
-        {"modulation": "dbpsk", "baud": "1200", "audio_carrier": 1100.0}
+        {"modulation": "dbpsk", "baud": 1200, "framing": "ax25", "audio_carrier": 1100.0}
     )
+    assert proto.carries_ax25(opts)
+    # receiver-only options are not offered by 'sdrlink simulate'
+    sim = ["simulate", "out", "-p", "bpsk", "--audio-carrier", "1100"]
+    with pytest.raises(SystemExit):
+        build_parser(sim).parse_args(sim)
     wave = proto.modulate(opts, PAYLOAD, 48e3)
     assert wave.dtype == np.complex64 and abs(np.mean(np.abs(wave) ** 2) - 1) < 0.05
+
+
+def test_simulate_then_decode_through_the_api(tmp_path):
+    import sdrlink
+    from sdrlink.simulate import simulate_recording
+
+    opts = {"modulation": "bpsk", "baud": 9600, "framing": "ax25_g3ruh"}
+    truth = simulate_recording(
+        tmp_path / "sim", "bpsk", opts, sample_rate=250e3, center_freq=436e6, count=3,
+        interval_s=0.4,
+        first_s=0.2, snr_db=12.0, cfo_hz=-6000.0, drift_hz_s=300.0, seed=5,
+    )  # fmt: skip
+    frames = sdrlink.decode(truth.meta_path, protocol="bpsk", **opts)
+    assert [f.payload for f in frames] == [t.payload for t in truth.frames]
+    for f, t in zip(frames, truth.frames, strict=True):
+        assert abs(f.freq_offset_hz - t.offset_hz) < 100
+        assert abs(f.snr_db - 12.0) < 1.0

@@ -8,13 +8,11 @@ BPSK passes.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 from typing import Any
 
 from sdrlink.blocks import StreamInfo
-from sdrlink.framing import framing_names
-from sdrlink.protocols.base import Protocol, Receiver
+from sdrlink.protocols.base import Option, Protocol, Receiver, framing_cli_options
 from sdrlink.protocols.bpsk.modulator import modulate, modulate_audio
 from sdrlink.protocols.bpsk.params import DETECTORS, MODULATIONS, BpskParams, make_params
 
@@ -27,69 +25,68 @@ __all__ = [
     "modulate_audio",
 ]
 
-# CLI flag -> option key (prefixed: --baud, --framing and --modulation belong to fsk for now)
-_FLAGS = {
-    "bpsk_modulation": "modulation",
-    "bpsk_baud": "baud",
-    "bpsk_framing": "framing",
-    "bpsk_rrc_alpha": "rrc_alpha",
-    "bpsk_invert": "invert",
-    "audio_carrier": "audio_carrier",
-    "bpsk_carrier_search": "carrier_search",
-    "bpsk_detector": "detector",
-}
-
-
-def _add_arguments(group: argparse._ArgumentGroup) -> None:
-    group.add_argument(
-        "--bpsk-modulation",
+_MODEM_OPTIONS = (
+    Option(
+        "modulation",
+        "--modulation",
+        "bpsk, dbpsk (differentially encoded), bpsk_manchester or dbpsk_manchester (default bpsk)",
         choices=MODULATIONS,
-        default=None,
-        help="BPSK flavour (default bpsk; dbpsk = differentially encoded)",
-    )
-    group.add_argument(
-        "--bpsk-baud", type=float, default=None, help="BPSK bit rate in Bd (default 9600)"
-    )
-    group.add_argument(
-        "--bpsk-framing",
-        default=None,
-        help=f"BPSK framing: {', '.join(framing_names())} (default ax25_g3ruh)",
-    )
-    group.add_argument(
-        "--bpsk-rrc-alpha",
-        type=float,
-        default=None,
-        help="root-raised-cosine roll-off of the BPSK pulse (default 0.35)",
-    )
-    group.add_argument(
-        "--bpsk-invert",
-        default=None,
-        metavar="auto|true|false",
-        help="DBPSK: force the soft-bit polarity (default auto: the deframer tries both)",
-    )
-    group.add_argument(
+    ),
+    Option("baud", "--baud", "bit rate, e.g. 1200, 9.6k (default 9600)", "BD"),
+    Option("framing", "--framing", "framing (default ax25_g3ruh); see 'sdrlink framings'", "NAME"),
+    Option("rrc_alpha", "--rrc-alpha", "root-raised-cosine roll-off (default 0.35)", "ALPHA"),
+    Option(
+        "invert",
+        "--invert",
+        "dbpsk modes: force the soft-bit polarity (default auto: the deframer tries both)",
+        "auto|true|false",
+    ),
+    Option(
+        "audio_carrier",
         "--audio-carrier",
-        default=None,
-        metavar="HZ",
-        help="BPSK from SSB audio: the carrier's audio frequency (default: searched)",
-    )
-    group.add_argument(
-        "--bpsk-carrier-search",
-        default=None,
-        metavar="HZ",
-        help="BPSK from IQ: how far from the tuned frequency to search (default 12k; 0 = off)",
-    )
-    group.add_argument(
-        "--bpsk-detector",
+        "SSB audio input: the carrier's frequency in the audio (default: searched in the "
+        "whole band, drift followed)",
+        "HZ",
+        receiver_only=True,
+    ),
+    Option(
+        "carrier_search",
+        "--carrier-search",
+        "IQ input: how far from the tuned frequency to look for the carrier "
+        "(default 12k, enough for LEO Doppler at 436 MHz; 0 = off)",
+        "HZ",
+        receiver_only=True,
+    ),
+    Option(
+        "detector",
+        "--detector",
+        "dbpsk modes: coherent (Costas loop, then differential decoding; about 0.6 dB "
+        "better) or differential (default coherent)",
         choices=DETECTORS,
-        default=None,
-        help="DBPSK detection (default coherent: Costas loop, then differential decoding)",
-    )
+        receiver_only=True,
+    ),
+    Option(
+        "costas_bw",
+        "--costas-bw",
+        "Costas loop bandwidth in Hz (default 1.2 %% of the symbol rate, at least 25)",
+        "HZ",
+        receiver_only=True,
+    ),
+    Option(
+        "clock_limit",
+        "--clock-limit",
+        "largest relative symbol-clock error followed (default 0.02)",
+        "FRACTION",
+        receiver_only=True,
+    ),
+)
 
 
-def _options_from_args(args: argparse.Namespace) -> dict[str, Any]:
-    given = {a: getattr(args, a, None) for a in _FLAGS}
-    return {_FLAGS[a]: v for a, v in given.items() if v is not None}
+def _cli_options() -> list[Option]:
+    """The modem's options, then every framing's own."""
+    from sdrlink.framing import all_framings
+
+    return list(_MODEM_OPTIONS) + framing_cli_options(all_framings())
 
 
 def _normalize(options: dict[str, Any]) -> dict[str, Any]:
@@ -117,13 +114,19 @@ def _modulate(params: Any, payload: bytes, sample_rate: float):  # noqa: ANN202
     return modulate(params, payload, sample_rate)
 
 
+def _carries_ax25(options: dict[str, Any]) -> bool:
+    from sdrlink.framing import get_framing
+
+    return get_framing(make_params(options).framing).ax25
+
+
 PROTOCOL = Protocol(
     name="bpsk",
     description="BPSK/DBPSK (RRC, Costas) from IQ or SSB audio, with any registered framing",
-    add_arguments=_add_arguments,
-    options_from_args=_options_from_args,
+    cli_options=_cli_options,
     make_params=make_params,
     make_receiver=_make_receiver,
     modulate=_modulate,
     normalize_options=_normalize,
+    carries_ax25=_carries_ax25,
 )

@@ -138,6 +138,8 @@ def _bool_or_none(value: Any, key: str) -> bool | None:
 def make_params(options: dict[str, Any]) -> BpskParams:
     """Build :class:`BpskParams` from an options dict; None values mean default."""
     opts = {k: v for k, v in options.items() if v is not None}
+    for key, value in opts.pop("framing_options", ()):  # BpskParams' own form, as normalised
+        opts.setdefault(key, value)
     framing = get_framing(str(opts.get("framing", "ax25_g3ruh")))
     framing_keys = {o.key for o in framing.options}
     unknown = set(opts) - set(MODEM_OPTIONS) - framing_keys
