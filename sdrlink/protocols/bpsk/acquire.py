@@ -155,14 +155,14 @@ class CarrierTracker:
             self._retune(self.nco.current_freq, 0.0)
         return self._mix(tail) if len(tail) else np.zeros(0, np.complex64)
 
-    def freq_at(self, index: float) -> float:
-        """The frequency (Hz) the mixer removed at fed-sample ``index``."""
-        f0, r, s0 = self.history[0][1], 0.0, self.history[0][0]
-        for start, f, rate in self.history:
-            if start > index:
-                break
-            s0, f0, r = start, f, rate
-        return f0 + r * (index - s0) / self.fs
+    def freq_at(self, index: np.ndarray | float) -> np.ndarray:
+        """The frequency (Hz) the mixer removed at fed-sample ``index`` (array or number)."""
+        idx = np.atleast_1d(np.asarray(index, np.float64))
+        starts = np.array([h[0] for h in self.history], np.float64)
+        k = np.maximum(np.searchsorted(starts, idx, side="right") - 1, 0)
+        f0 = np.array([h[1] for h in self.history])[k]
+        rate = np.array([h[2] for h in self.history])[k]
+        return f0 + rate * (idx - starts[k]) / self.fs
 
     # -- internals ---------------------------------------------------------------------
 
@@ -218,8 +218,11 @@ class CarrierTracker:
         if self.is_complex:
             z = np.concatenate([a, b])
             if self.dec > 1:  # sums of `dec` consecutive samples: a cheap low-pass
-                z = z.reshape(-1, self.dec).sum(axis=1)
-            spec = scipy.fft.fft(z.astype(np.complex64, copy=False))
+                acc = z[0 :: self.dec].copy()
+                for j in range(1, self.dec):
+                    acc += z[j :: self.dec]
+                z = acc
+            spec = scipy.fft.fft(z)
         else:
             spec = np.zeros(self.nfft, np.complex64)
             spec[: self.nfft // 2 + 1] = scipy.fft.rfft(np.concatenate([a, b]))  # analytic

@@ -9,10 +9,12 @@ matched-filtered, timed, phase-locked and handed to the framing's deframer as
 soft bits.
 
 Reported per frame: ``sample_index`` of the first symbol of the frame's sync
-marker (or opening flag), ``freq_offset_hz`` the carrier relative to the tuned
-frequency (IQ) or the carrier's frequency in the audio (SSB audio; also in
-``fields["audio_carrier_hz"]``), and ``snr_db``: signal power over noise
-power in a bandwidth equal to the bit rate, i.e. Eb/N0 per channel bit
+marker (or opening flag), ``freq_offset_hz`` the carrier there, relative to the
+tuned frequency (IQ) or as its frequency in the audio (SSB audio; also in
+``fields["audio_carrier_hz"]``), ``fields["drift_hz_s"]`` its drift over the
+frame (both from a line through the carrier the loops followed), and
+``snr_db``: signal power over noise power in a bandwidth equal to the bit
+rate, i.e. Eb/N0 per channel bit
 (``fields["ebn0_db"]``, the same number), estimated from the frame's symbols
 (:func:`es_n0_db`; for Manchester from the chip pairs, i.e. per bit).
 Interference between symbols (a transmitter whose pulse is not the RRC the
@@ -55,6 +57,20 @@ def es_n0_db(re: np.ndarray, im: np.ndarray, chunk: int = 64) -> float:
     if i <= q:
         return -math.inf
     return 10 * math.log10((i - q) / (2 * q)) if q > 0 else math.inf
+
+
+def line_fit(t: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Least-squares line ``y = slope * t + value``: (slope, value). Exact sums
+    (math.fsum), so that the result does not depend on how the arrays lie in memory."""
+    tl, yl = [float(v) for v in t], [float(v) for v in y]
+    n = len(tl)
+    if n < 2:
+        return 0.0, (yl[0] if yl else 0.0)
+    tm, ym = math.fsum(tl) / n, math.fsum(yl) / n
+    stt = math.fsum((a - tm) ** 2 for a in tl)
+    sty = math.fsum((a - tm) * (b - ym) for a, b in zip(tl, yl, strict=True))
+    slope = sty / stt if stt > 0 else 0.0
+    return slope, ym - slope * tm
 
 
 def default_audio_carrier(params: BpskParams) -> float:
@@ -121,8 +137,11 @@ class BpskReceiver(Receiver):
         if not np.issubdtype(x.dtype, np.number):
             raise InputError(f"BPSK receiver expects numeric samples, got {x.dtype}")
         x = x.astype(np.complex64 if self.info.is_complex else np.float32, copy=False)
-        if not np.isfinite(x).all():  # one bad sample must not poison the loops
+        flat = x.view(np.float32)
+        if not math.isfinite(float(np.dot(flat, flat))):  # (quick: any NaN/inf shows here)
+            # one bad sample must not poison the loops; huge values are clipped too
             x = np.where(np.isfinite(x), x, 0).astype(x.dtype)
+            x = np.clip(x.view(np.float32), -1e15, 1e15).view(x.dtype)
         if not self.breaks or block.start != self._absolute(self.consumed):
             self.breaks.append((self.consumed, int(block.start)))
         self.consumed += len(x)
@@ -158,22 +177,27 @@ class BpskReceiver(Receiver):
 
     def _frame(self, r: RawFrame, start: int, first: float) -> Frame:
         snr = es_n0_db(self.win.segment("re", r), self.win.segment("im", r))
-        carrier = self.tracker.freq_at(first) + float(np.mean(self.win.segment("hz", r)))
+        # the carrier at every symbol (mixer + Costas loop), a line through them: its value
+        # at the frame's start and its drift
+        pos = self.win.segment("pos", r)
+        track = self.tracker.freq_at(pos) + self.win.segment("hz", r)
+        drift, carrier = line_fit((pos - first) / self.info.sample_rate, track)
         fields: dict = {
             "framing": self.params.framing,
             "baud": self.params.baud,
             "modulation": self.params.modulation,
             "ebn0_db": snr,
+            "drift_hz_s": float(drift),
         }
         if self.audio:
-            fields["audio_carrier_hz"] = carrier
+            fields["audio_carrier_hz"] = float(carrier)
         fields.update(r.fields)
         return Frame(
             protocol="bpsk",
             sample_index=start,
             payload=r.payload,
             crc_ok=r.crc_ok,
-            freq_offset_hz=carrier,
+            freq_offset_hz=float(carrier),
             snr_db=snr,
             time=self.info.time_of(start),
             center_freq_hz=self.info.center_freq,
