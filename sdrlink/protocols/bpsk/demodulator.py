@@ -34,7 +34,8 @@ FREQ_LEAK_SYMBOLS = 4096.0  # the same for the Costas frequency (slower: it must
 FLL_GAIN = 1.0 / 128  # frequency-locked loop gain while unlocked (pull-in in ~200 symbols)
 TIMING_EVENTS = 24.0  # timing metric time constant, in sign changes of the data
 TIMING_KICK = -0.3  # jump half a symbol when the timing metric is below this ...
-KICK_LOCK = 0.6  # ... and the lock metric above this (Es/N0 above about 2 dB)
+KICK_LOCK = 0.75  # ... and the lock metric above this (Es/N0 above about 5 dB: below, noise
+# can fake a hang-up, and a needless jump slips a symbol)
 FAST_GAIN = 4.0  # timing loop proportional gain factor while unlocked
 DENSITY_SYMBOLS = 32.0  # transition density time constant
 MAX_BOOST = 4.0  # timing gain factor for sparse transitions, at most
