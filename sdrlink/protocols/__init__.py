@@ -17,6 +17,7 @@ __all__ = ["Option", "Protocol", "Receiver", "REGISTRY", "get_protocol", "protoc
 REGISTRY: dict[str, str] = {
     "lora": "sdrlink.protocols.lora",
     "fsk": "sdrlink.protocols.fsk",
+    "bpsk": "sdrlink.protocols.bpsk",
 }
 
 
