@@ -35,6 +35,7 @@ REGISTRY: dict[str, str] = {
     "ax25_g3ruh": "sdrlink.framing.ax25",
     "ax100": "sdrlink.framing.ax100",
     "ax5043": "sdrlink.framing.ax5043",
+    "ops_sat": "sdrlink.framing.opssat",
 }
 
 
