@@ -36,6 +36,7 @@ REGISTRY: dict[str, str] = {
     "ax100": "sdrlink.framing.ax100",
     "ax5043": "sdrlink.framing.ax5043",
     "ops_sat": "sdrlink.framing.opssat",
+    "ideassat": "sdrlink.framing.ideassat",
 }
 
 
