@@ -37,6 +37,8 @@ REGISTRY: dict[str, str] = {
     "ax5043": "sdrlink.framing.ax5043",
     "ops_sat": "sdrlink.framing.opssat",
     "ideassat": "sdrlink.framing.ideassat",
+    "snet": "sdrlink.framing.snet",
+    "salsat": "sdrlink.framing.snet",
 }
 
 
