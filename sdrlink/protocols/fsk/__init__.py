@@ -1,5 +1,6 @@
-"""FSK protocol family: 2-FSK, GFSK, GMSK and Bell 202 AFSK with AX.25 (plain or
-G3RUH-scrambled) or GomSpace AX100 ASM+Golay framing.
+"""FSK protocol family: 2-FSK, GFSK, GMSK and Bell 202 AFSK with any registered
+framing (AX.25 plain or G3RUH-scrambled, GomSpace AX100, AX5043, CCSDS, AO-40 FEC,
+...; see :mod:`sdrlink.framing`).
 
 Works on complex IQ (FM discriminator inside) and on real FM-discriminator
 audio as ground stations record passes.
@@ -97,7 +98,7 @@ def _modulate(params: Any, payload: bytes, sample_rate: float):  # noqa: ANN202
 
 PROTOCOL = Protocol(
     name="fsk",
-    description="2-FSK/GFSK/GMSK/AFSK with AX.25, G3RUH, AX100 ASM+Golay or AX5043 framing",
+    description="2-FSK/GFSK/GMSK/AFSK with AX.25, AX100, AX5043, CCSDS, AO-40, ... framing",
     add_arguments=_add_arguments,
     options_from_args=_options_from_args,
     make_params=make_params,

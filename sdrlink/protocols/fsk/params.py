@@ -42,7 +42,7 @@ class FskParams:
         framing_options: the framing's own options, parsed, as sorted pairs.
         afsk_tones: mark and space tones in Hz (Bell 202: 1200/2200).
         invert: None tries both polarities where the framing cannot tell;
-            True/False forces one (only matters for AX100 and AX5043 framing).
+            True/False forces one (NRZI-coded AX.25 ignores it).
         max_offset: carrier offset (Hz) the IQ channel filter lets through
             around the acquired carrier (default max(baud, 2000)); wider costs
             sensitivity.
