@@ -17,6 +17,7 @@ __all__ = ["Protocol", "Receiver", "REGISTRY", "get_protocol", "protocol_names"]
 REGISTRY: dict[str, str] = {
     "lora": "sdrlink.protocols.lora",
     "fsk": "sdrlink.protocols.fsk",
+    "bpsk": "sdrlink.protocols.bpsk",
 }
 
 
