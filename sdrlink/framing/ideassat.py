@@ -22,12 +22,12 @@ majority).
 
 from __future__ import annotations
 
-import binascii
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
+from sdrlink.coding.crc import crc16_ccitt_false
 from sdrlink.coding.linecode import nrzi_encode
 from sdrlink.framing.base import Deframer, EncodedFrame, Framing
 from sdrlink.framing.syncframe import Decoded, SyncDeframer, bits_from_string, hard_bits
@@ -39,11 +39,6 @@ FRAME_BYTES = HEADER + 185
 BLOCK_BITS = 10 * (SUBPACKETS * SUB_BYTES - SYNC_AT - 4)  # UART bits after the sync
 SYNC_HEADER_END = b"A0\xf0"  # the header's last bytes, in the sync word
 MAX_SYNC_ERRORS = 3  # of 40 bits: random data matches once in ~1e8 positions
-
-
-def crc16_ccitt_false(data: bytes) -> int:
-    """CRC-16/CCITT-FALSE: 0x1021, init 0xFFFF, not reflected (check value 0x29B1)."""
-    return binascii.crc_hqx(bytes(data), 0xFFFF)
 
 
 def uart_bits(data: bytes) -> np.ndarray:
