@@ -96,3 +96,20 @@ def wav_audio(path: Path) -> tuple[float, np.ndarray]:
 
 def expected_frames(meta: dict) -> set[bytes]:
     return {bytes.fromhex(h) for h in meta["frames_hex"]}
+
+
+def iq_of_bits(
+    options: dict, bits_list: list[np.ndarray], snr_db: float, cfo: float, rng, gap: int = 4000
+) -> np.ndarray:
+    """Like :func:`iq_bursts` for channel bits the test built itself."""
+    from sdrlink.protocols.fsk.modulator import frequency
+
+    p = make_params(options)
+    parts = [np.zeros(gap, np.complex64)]
+    for bits in bits_list:
+        f = frequency(p, bits, FS)
+        parts += [np.exp(2j * np.pi * np.cumsum(f) / FS).astype(np.complex64)]
+        parts.append(np.zeros(gap, np.complex64))
+    x = np.concatenate(parts)
+    bw = 2 * (p.deviation + p.baud)
+    return channel(x, FS, snr_db=snr_db, signal_bw=bw, cfo_hz=cfo, rng=rng, signal_power=1.0)

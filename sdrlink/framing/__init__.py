@@ -49,6 +49,7 @@ REGISTRY: dict[str, str] = {
     "ideassat": "sdrlink.framing.ideassat",
     "snet": "sdrlink.framing.snet",
     "salsat": "sdrlink.framing.snet",
+    "swiatowid": "sdrlink.framing.swiatowid",
 }
 
 
