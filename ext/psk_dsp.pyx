@@ -126,13 +126,18 @@ def psk_sync(const float complex[::1] x, const float[:, ::1] bank, int half,
     ``st`` (state, updated): [0] next symbol position in ``x`` (samples),
     [1] relative period error, [2] carrier phase (rad), [3] carrier frequency
     (rad/symbol), [4] AGC power (0: not started), [5], [6] previous
-    normalised symbol (re, im).
+    normalised symbol (re, im), [7] lock metric (running mean of re^2 - im^2
+    of the normalised symbols: about Es/(Es + N0) when locked, 0 on noise).
 
     ``par``: [0] nominal samples per symbol, [1] timing proportional gain,
     [2] timing integral gain, [3] period error limit, [4] Costas
     proportional gain, [5] Costas integral gain, [6] frequency limit
     (rad/symbol), [7] AGC coefficient per symbol, [8] 1 / Gardner detector
-    slope (per symbol of timing error).
+    slope (per symbol of timing error), [9] lock metric coefficient per
+    symbol, [10] lock threshold, [11] leak per symbol of the period error and
+    the carrier frequency while unlocked (so that on noise they return to
+    their nominal values instead of wandering to their limits, from where
+    they could not pull in when a signal begins).
 
     A symbol is produced when its matched filter fits in ``x``. Outputs: the
     derotated, AGC-normalised symbol (re, im), its position in ``x`` and the
@@ -145,9 +150,9 @@ def psk_sync(const float complex[::1] x, const float[:, ::1] bank, int half,
     cdef Py_ssize_t width2 = bank.shape[1]
     cdef double sps = par[0], kp_t = par[1], ki_t = par[2], nu_max = par[3]
     cdef double kp_c = par[4], ki_c = par[5], w_max = par[6], agc_a = par[7]
-    cdef double kd_inv = par[8]
+    cdef double kd_inv = par[8], lock_a = par[9], lock_min = par[10], leak = par[11]
     cdef double t = st[0], nu = st[1], theta = st[2], omega = st[3], pw = st[4]
-    cdef double pr = st[5], pi_ = st[6]
+    cdef double pr = st[5], pi_ = st[6], lock = st[7]
     cdef double period, tm, c, s, cm, sm, g, ur, ui, mr, mi, e, ec, p2
     cdef float yr, yi, zr, zi
     cdef Py_ssize_t k = 0
@@ -195,6 +200,10 @@ def psk_sync(const float complex[::1] x, const float[:, ::1] bank, int half,
             k += 1
             pr = ur
             pi_ = ui
+            lock += lock_a * (ur * ur - ui * ui - lock)
+            if lock < lock_min:
+                omega -= leak * omega
+                nu -= leak * nu
             omega = _clamp(omega + ki_c * ec, w_max)
             theta += omega + kp_c * ec
             if theta > M_PI:
@@ -210,4 +219,5 @@ def psk_sync(const float complex[::1] x, const float[:, ::1] bank, int half,
     st[4] = pw
     st[5] = pr
     st[6] = pi_
+    st[7] = lock
     return k

@@ -26,6 +26,9 @@ COSTAS_MIN_HZ = 25.0  # ... but at least this (oscillator phase noise, residual 
 FREQ_LIMIT = 0.05  # Costas frequency range, relative to the symbol rate
 AGC_SYMBOLS = 32.0  # AGC time constant
 MANCHESTER_HISTORY = 32  # bits over which the chip pairing is judged
+LOCK_SYMBOLS = 64.0  # lock detector time constant
+LOCK_MIN = 0.3  # lock metric (about Es/(Es + N0)) below which the loops count as unlocked
+LEAK_SYMBOLS = 2048.0  # time constant of the return to nominal while unlocked
 
 
 def loop_gains(bn: float, zeta: float) -> tuple[float, float]:
@@ -137,10 +140,13 @@ class SymbolSync:
                 2 * math.pi * FREQ_LIMIT,
                 1.0 / AGC_SYMBOLS,
                 1.0 / gardner_slope(alpha),
+                1.0 / LOCK_SYMBOLS,
+                LOCK_MIN,
+                1.0 / LEAK_SYMBOLS,
             ],
             np.float64,
         )
-        self.state = np.zeros(7, np.float64)
+        self.state = np.zeros(8, np.float64)
         # the first symbol: one span in, so its half-symbol point has history
         self.state[0] = half + sps
         self.buf = np.zeros(0, np.complex64)
