@@ -51,10 +51,12 @@ def encode_bits(framing: str, payload: bytes, options: dict | None = None, pre: 
     return fr.encode(payload, fr.parse_options(options or {}), pre)
 
 
-def receive(options: dict, x: np.ndarray, fs: float, block: int = 65536) -> list:
-    """Frames the FSK receiver finds in samples (complex IQ or real audio)."""
+def receive(
+    options: dict, x: np.ndarray, fs: float, block: int = 65536, protocol: str = "fsk"
+) -> list:
+    """Frames a receiver (FSK by default) finds in samples (complex IQ or real audio)."""
     info = StreamInfo(fs, is_complex=np.iscomplexobj(x))
-    rx = get_protocol("fsk").make_receiver(options, info)
+    rx = get_protocol(protocol).make_receiver(options, info)
     out = []
     for s in range(0, len(x), block):
         out += rx.process(SampleBlock(x[s : s + block], s))
@@ -113,3 +115,22 @@ def iq_of_bits(
     x = np.concatenate(parts)
     bw = 2 * (p.deviation + p.baud)
     return channel(x, FS, snr_db=snr_db, signal_bw=bw, cfo_hz=cfo, rng=rng, signal_power=1.0)
+
+
+def bpsk_bursts(
+    options: dict, payloads: list[bytes], ebn0_db: float, cfo: float, rng, fs: float = 96_000.0
+) -> np.ndarray:
+    """BPSK frames one after another (own modulator), through the channel at ``ebn0_db``
+    (SNR in a bandwidth equal to the bit rate, as the BPSK receiver reports it)."""
+    from sdrlink.protocols.bpsk import make_params as bpsk_params
+    from sdrlink.protocols.bpsk import modulate as bpsk_modulate
+
+    p = bpsk_params(options)
+    gap = np.zeros(int(0.05 * fs), np.complex64)
+    parts = [gap]
+    for pl in payloads:
+        parts += [bpsk_modulate(p, pl, fs), gap]
+    x = np.concatenate(parts)
+    return channel(
+        x, fs, snr_db=ebn0_db, signal_bw=p.snr_bandwidth, cfo_hz=cfo, rng=rng, signal_power=1.0
+    )

@@ -50,6 +50,7 @@ REGISTRY: dict[str, str] = {
     "snet": "sdrlink.framing.snet",
     "salsat": "sdrlink.framing.snet",
     "swiatowid": "sdrlink.framing.swiatowid",
+    "lilacsat1": "sdrlink.framing.lilacsat",
 }
 
 
