@@ -51,6 +51,12 @@ REGISTRY: dict[str, str] = {
     "salsat": "sdrlink.framing.snet",
     "swiatowid": "sdrlink.framing.swiatowid",
     "lilacsat1": "sdrlink.framing.lilacsat",
+    "aalto1": "sdrlink.framing.chips",
+    "lucky7": "sdrlink.framing.chips",
+    "fossasat": "sdrlink.framing.chips",
+    "grizu263a": "sdrlink.framing.chips",
+    "binar1": "sdrlink.framing.chips",
+    "diy1": "sdrlink.framing.chips",
 }
 
 
