@@ -57,6 +57,7 @@ REGISTRY: dict[str, str] = {
     "grizu263a": "sdrlink.framing.chips",
     "binar1": "sdrlink.framing.chips",
     "diy1": "sdrlink.framing.chips",
+    "tt64": "sdrlink.framing.tt64",
 }
 
 
