@@ -58,6 +58,7 @@ REGISTRY: dict[str, str] = {
     "binar1": "sdrlink.framing.chips",
     "diy1": "sdrlink.framing.chips",
     "tt64": "sdrlink.framing.tt64",
+    "yusat": "sdrlink.framing.yusat",
 }
 
 
