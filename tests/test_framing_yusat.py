@@ -23,7 +23,7 @@ def test_deframer_roundtrip_with_flag_bytes_inside(flip, rng):
 
 
 def test_fcs_error_gives_nothing(rng):
-    enc = encode_bits("yusat", b"hello YUSAT")
+    enc = encode_bits("yusat", ui_frame("CQ", "YUSAT-1", b"hello"))
     soft = soft_of(enc.bits, rng)
     soft[500 + enc.start + 8 + 20] *= -1
     assert deframe("yusat", soft) == []
@@ -41,7 +41,7 @@ def test_fsk_roundtrip(snr, cfo, rng):
 
 
 def test_block_size_independent(rng):
-    payloads = [b"first frame", b"second frame, a bit longer"]
+    payloads = [ui_frame("CQ", "YUSAT-1", b"first"), ui_frame("CQ", "YUSAT-1", b"second, longer")]
     x = iq_bursts(OPTS, payloads, 11, 700, rng)
     runs = [[(f.sample_index, f.payload) for f in receive(OPTS, x, FS, bs)] for bs in (999, 65536)]
     assert len(runs[0]) == 2 and runs[0] == runs[1]
@@ -50,3 +50,8 @@ def test_block_size_independent(rng):
 def test_noise_gives_no_frame(rng):
     assert receive(OPTS, noise_iq(rng), FS) == []
     assert deframe("yusat", rng.standard_normal(300_000).astype(np.float32)) == []
+
+
+def test_only_ax25_frames(rng):
+    enc = encode_bits("yusat", b"not an AX.25 frame")
+    assert deframe("yusat", soft_of(enc.bits, rng)) == []

@@ -3,11 +3,15 @@
 YUSAT-1 sends AX.25 frames with their FCS (CRC-16/X.25, low byte first)
 between 0x7E flags, but not as HDLC: bytes go MSB first, without bit stuffing
 or NRZI, and the flags stay aligned with the bytes. The deframer therefore
-looks for a 0x7E byte, then for the first later 0x7E byte before which the
-bytes end with a valid FCS (a data byte may equal 0x7E). Facts from
-gr-satellites 4.4.0 (``yusat_deframer.py``: flag as sync word, up to 256
-bytes, FCS check). Fields: AX.25 addresses (``dst``, ``src``, ``via``,
-``addresses``) when they parse, ``inverted``.
+looks for a 0x7E byte not followed by another (the last flag of the
+preamble), then for the first later 0x7E byte before which the bytes end
+with a valid FCS and begin with AX.25 addresses (a data byte may equal
+0x7E). Facts from gr-satellites 4.4.0 (``yusat_deframer.py``: flag as sync
+word, up to 256 bytes, FCS check; ``YUSAT-1.yml``: the frames are AX.25
+telemetry). Both limits matter: an 8-bit sync word and a 16-bit FCS tried at
+every 0x7E byte would pass on noise about every quarter of an hour at 9600
+Bd. Fields: the AX.25 addresses (``dst``, ``src``, ``via``, ``addresses``),
+``inverted``.
 """
 
 from __future__ import annotations
@@ -37,13 +41,15 @@ MIN_FRAME = 3  # one byte and the FCS
 
 def decode_block(soft: np.ndarray) -> list[Decoded]:
     data = pack_msb(hard_bits(soft))
+    if not data or data[0] == FLAG:
+        return []  # a flag of the preamble: the frame starts after a later one
     for k in np.flatnonzero(np.frombuffer(data, np.uint8) == FLAG).tolist():
         if k >= MIN_FRAME and CRC16_X25.verify(data[:k], "little"):
             frame = data[: k - 2]
             addr = parse_addresses(frame)
-            fields: dict[str, Any] = {}
-            if addr is not None:
-                fields = {key: v for key, v in addr.items() if key != "header_len"}
+            if addr is None:
+                continue
+            fields = {key: v for key, v in addr.items() if key != "header_len"}
             return [Decoded(frame, True, 8 * (k + 1), fields)]
     return []
 
