@@ -59,6 +59,7 @@ REGISTRY: dict[str, str] = {
     "diy1": "sdrlink.framing.chips",
     "tt64": "sdrlink.framing.tt64",
     "yusat": "sdrlink.framing.yusat",
+    "eseo": "sdrlink.framing.eseo",
 }
 
 
