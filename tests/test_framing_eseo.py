@@ -55,7 +55,7 @@ def test_too_many_errors_or_bad_crc(rng):
         encode_bits("eseo", bytes(181))
 
 
-@pytest.mark.parametrize("snr,cfo", [(6, 0), (7, 2500)])
+@pytest.mark.parametrize("snr,cfo", [(7, 0), (8, 2500)])
 def test_fsk_roundtrip(snr, cfo, rng):
     payloads = [rng.integers(0, 256, n, dtype=np.uint8).tobytes() for n in (20, 120)]
     frames = receive(OPTS, iq_bursts(OPTS, payloads, snr, cfo, rng), FS)
