@@ -60,6 +60,7 @@ REGISTRY: dict[str, str] = {
     "tt64": "sdrlink.framing.tt64",
     "yusat": "sdrlink.framing.yusat",
     "eseo": "sdrlink.framing.eseo",
+    "aistechsat2": "sdrlink.framing.aistechsat2",
 }
 
 
