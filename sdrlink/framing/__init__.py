@@ -61,6 +61,7 @@ REGISTRY: dict[str, str] = {
     "yusat": "sdrlink.framing.yusat",
     "eseo": "sdrlink.framing.eseo",
     "aistechsat2": "sdrlink.framing.aistechsat2",
+    "usp": "sdrlink.framing.usp",
 }
 
 
