@@ -62,6 +62,7 @@ REGISTRY: dict[str, str] = {
     "eseo": "sdrlink.framing.eseo",
     "aistechsat2": "sdrlink.framing.aistechsat2",
     "usp": "sdrlink.framing.usp",
+    "nusat": "sdrlink.framing.nusat",
 }
 
 
