@@ -181,3 +181,17 @@ def test_bad_codes_are_refused():
     with pytest.raises(ConfigError, match="NASA-DSN"):
         named_code("CCSDS-ish")
     assert named_code("  nasa-dsn   UNINVERTED ") == NAMED_CODES["nasa-dsn uninverted"]
+
+
+def test_non_finite_symbols_are_erasures_not_poison(rng):
+    bits = rng.integers(0, 2, 3000).astype(np.uint8)
+    soft = _noisy(rng, bits, CCSDS, 5.0)
+    soft[100:110] = np.nan
+    soft[200] = np.inf
+    soft[300] = -np.inf
+    soft[400] = 3e38
+    dec = ViterbiStream(CCSDS)
+    got = np.concatenate([dec.process(soft[:1500]), dec.process(soft[1500:]), dec.flush()])
+    assert np.count_nonzero(got[250:] != bits[250:]) <= 2
+    block = viterbi_block(np.concatenate([soft, np.zeros(12, np.float32)]), CCSDS, None, False)
+    assert np.count_nonzero(block[250:3000] != bits[250:]) <= 2
