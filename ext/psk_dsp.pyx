@@ -127,7 +127,10 @@ def psk_sync(const float complex[::1] x, const float[:, ::1] bank, int half,
     [1] relative period error, [2] carrier phase (rad), [3] carrier frequency
     (rad/symbol), [4] AGC power (0: not started), [5], [6] previous
     normalised symbol (re, im), [7] lock metric (running mean of re^2 - im^2
-    of the normalised symbols: about Es/(Es + N0) when locked, 0 on noise).
+    of the normalised symbols: about Es/(Es + N0) when locked, 0 on noise),
+    [8] timing metric (running mean of |u_k|^2 - |u_k-1/2|^2: positive when
+    the symbols are sampled at their centres, negative when the loop hangs
+    near the zero crossings), [9] symbols since the last timing kick.
 
     ``par``: [0] nominal samples per symbol, [1] timing proportional gain,
     [2] timing integral gain, [3] period error limit, [4] Costas
@@ -137,7 +140,16 @@ def psk_sync(const float complex[::1] x, const float[:, ::1] bank, int half,
     symbol, [10] lock threshold, [11] leak per symbol of the period error and
     the carrier frequency while unlocked (so that on noise they return to
     their nominal values instead of wandering to their limits, from where
-    they could not pull in when a signal begins).
+    they could not pull in when a signal begins), [12] timing metric
+    coefficient per symbol, [13] timing metric below which the sampling
+    instant jumps by half a symbol (a Gardner loop started near the zero
+    crossings, where its error signal vanishes, can hang there for hundreds
+    of symbols), [14] symbols to wait after a jump, [15] lock metric above
+    which such a jump may happen (below it, noise biases the timing metric
+    too much to trust it), [16] factor on the timing loop's proportional
+    gain while unlocked (fast acquisition at the start of a burst; the
+    period error is not integrated then, as the large errors of acquisition
+    would charge it with a clock error that takes long to discharge).
 
     A symbol is produced when its matched filter fits in ``x``. Outputs: the
     derotated, AGC-normalised symbol (re, im), its position in ``x`` and the
@@ -151,8 +163,10 @@ def psk_sync(const float complex[::1] x, const float[:, ::1] bank, int half,
     cdef double sps = par[0], kp_t = par[1], ki_t = par[2], nu_max = par[3]
     cdef double kp_c = par[4], ki_c = par[5], w_max = par[6], agc_a = par[7]
     cdef double kd_inv = par[8], lock_a = par[9], lock_min = par[10], leak = par[11]
+    cdef double tim_a = par[12], tim_min = par[13], tim_wait = par[14]
+    cdef double kick_lock = par[15], fast_k = par[16]
     cdef double t = st[0], nu = st[1], theta = st[2], omega = st[3], pw = st[4]
-    cdef double pr = st[5], pi_ = st[6], lock = st[7]
+    cdef double pr = st[5], pi_ = st[6], lock = st[7], tim = st[8], since = st[9]
     cdef double period, tm, c, s, cm, sm, g, ur, ui, mr, mi, e, ec, p2
     cdef float yr, yi, zr, zi
     cdef Py_ssize_t k = 0
@@ -204,14 +218,23 @@ def psk_sync(const float complex[::1] x, const float[:, ::1] bank, int half,
             if lock < lock_min:
                 omega -= leak * omega
                 nu -= leak * nu
+            tim += tim_a * (ur * ur + ui * ui - mr * mr - mi * mi - tim)
+            since += 1.0
             omega = _clamp(omega + ki_c * ec, w_max)
             theta += omega + kp_c * ec
             if theta > M_PI:
                 theta -= 2.0 * M_PI
             elif theta < -M_PI:
                 theta += 2.0 * M_PI
-            nu = _clamp(nu - ki_t * e, nu_max)
+            if lock < lock_min:
+                e *= fast_k  # acquiring: faster phase, no clock-rate learning from it
+            else:
+                nu = _clamp(nu - ki_t * e, nu_max)
             t += sps * (1.0 + nu) - kp_t * e * sps
+            if tim < tim_min and since >= tim_wait and lock > kick_lock:
+                t += 0.5 * sps  # sampling the zero crossings: move to the centres
+                tim = 0.0
+                since = 0.0
     st[0] = t
     st[1] = nu
     st[2] = theta
@@ -220,4 +243,6 @@ def psk_sync(const float complex[::1] x, const float[:, ::1] bank, int half,
     st[5] = pr
     st[6] = pi_
     st[7] = lock
+    st[8] = tim
+    st[9] = since
     return k

@@ -17,10 +17,11 @@ the local floor of that spectrum is a carrier.
   fs/4 is not confused with its mirror.
 
 The mixer (:class:`~sdrlink.dsp.nco.Nco`, phase continuous) jumps to a new
-estimate at the onset of a burst or when the estimate is far from where it
-is, and otherwise glides towards it (a frequency ramp over the segment, never
-a step), so that the Costas loop behind sees a carrier that moves slowly
-however the estimate jitters. Without a signal it holds.
+estimate when it is farther than the Costas loop behind reaches (5 % of the
+symbol rate), and otherwise glides towards it (a frequency ramp over the
+segment, never a step), so that the Costas loop sees a carrier that moves
+slowly however the estimate jitters, and a segment where the line was
+missed does not make it jump mid-frame. Without a signal it holds.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ from sdrlink.dsp.nco import Nco
 
 DETECT = 12.0  # line power / local floor (mean) that counts as a carrier
 FLOOR_BINS = 48  # half-width of the window the local floor is taken over
-GLIDE = 0.5  # fraction of the distance to the estimate closed per segment
+GLIDE = 0.8  # fraction of the distance to the estimate closed per segment
+HANGOVER = 1  # segments without the line that still count as the same burst
 
 
 class CarrierTracker:
@@ -67,8 +69,11 @@ class CarrierTracker:
         self.history: list[tuple[int, float, float]] = [(0, self.freq, 0.0)]
         self.done = 0  # samples output so far
         self.pending = np.zeros(0, np.complex64 if is_complex else np.float32)
-        self.in_burst = False
-        self.far = max(0.05 * rate, 20.0)  # jump (rather than glide) beyond this
+        self.misses = HANGOVER + 1  # segments since the carrier was last seen
+        # jump (rather than glide) when the estimate is this far: at the onset of a burst
+        # beyond what the Costas loop pulls in, within a burst only for a different signal
+        self.far_onset = max(0.02 * rate, 10.0)
+        self.far_burst = max(0.15 * rate, 60.0)
         self.max_glide = max(0.1 * rate, 50.0)  # Hz per segment at most while gliding
         if fixed is not None:
             self.n = 4096
@@ -86,6 +91,7 @@ class CarrierTracker:
         self.n = m * self.dec  # input samples per segment
         self.window = np.hanning(2 * m).astype(np.float32)
         rate_d = fs / self.dec
+        self.t2 = ((np.arange(2 * m) - m) / rate_d) ** 2  # time from the window centre, squared
         nfft = 2 * m
         k = np.arange(nfft)
         # frequency of the carrier whose square lands in bin k
@@ -95,7 +101,8 @@ class CarrierTracker:
             f2 = k * rate_d / nfft  # 2f in 0..fs: f in 0..fs/2, no fold
         self.bin_hz = rate_d / nfft / 2  # carrier frequency per bin
         self.fc = f2 / 2
-        self.sel = np.flatnonzero((self.fc >= self.lo) & (self.fc <= self.hi))
+        sel = np.flatnonzero((self.fc >= self.lo) & (self.fc <= self.hi))
+        self.sel = sel[np.argsort(self.fc[sel], kind="stable")]  # in frequency order
         self.nfft = nfft
         self.seg_prev: np.ndarray | None = None  # the segment waiting for its estimate
 
@@ -148,19 +155,24 @@ class CarrierTracker:
         del self.history[:-512]
 
     def _steer(self, est: float | None) -> None:
-        """Set the mixer for the next segment from the estimate (None: no carrier)."""
+        """Set the mixer for the next segment from the estimate (None: no carrier).
+
+        The estimate is the carrier at the end of the segment about to be
+        mixed (the middle of the two-segment window it was measured over).
+        """
         now = self.nco.current_freq
         if est is None:
-            self.in_burst = False
-            if self.nco.rate:
-                self._retune(now, 0.0)
+            self.misses += 1
+            if self.misses > HANGOVER and self.nco.rate:
+                self._retune(now, 0.0)  # the burst is over: hold
             return
-        if not self.in_burst or abs(est - now) > self.far:
+        far = self.far_onset if self.misses > HANGOVER else self.far_burst
+        self.misses = 0
+        if abs(est - now) > far:
             self._retune(est, 0.0)
         else:
             step = float(np.clip(GLIDE * (est - now), -self.max_glide, self.max_glide))
             self._retune(now, step * self.fs / self.n)
-        self.in_burst = True
 
     def _squared_spectrum(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         if self.is_complex:
@@ -176,7 +188,10 @@ class CarrierTracker:
             full[len(x) // 2 + 1 :] = 0
             z = scipy.fft.ifft(full)
         z = z.astype(np.complex64)
-        q = scipy.fft.fft(z * z * self.window)
+        q = z * z * self.window
+        if self.nco.rate:  # the drift being followed would smear the line: take it out
+            q *= np.exp(-1j * math.pi * 2.0 * self.nco.rate * self.t2).astype(np.complex64)
+        q = scipy.fft.fft(q)
         return (q.real**2 + q.imag**2).astype(np.float64)
 
     def _estimate(self, a: np.ndarray, b: np.ndarray) -> float | None:

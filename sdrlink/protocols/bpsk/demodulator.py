@@ -21,6 +21,7 @@ from sdrlink.protocols.bpsk.pulse import raised_cosine, rrc
 MF_SPAN = 12  # matched-filter length in symbols
 PHASES = 64  # fractional delays of the polyphase matched filter
 TIMING_BW = 0.008  # timing loop noise bandwidth, relative to the symbol rate
+TIMING_DAMPING = 2.0  # its damping (overdamped: little overshoot after acquisition)
 COSTAS_BW = 0.012  # default Costas loop noise bandwidth, relative to the symbol rate
 COSTAS_MIN_HZ = 25.0  # ... but at least this (oscillator phase noise, residual drift)
 FREQ_LIMIT = 0.05  # Costas frequency range, relative to the symbol rate
@@ -28,7 +29,11 @@ AGC_SYMBOLS = 32.0  # AGC time constant
 MANCHESTER_HISTORY = 32  # bits over which the chip pairing is judged
 LOCK_SYMBOLS = 64.0  # lock detector time constant
 LOCK_MIN = 0.3  # lock metric (about Es/(Es + N0)) below which the loops count as unlocked
-LEAK_SYMBOLS = 2048.0  # time constant of the return to nominal while unlocked
+LEAK_SYMBOLS = 256.0  # time constant of the return to nominal while unlocked
+TIMING_SYMBOLS = 128.0  # timing metric time constant
+TIMING_KICK = 0.5  # jump when the timing metric is below -TIMING_KICK times its locked value
+KICK_LOCK = 0.7  # ... and the lock metric above this (Es/N0 above about 4 dB)
+FAST_GAIN = 4.0  # timing loop proportional gain factor while unlocked
 
 
 def loop_gains(bn: float, zeta: float) -> tuple[float, float]:
@@ -52,6 +57,13 @@ def gardner_slope(alpha: float) -> float:
 
     h = 1e-3
     return (mean_error(h) - mean_error(-h)) / (2 * h)
+
+
+def centre_excess(alpha: float) -> float:
+    """E|y(centre)|^2 - E|y(half a symbol off)|^2 for unit-power +-1 symbols: the timing
+    metric's value when locked (minus it when sampling the zero crossings)."""
+    n = np.arange(-60, 61)
+    return float(1.0 - np.sum(raised_cosine(n - 0.5, alpha) ** 2))
 
 
 def _doubled_reversed(taps: np.ndarray, multiple: int = 2) -> np.ndarray:
@@ -126,7 +138,7 @@ class SymbolSync:
             taper = 0.5 - 0.5 * np.cos(math.pi * taper)
             rows.append(np.repeat(np.append(rrc(d, alpha) * taper, 0.0), 2))
         self.bank = np.ascontiguousarray(np.array(rows, np.float32))
-        kp_t, ki_t = loop_gains(TIMING_BW, 1.0)
+        kp_t, ki_t = loop_gains(TIMING_BW, TIMING_DAMPING)
         bn_c = (costas_bw_hz if costas_bw_hz > 0 else max(COSTAS_BW * rate, COSTAS_MIN_HZ)) / rate
         kp_c, ki_c = loop_gains(min(bn_c, 0.1), 1 / math.sqrt(2))
         self.par = np.array(
@@ -143,10 +155,15 @@ class SymbolSync:
                 1.0 / LOCK_SYMBOLS,
                 LOCK_MIN,
                 1.0 / LEAK_SYMBOLS,
+                1.0 / TIMING_SYMBOLS,
+                -TIMING_KICK * centre_excess(alpha),
+                2.0 * TIMING_SYMBOLS,
+                KICK_LOCK,
+                FAST_GAIN,
             ],
             np.float64,
         )
-        self.state = np.zeros(8, np.float64)
+        self.state = np.zeros(10, np.float64)
         # the first symbol: one span in, so its half-symbol point has history
         self.state[0] = half + sps
         self.buf = np.zeros(0, np.complex64)
