@@ -63,6 +63,8 @@ REGISTRY: dict[str, str] = {
     "aistechsat2": "sdrlink.framing.aistechsat2",
     "usp": "sdrlink.framing.usp",
     "nusat": "sdrlink.framing.nusat",
+    "smogp_ra": "sdrlink.framing.smogra",
+    "smog1_ra": "sdrlink.framing.smogra",
 }
 
 
