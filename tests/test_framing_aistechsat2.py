@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 from misc_framing_util import FS, deframe, encode_bits, iq_bursts, noise_iq, receive, soft_of
 
+from sdrlink.errors import ConfigError
+
 OPTS = {"modulation": "fsk", "baud": 4800, "framing": "AISTECHSAT-2"}
 
 
@@ -31,7 +33,7 @@ def test_uncorrectable_gives_nothing(rng):
     first = 500 + enc.start + 32 + 8 * 10
     soft[first : first + 8 * 17 : 8] *= -1  # 17 byte errors
     assert deframe("aistechsat2", soft) == []
-    with pytest.raises(ValueError):
+    with pytest.raises(ConfigError):
         encode_bits("aistechsat2", bytes(82))
 
 

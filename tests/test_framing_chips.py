@@ -7,6 +7,7 @@ import pytest
 from misc_framing_util import FS, deframe, encode_bits, iq_bursts, noise_iq, receive, soft_of
 
 from sdrlink.coding.scramblers import pn9_sequence
+from sdrlink.errors import ConfigError
 from sdrlink.framing import chips, get_framing
 
 # each satellite's modem (gr-satellites' satellite descriptions) and a frame for it
@@ -78,13 +79,13 @@ def test_whitening_is_applied_on_air(rng):
 
 
 def test_encoder_rules():
-    with pytest.raises(ValueError):
+    with pytest.raises(ConfigError):
         encode_bits("Lucky-7", bytes(34))
-    with pytest.raises(ValueError):
+    with pytest.raises(ConfigError):
         encode_bits("BINAR-1", b"\x05abc")  # length byte says 5, 3 follow
-    with pytest.raises(ValueError):
+    with pytest.raises(ConfigError):
         encode_bits("DIY-1", b"hdr")
-    with pytest.raises(ValueError):
+    with pytest.raises(ConfigError):
         encode_bits("FOSSASAT", bytes(256))
     assert get_framing("DIY-1").max_payload == 4 + 1 + 255
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from misc_framing_util import FS, deframe, encode_bits, iq_bursts, noise_iq, receive, soft_of
 
+from sdrlink.errors import ConfigError
 from sdrlink.framing import eseo
 
 OPTS = {"modulation": "fsk", "baud": 9600, "framing": "ESEO"}
@@ -51,7 +52,7 @@ def test_too_many_errors_or_bad_crc(rng):
     first = 500 + enc.start + 16
     soft[first : first + 8 * 9 : 8] *= -1  # 9 byte errors: beyond RS
     assert deframe("eseo", soft) == []
-    with pytest.raises(ValueError):
+    with pytest.raises(ConfigError):
         encode_bits("eseo", bytes(181))
 
 

@@ -17,6 +17,7 @@ from misc_framing_util import (
     wav_audio,
 )
 
+from sdrlink.errors import ConfigError
 from sdrlink.framing import ideassat
 
 OPTS = {"modulation": "fsk", "baud": 9600, "framing": "IDEASSat"}
@@ -29,9 +30,9 @@ def frame(rng) -> bytes:
 
 def test_crc_check_value_and_sizes():
     assert ideassat.crc16_ccitt_false(b"123456789") == 0x29B1
-    with pytest.raises(ValueError):
+    with pytest.raises(ConfigError):
         encode_bits("ideassat", b"x" * 199)
-    with pytest.raises(ValueError, match="sync word"):
+    with pytest.raises(ConfigError, match="sync word"):
         encode_bits("ideassat", b"x" * 200)
 
 

@@ -15,6 +15,7 @@ from misc_framing_util import (
     wav_audio,
 )
 
+from sdrlink.errors import ConfigError
 from sdrlink.framing import lilacsat
 
 OPTS = {"modulation": "bpsk", "baud": 9600, "framing": "LilacSat-1"}
@@ -78,7 +79,7 @@ def test_noise_gives_no_frame(rng):
 
 
 def test_encoder_size():
-    with pytest.raises(ValueError):
+    with pytest.raises(ConfigError):
         encode_bits("lilacsat1", bytes(80))
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from misc_framing_util import FS, deframe, encode_bits, iq_bursts, noise_iq, receive, soft_of
 
+from sdrlink.errors import ConfigError
 from sdrlink.framing import nusat
 
 OPTS = {"modulation": "fsk", "baud": 40000, "framing": "NuSat"}
@@ -32,7 +33,7 @@ def test_packet_is_scrambled_and_checked(rng):
     first = 500 + enc.start + 32
     soft[first + 8 * 3 : first + 8 * 6 : 8] *= -1  # three byte errors: beyond RS(64,60)
     assert deframe("nusat", soft) == []
-    with pytest.raises(ValueError):
+    with pytest.raises(ConfigError):
         encode_bits("nusat", bytes(59))
 
 

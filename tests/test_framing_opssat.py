@@ -17,6 +17,7 @@ from misc_framing_util import (
     wav_audio,
 )
 
+from sdrlink.errors import ConfigError
 from sdrlink.framing import get_framing
 
 OPTS = {"modulation": "fsk", "baud": 9600, "framing": "OPS-SAT"}
@@ -25,7 +26,7 @@ OPTS = {"modulation": "fsk", "baud": 9600, "framing": "OPS-SAT"}
 def test_alias_and_payload_limits():
     fr = get_framing("OPS-SAT")
     assert fr.name == "ops_sat" and fr.max_payload == 223
-    with pytest.raises(ValueError):
+    with pytest.raises(ConfigError):
         encode_bits("ops_sat", b"x" * 224)
 
 

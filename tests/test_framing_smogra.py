@@ -8,6 +8,7 @@ from misc_framing_util import FS, deframe, encode_bits, iq_bursts, noise_iq, rec
 
 from sdrlink.coding.crc import CRC16_ARC
 from sdrlink.coding.ra import RaCode, ra_code
+from sdrlink.errors import ConfigError
 from sdrlink.framing import get_framing
 
 
@@ -77,9 +78,9 @@ def test_options_and_limits():
     assert fr.parse_options({"frame_size": "128"}) == {"frame_size": 128}
     with pytest.raises(Exception, match="128 or 256"):
         fr.parse_options({"frame_size": 200})
-    with pytest.raises(ValueError):
+    with pytest.raises(ConfigError):
         encode_bits("smogp_ra", bytes(100), {"frame_size": 128})
-    with pytest.raises(ValueError):
+    with pytest.raises(ConfigError):
         encode_bits("smog1_ra", bytes(128), {"frame_size": 128})
 
 

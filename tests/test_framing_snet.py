@@ -20,6 +20,7 @@ from misc_framing_util import (
 )
 
 from sdrlink.coding import bch
+from sdrlink.errors import ConfigError
 from sdrlink.framing import snet
 
 OPTS = {
@@ -124,9 +125,9 @@ def test_noise_gives_no_frame(rng):
 
 
 def test_encoder_limits():
-    with pytest.raises(ValueError):
+    with pytest.raises(ConfigError):
         encode_bits("snet", b"")
-    with pytest.raises(ValueError):
+    with pytest.raises(ConfigError):
         snet.encode_frame(b"x", coding=4)
 
 

@@ -17,6 +17,7 @@ from misc_framing_util import (
     wav_audio,
 )
 
+from sdrlink.errors import ConfigError
 from sdrlink.framing import swiatowid
 
 OPTS = {"modulation": "fsk", "baud": 9600, "framing": "Swiatowid"}
@@ -87,7 +88,7 @@ def test_iq_roundtrip(snr, cfo, rng):
 def test_single_block_encoder_and_limits(rng):
     enc = encode_bits("swiatowid", b"hello")
     assert [f.payload for f in deframe("swiatowid", soft_of(enc.bits, rng))] == [b"hello"]
-    with pytest.raises(ValueError):
+    with pytest.raises(ConfigError):
         encode_bits("swiatowid", b"x" * 49)
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from misc_framing_util import FS, deframe, encode_bits, iq_bursts, noise_iq, receive, soft_of
 
+from sdrlink.errors import ConfigError
 from sdrlink.framing import tt64
 
 OPTS = {"modulation": "fsk", "baud": 9600, "framing": "TT-64"}
@@ -39,7 +40,7 @@ def test_crc_guards_a_miscorrection(rng):
         [tt64.SYNC, np.unpackbits(np.frombuffer(data + tt64.RS.encode(data), np.uint8))]
     )
     assert deframe("tt64", soft_of(bits, rng)) == []
-    with pytest.raises(ValueError):
+    with pytest.raises(ConfigError):
         encode_bits("tt64", bytes(45))
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from misc_framing_util import FS, deframe, encode_bits, iq_bursts, noise_iq, receive, soft_of
 
+from sdrlink.errors import ConfigError
 from sdrlink.framing import usp
 from sdrlink.framing.ax25 import ui_frame
 
@@ -39,7 +40,7 @@ def test_deframer_soft_decoding(n, flip, rng):
 
 
 def test_encoder_limits():
-    with pytest.raises(ValueError):
+    with pytest.raises(ConfigError):
         encode_bits("usp", bytes(220))
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from misc_framing_util import FS, deframe, encode_bits, iq_bursts, noise_iq, receive, soft_of
 
+from sdrlink.errors import ConfigError
 from sdrlink.framing.ax25 import ui_frame
 
 OPTS = {"modulation": "fsk", "baud": 9600, "framing": "YUSAT"}
@@ -27,7 +28,7 @@ def test_fcs_error_gives_nothing(rng):
     soft = soft_of(enc.bits, rng)
     soft[500 + enc.start + 8 + 20] *= -1
     assert deframe("yusat", soft) == []
-    with pytest.raises(ValueError):
+    with pytest.raises(ConfigError):
         encode_bits("yusat", bytes(254))
 
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from sdrlink.coding.reedsolomon import rs_decode, rs_encode
 from sdrlink.coding.scramblers import ccsds_xor
+from sdrlink.errors import ConfigError
 from sdrlink.framing.base import Deframer, EncodedFrame, Framing
 from sdrlink.framing.ccsds import ASM, ASM_BITS
 from sdrlink.framing.syncframe import Decoded, SyncDeframer, hard_bits, pack_msb, unpack_msb
@@ -41,7 +42,7 @@ def decode_block(soft: np.ndarray) -> list[Decoded]:
 def encode(payload: bytes, options: Mapping[str, Any], preamble_bits: int) -> EncodedFrame:
     """Alternating-bit preamble, marker, randomised header (zeros) and RS codeword."""
     if len(payload) != DATA:
-        raise ValueError(f"AISTECHSAT-2 frames are {DATA} bytes")
+        raise ConfigError(f"AISTECHSAT-2 frames are {DATA} bytes")
     block = ccsds_xor(bytes(HEADER) + bytes(payload) + rs_encode(payload))
     n_pre = max(32, preamble_bits + (-preamble_bits) % 8)
     bits = np.concatenate(

@@ -50,6 +50,7 @@ import numpy as np
 
 from sdrlink.coding.crc import CRC16_CCITT_FALSE, CRC16_CMS, CRC16_X25, CRC16_XMODEM, Crc
 from sdrlink.coding.scramblers import pn9_sequence
+from sdrlink.errors import ConfigError
 from sdrlink.framing.base import Deframer, EncodedFrame, Framing
 from sdrlink.framing.syncframe import (
     Decoded,
@@ -135,19 +136,19 @@ class ChipFormat:
         frame = bytes(frame)
         if self.length_at is None:
             if len(frame) != self.size - 2:
-                raise ValueError(f"frames of this format are {self.size - 2} bytes")
+                raise ConfigError(f"frames of this format are {self.size - 2} bytes")
             body = frame
         elif self.keep_from == 0:  # the frame holds the header and the length byte
             n = self.length_at
             if len(frame) <= n or frame[n] != len(frame) - n - 1:
-                raise ValueError(
+                raise ConfigError(
                     f"frames of this format are {n} header bytes, a length byte and the "
                     "data bytes it counts"
                 )
             body = frame
         else:
             if len(frame) > self.max_data:
-                raise ValueError(f"frames of this format carry at most {self.max_data} bytes")
+                raise ConfigError(f"frames of this format carry at most {self.max_data} bytes")
             body = bytes([len(frame)]) + frame
         packet = body + self.crc.to_bytes(body, "big" if self.crc_big else "little")
         n_pre = max(32, preamble_bits + (-preamble_bits) % 8)

@@ -26,6 +26,7 @@ from sdrlink.coding.crc import CRC16_XMODEM
 from sdrlink.coding.linecode import nrzi_decode, nrzi_encode
 from sdrlink.coding.reedsolomon import ReedSolomon
 from sdrlink.coding.scramblers import g3ruh_descramble, g3ruh_scramble
+from sdrlink.errors import ConfigError
 from sdrlink.framing.ax25 import bit_stuff, bit_unstuff
 from sdrlink.framing.base import Deframer, EncodedFrame, Framing
 from sdrlink.framing.syncframe import (
@@ -81,7 +82,7 @@ def decode_block(soft: np.ndarray) -> list[Decoded]:
 def encode(payload: bytes, options: Mapping[str, Any], preamble_bits: int) -> EncodedFrame:
     """0x7E7E markers, the RS codeword of the line-coded frame (bytes LSB first), markers."""
     if not 1 <= len(payload) <= MAX_FRAME:
-        raise ValueError(f"ESEO frames carry 1..{MAX_FRAME} bytes")
+        raise ConfigError(f"ESEO frames carry 1..{MAX_FRAME} bytes")
     coded = line_encode(payload)
     block = coded + RS.encode(coded)
     n_pre = max(2, -(-preamble_bits // 16))

@@ -29,6 +29,7 @@ import numpy as np
 
 from sdrlink.coding.crc import crc16_ccitt_false
 from sdrlink.coding.linecode import nrzi_encode
+from sdrlink.errors import ConfigError
 from sdrlink.framing.base import Deframer, EncodedFrame, Framing
 from sdrlink.framing.syncframe import Decoded, SyncDeframer, bits_from_string, hard_bits
 
@@ -72,10 +73,10 @@ def decode_block(soft: np.ndarray) -> list[Decoded]:
 def encode(payload: bytes, options: Mapping[str, Any], preamble_bits: int) -> EncodedFrame:
     """One transmission of a 200-byte frame (15-byte header + 185 data bytes)."""
     if len(payload) != FRAME_BYTES:
-        raise ValueError(f"IDEASSat frames are {FRAME_BYTES} bytes (15 header + 185 data)")
+        raise ConfigError(f"IDEASSat frames are {FRAME_BYTES} bytes (15 header + 185 data)")
     header, body = bytes(payload[:HEADER]), bytes(payload[HEADER:])
     if header[SYNC_AT - 1 :] != SYNC_HEADER_END:
-        raise ValueError("IDEASSat headers end with b'A0\\xf0' (part of the sync word)")
+        raise ConfigError("IDEASSat headers end with b'A0\\xf0' (part of the sync word)")
     crc = crc16_ccitt_false(body[4:])
     data = body + bytes([crc & 0xFF, crc >> 8]) + bytes(11)
     raw = b"".join(

@@ -32,6 +32,7 @@ import numpy as np
 from sdrlink.coding.convolutional import CCSDS, conv_encode
 from sdrlink.coding.linecode import diff_encode
 from sdrlink.coding.scramblers import ccsds_xor
+from sdrlink.errors import ConfigError
 from sdrlink.framing.base import Deframer, EncodedFrame, Framing, RawFrame
 from sdrlink.framing.ccsds import ASM, ConcatenatedDeframer, Layout
 
@@ -96,7 +97,7 @@ def encode(payload: bytes, options: Mapping[str, Any], preamble_bits: int) -> En
     """One transmission of 81 data bytes (silent Codec2 bytes): a preamble, the marker
     and frame, differentially and convolutionally encoded."""
     if len(payload) != DATA_BYTES:
-        raise ValueError(f"LilacSat-1 frames carry {DATA_BYTES} data bytes")
+        raise ConfigError(f"LilacSat-1 frames carry {DATA_BYTES} data bytes")
     frame = ASM.to_bytes(4, "big") + ccsds_xor(join(payload, bytes(CHUNKS * VOICE)))
     n_pre = max(32, -(-preamble_bits // 2))
     info = np.concatenate(

@@ -21,6 +21,7 @@ import numpy as np
 
 from sdrlink.coding.crc import CRC8_SMBUS
 from sdrlink.coding.reedsolomon import ReedSolomon
+from sdrlink.errors import ConfigError
 from sdrlink.framing.base import Deframer, EncodedFrame, Framing
 from sdrlink.framing.syncframe import (
     Decoded,
@@ -65,7 +66,7 @@ def decode_block(soft: np.ndarray) -> list[Decoded]:
 def encode(payload: bytes, options: Mapping[str, Any], preamble_bits: int) -> EncodedFrame:
     """Alternating-bit preamble, sync word, the RS codeword of header and packet."""
     if not 1 <= len(payload) <= MAX_PACKET:
-        raise ValueError(f"NuSat packets carry 1..{MAX_PACKET} bytes")
+        raise ConfigError(f"NuSat packets carry 1..{MAX_PACKET} bytes")
     # the bytes after the packet are ours to choose: the XOR sequence continued keeps
     # the bits balanced (zeros would make a long run an FSK receiver's DC tracking follows)
     packet = _xor(bytes(payload).ljust(MAX_PACKET, b"\x00"))

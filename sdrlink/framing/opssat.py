@@ -26,6 +26,7 @@ from sdrlink.coding.crc import crc16_x25
 from sdrlink.coding.linecode import nrzi_encode
 from sdrlink.coding.reedsolomon import NROOTS, rs_decode, rs_encode
 from sdrlink.coding.scramblers import ccsds_xor, g3ruh_scramble
+from sdrlink.errors import ConfigError
 from sdrlink.framing import ax25
 from sdrlink.framing.base import Deframer, EncodedFrame, Framing
 
@@ -61,7 +62,7 @@ def encode(payload: bytes, options: Mapping[str, Any], preamble_bits: int) -> En
     """One transmission: an AX.25 UI frame DL0ESA<-DP0OPS carrying the randomised
     RS codeword of ``payload`` (1..223 bytes)."""
     if not 1 <= len(payload) <= MAX_DATA:
-        raise ValueError(f"OPS-SAT frames carry 1..{MAX_DATA} bytes")
+        raise ConfigError(f"OPS-SAT frames carry 1..{MAX_DATA} bytes")
     info = ccsds_xor(bytes(payload) + rs_encode(payload))
     frame = ax25.ui_frame(DST, SRC, info)
     n_pre = max(2, -(-preamble_bits // 8))

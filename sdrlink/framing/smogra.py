@@ -30,6 +30,7 @@ import numpy as np
 
 from sdrlink.coding.crc import CRC16_ARC
 from sdrlink.coding.ra import ra_code
+from sdrlink.errors import ConfigError
 from sdrlink.framing.base import Deframer, EncodedFrame, Framing, FramingOption
 from sdrlink.framing.syncframe import Decoded, SyncDeframer, bits_from_string, unpack_msb
 
@@ -72,10 +73,10 @@ class _Codec:
         size = 2 * self.code.k
         if self.crc:
             if len(payload) != size - 2:
-                raise ValueError(f"SMOG-1 RA frames carry {size - 2} bytes (plus their CRC)")
+                raise ConfigError(f"SMOG-1 RA frames carry {size - 2} bytes (plus their CRC)")
             payload = bytes(payload) + CRC16_ARC.to_bytes(payload, "little")
         elif len(payload) != size:
-            raise ValueError(f"SMOG-P RA frames are {size} bytes")
+            raise ConfigError(f"SMOG-P RA frames are {size} bytes")
         n_pre = max(32, preamble_bits + (-preamble_bits) % 8)
         pre = (np.arange(n_pre, dtype=np.uint8) & 1) ^ 1
         coded = unpack_msb(self.code.encode(payload))

@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from sdrlink.coding import bch
+from sdrlink.errors import ConfigError
 from sdrlink.framing.base import Deframer, EncodedFrame, Framing
 from sdrlink.framing.syncframe import Decoded, SyncDeframer, bits_from_string, hard_bits
 
@@ -197,9 +198,9 @@ def encode_frame(
     """Channel bits (sync word on) of one frame carrying ``pdu`` with ``coding``
     (``AiTypeSrc`` 0..3; S-NET A's frames in ``snet_a.wav`` use 2, BCH(15,7))."""
     if not 1 <= len(pdu) <= MAX_PDU:
-        raise ValueError(f"S-NET PDUs are 1..{MAX_PDU} bytes")
+        raise ConfigError(f"S-NET PDUs are 1..{MAX_PDU} bytes")
     if coding not in (0, *CODING_K):
-        raise ValueError("S-NET coding (AiTypeSrc) is 0..3")
+        raise ConfigError("S-NET coding (AiTypeSrc) is 0..3")
     values = {name: 0 for name, _ in HEADER_FIELDS}
     values.update(src=src, dst=dst, snr=15, ai_type_src=coding, ai_type_dst=3)
     values.update(pdu_length=len(pdu), crc13=crc13(pdu, buggy))

@@ -31,6 +31,7 @@ import numpy as np
 
 from sdrlink.coding.crc import CRC16_XMODEM
 from sdrlink.coding.reedsolomon import ReedSolomon
+from sdrlink.errors import ConfigError
 from sdrlink.framing.base import Deframer, EncodedFrame, Framing, RawFrame
 from sdrlink.framing.sync import find_sync
 from sdrlink.framing.syncframe import bits_from_string, hard_bits
@@ -148,7 +149,7 @@ class SwiatowidDeframer(Deframer):
 def encode_packet(data: bytes, preamble_bits: int = 64) -> EncodedFrame:
     """One transmission of a packet carrying ``data`` in ceil(len/48) RS blocks."""
     if not 1 <= len(data) <= 141 * DATA:
-        raise ValueError(f"Swiatowid packets carry 1..{141 * DATA} bytes")
+        raise ConfigError(f"Swiatowid packets carry 1..{141 * DATA} bytes")
     coded = b"".join(
         bytes(data[j : j + DATA]) + RS.encode(data[j : j + DATA]) for j in range(0, len(data), DATA)
     )
@@ -171,7 +172,7 @@ def encode_packet(data: bytes, preamble_bits: int = 64) -> EncodedFrame:
 def encode(payload: bytes, options: Mapping[str, Any], preamble_bits: int) -> EncodedFrame:
     """One packet holding one RS block with ``payload`` (1..48 bytes)."""
     if not 1 <= len(payload) <= DATA:
-        raise ValueError(f"a Swiatowid frame (one RS block) carries 1..{DATA} bytes")
+        raise ConfigError(f"a Swiatowid frame (one RS block) carries 1..{DATA} bytes")
     return encode_packet(payload, preamble_bits)
 
 

@@ -18,6 +18,7 @@ import numpy as np
 
 from sdrlink.coding.crc import CRC16_ARC
 from sdrlink.coding.reedsolomon import ReedSolomon
+from sdrlink.errors import ConfigError
 from sdrlink.framing.base import Deframer, EncodedFrame, Framing
 from sdrlink.framing.syncframe import (
     Decoded,
@@ -45,7 +46,7 @@ def decode_block(soft: np.ndarray) -> list[Decoded]:
 def encode(payload: bytes, options: Mapping[str, Any], preamble_bits: int) -> EncodedFrame:
     """Alternating-bit preamble, sync word, the RS codeword of 46 bytes + CRC."""
     if len(payload) != DATA:
-        raise ValueError(f"TT-64 frames are {DATA} bytes")
+        raise ConfigError(f"TT-64 frames are {DATA} bytes")
     data = bytes(payload) + CRC16_ARC.to_bytes(payload, "little")
     n_pre = max(32, preamble_bits + (-preamble_bits) % 8)
     bits = np.concatenate(

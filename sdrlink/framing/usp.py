@@ -32,6 +32,7 @@ import numpy as np
 from sdrlink.coding.convolutional import CCSDS, channel_errors, conv_encode, viterbi_block
 from sdrlink.coding.reedsolomon import decode_frame, encode_frame
 from sdrlink.coding.scramblers import ccsds_xor
+from sdrlink.errors import ConfigError
 from sdrlink.framing.ax25 import parse_addresses
 from sdrlink.framing.base import Deframer, EncodedFrame, Framing
 from sdrlink.framing.sync import bits_of
@@ -85,7 +86,7 @@ def decode_block(soft: np.ndarray) -> list[Decoded]:
 def encode(payload: bytes, options: Mapping[str, Any], preamble_bits: int) -> EncodedFrame:
     """Preamble, sync word, PLS, coded frame (48 data bytes if the frame fits, else 223)."""
     if not 1 <= len(payload) <= 223 - 4:
-        raise ValueError("USP frames carry 1..219 bytes")
+        raise ConfigError("USP frames carry 1..219 bytes")
     n = 48 if len(payload) <= 48 - 4 else 223
     data = (b"\x00\x00" + len(payload).to_bytes(2, "little") + bytes(payload)).ljust(n, b"\x00")
     coded = conv_encode(unpack_msb(ccsds_xor(encode_frame(data, 1, "dual"))), CCSDS)

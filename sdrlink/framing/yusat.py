@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from sdrlink.coding.crc import CRC16_X25
+from sdrlink.errors import ConfigError
 from sdrlink.framing.ax25 import parse_addresses
 from sdrlink.framing.base import Deframer, EncodedFrame, Framing
 from sdrlink.framing.syncframe import (
@@ -57,7 +58,7 @@ def decode_block(soft: np.ndarray) -> list[Decoded]:
 def encode(payload: bytes, options: Mapping[str, Any], preamble_bits: int) -> EncodedFrame:
     """Flags, the frame and its FCS, two closing flags (bytes MSB first)."""
     if not 1 <= len(payload) <= WINDOW - 3:
-        raise ValueError(f"YUSAT frames carry 1..{WINDOW - 3} bytes")
+        raise ConfigError(f"YUSAT frames carry 1..{WINDOW - 3} bytes")
     n_pre = max(4, -(-preamble_bits // 8))
     body = bytes(payload) + CRC16_X25.to_bytes(payload, "little")
     data = bytes([FLAG]) * n_pre + body + bytes([FLAG, FLAG])
