@@ -90,3 +90,14 @@ def test_recording(shared_recordings):
     frames = receive(OPTS, x, fs, protocol="bpsk")
     assert expected_frames(meta) <= {f.payload for f in frames}
     assert all(f.crc_ok is None for f in frames)
+
+
+@pytest.mark.shared
+def test_recording_block_size_independent(shared_recordings):
+    _, path = recording(shared_recordings, "by02")
+    fs, x = wav_audio(path)
+    runs = [
+        [(f.sample_index, f.payload) for f in receive(OPTS, x, fs, bs, protocol="bpsk")]
+        for bs in (3000, 1 << 20)
+    ]
+    assert len(runs[0]) >= 6 and runs[0] == runs[1]

@@ -105,3 +105,15 @@ def test_recording(shared_recordings):
     assert expected_frames(meta) <= {f.payload for f in frames}
     assert all(f.crc_ok for f in frames)
     assert [f.fields["packet_crc_ok"] for f in frames if "packet_crc_ok" in f.fields] == [True] * 2
+
+
+@pytest.mark.shared
+def test_recording_block_size_independent(shared_recordings):
+    _, path = recording(shared_recordings, "swiatowid")
+    fs, x = wav_audio(path)
+    x = x[:450_000]  # the first packet and the start of the second
+    runs = [
+        [(f.sample_index, f.payload, f.fields["block"]) for f in receive(OPTS, x, fs, bs)]
+        for bs in (4000, 1 << 20)
+    ]
+    assert len(runs[0]) > 141 and runs[0] == runs[1]  # 141 blocks a packet

@@ -20,7 +20,9 @@ the inverted polarity; its built-in deframer of 2025, ``mobitex_deframer.py``,
 layout, codes, interleaver, scrambler, CRCs). The deframer accepts up to 3
 sync word errors and a callsign within 2 bit errors of a valid CRC (both as
 gr-satellites); when no callsign checks, it tries the BEESAT-1 header
-without one. Each data block whose CRC holds after FEC decoding is a frame
+without one (BEESAT-9's frames, which gr-satellites' newer deframer reads as 32
+blocks whatever the control byte says, get no such special case). Each data
+block whose CRC holds after FEC decoding is a frame
 (its 18 bytes), started at the frame's sync word. Fields: ``block``,
 ``num_blocks``, ``callsign`` (when present), ``control`` (hex),
 ``fec_corrected`` (codewords corrected in the block), ``sync_errors``,
