@@ -20,6 +20,7 @@ from sdrlink.blocks import SampleBlock
 from sdrlink.cli import common
 from sdrlink.errors import ConfigError
 from sdrlink.pipeline import RunStats
+from sdrlink.sources.recorder import Recorder
 
 RECORD_TYPES = ("cf32_le", "ci16_le", "ci8", "cu8")
 
@@ -150,54 +151,6 @@ class _ClearsStatus:
 
     def flush(self) -> None:
         self._stream.flush()
-
-
-class Recorder:
-    """The ``on_block`` hook that writes every block (gaps as zeros) to a SigMF recording.
-
-    Gaps are filled with zeros so that recording index == stream index, and
-    each gap gets an annotation saying how many samples were lost.
-    """
-
-    def __init__(self, path: str, source: Any, datatype: str, device: str) -> None:
-        from sdrlink.sources.writer import SigMFWriter
-
-        info = source.info
-        self.writer = SigMFWriter(
-            path,
-            sample_rate=info.sample_rate,
-            center_freq=info.center_freq,
-            datatype=datatype,
-            start_time=info.start_time,
-            description=f"sdrlink live recording from {device or 'default SoapySDR device'}",
-            hw=info.extra.get("hw"),
-            extra_global={"sdrlink:device": device},
-        )
-        self.info = info
-        self.gaps = 0
-
-    def __call__(self, block: SampleBlock, stats: RunStats) -> None:
-        w = self.writer
-        if w.start_time is None:
-            w.start_time = self.info.start_time
-        if block.lost:
-            self.gaps += 1
-            w.add_annotation(
-                block.start - block.lost,
-                block.lost,
-                label="gap",
-                comment=f"{block.lost} samples lost by the receiver (zero-filled)",
-            )
-            left = block.lost
-            zeros = np.zeros(min(left, 1 << 20), dtype=np.complex64)
-            while left:
-                n = min(left, len(zeros))
-                w.write(zeros[:n])
-                left -= n
-        w.write(block.samples)
-
-    def close(self) -> None:
-        self.writer.close()
 
 
 def run(args: argparse.Namespace) -> int:
