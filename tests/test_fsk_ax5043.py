@@ -39,3 +39,21 @@ def test_roundtrip_with_channel_errors(rng):
 def test_garbage_gives_no_frame(rng):
     info, _ = ax5043.decode_coded(rng.integers(0, 2, 4000).astype(np.uint8))
     assert ax5043.frames_from_bits(info) == []
+
+
+def test_two_frames_in_one_viterbi_span_keep_their_own_start(rng):
+    """The span decoded after frame A's sync runs on into frame B: B is dated at B."""
+    from sdrlink.protocols.fsk.deframers import Ax5043Deframer
+
+    a, b = b"first frame " * 2, b"second frame" * 2
+    gap = rng.integers(0, 2, 304).astype(np.uint8)  # noise, keeping the interleaver aligned
+    bits_a, bits_b = ax5043.frame_bits(a), ax5043.frame_bits(b)
+    stream = np.concatenate([gap, bits_a, gap, bits_b, gap])
+    start_b = 2 * len(gap) + len(bits_a)
+    frames = Ax5043Deframer(invert=False).scan(stream, 0, final=True)
+    assert {f.payload for f in frames} == {a, b}
+    for f in frames:  # every copy (the receiver keeps the first one)
+        if f.payload == a:  # within A's preamble
+            assert len(gap) <= f.start <= len(gap) + len(bits_a) // 2
+        else:  # within B's, not at A's
+            assert start_b <= f.start <= start_b + len(bits_b) // 2
