@@ -70,3 +70,31 @@ refresh_hours = 24
 folder = "{folder}"
 {extra}
 """
+
+
+def make_station(
+    tmp: Path,
+    *,
+    start: dt.datetime = START,
+    radio_kwargs=None,
+    extra: str = "",
+    sats=None,
+    hub=None,
+    rotator=None,
+    radio_cls=None,
+):
+    """A GroundStation on a SimClock with simulated passes, its config in ``tmp``."""
+    from sdrlink.station import GroundStation, SimClock, parse_config
+    from sdrlink.station.simradio import SimulatedRadio
+
+    tle = tmp / "sats.tle"
+    if not tle.exists():
+        write_tles(tle)
+    cfg = parse_config(config_text(str(tle), str(tmp / "out"), extra=extra, sats=sats), tmp)
+    clock = SimClock(start)
+    cls = radio_cls or SimulatedRadio
+    radio = cls(clock, cfg.station, cfg.sdr.rate, workdir=tmp, **(radio_kwargs or {}))
+    station = GroundStation(
+        cfg, clock=clock, radio=radio, hub=hub, rotator=rotator, out=lambda m: None
+    )
+    return station, radio, clock

@@ -24,6 +24,7 @@ COMMANDS = [
     "sats",
     "protocols",
     "batch",
+    "station",
 ]
 
 

@@ -357,8 +357,9 @@ class PassRunner:
                 keep_frames=False,
             )
             result.status = "done"
-            if stats.interrupted:
+            if stats.interrupted:  # Ctrl-C reached the pipeline: the station stops
                 result.error = "interrupted"
+                self.stop_event.set()
         except KeyboardInterrupt:
             self.stop_event.set()
             result.status, result.error = "failed", "interrupted"

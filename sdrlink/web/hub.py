@@ -66,7 +66,9 @@ class Hub:
         }
         self.frames: collections.deque[dict[str, Any]] = collections.deque(maxlen=RECENT_FRAMES)
         self._last_spectrum = 0.0
-        self.published: list[tuple[float, str, Any]] = []  # (wall time, event, data) of frames
+        #: (wall time, event, data) of the latest frames published (tests measure latency)
+        self.published: collections.deque[tuple[float, str, Any]] = collections.deque(maxlen=1000)
+        self.logs: collections.deque[dict[str, Any]] = collections.deque(maxlen=50)
         self.counts: collections.Counter[str] = collections.Counter()
 
     def subscribe(self, fn: Subscriber) -> Callable[[], None]:
@@ -85,6 +87,7 @@ class Hub:
         with self._lock:
             snap = dict(self.state)
             snap["frames"] = list(self.frames)
+            snap["log"] = list(self.logs)
             return snap
 
     def _emit(self, event: str, data: Any) -> None:
@@ -156,4 +159,7 @@ class Hub:
         self._emit("recordings", self.state["recordings"])
 
     def log(self, message: str) -> None:
-        self._emit("log", {"time": time.time(), "message": message})
+        entry = {"time": time.time(), "message": message}
+        with self._lock:
+            self.logs.append(entry)
+        self._emit("log", entry)
