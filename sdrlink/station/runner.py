@@ -179,10 +179,12 @@ class Tracker:
 
     def tick(self) -> None:
         now = self.clock.now()
-        with self._lock:
-            if self._last is not None and (now - self._last).total_seconds() < self.update_s:
+        step = _dt.timedelta(seconds=self.update_s)
+        with self._lock:  # on a fixed grid, so that pointing keeps pace on average
+            if self._last is not None and now < self._last:
                 return
-            self._last = now
+            due = now + step if self._last is None else self._last + step
+            self._last = due if due > now else now + step  # a whole step behind: skip
         look = self.orbit.look(np.array([float(to_posix(now))]))
         az, el = float(look.azimuth[0]), float(look.elevation[0])
         if self.hub is not None:

@@ -31,7 +31,8 @@ def spectrum_db(samples: np.ndarray, fft_size: int = FFT_SIZE, bins: int = SPECT
     """Averaged power spectrum (dBFS per bin, DC in the middle), ``bins`` values.
 
     Up to 8 Hann-windowed FFTs of ``fft_size`` samples are averaged; real input
-    gives a one-sided spectrum.
+    gives a one-sided spectrum. Neighbouring FFT bins merge by their maximum, so that a
+    narrow burst keeps its level on the waterfall.
     """
     x = np.asarray(samples)
     n = min(fft_size, len(x))
@@ -46,7 +47,7 @@ def spectrum_db(samples: np.ndarray, fft_size: int = FFT_SIZE, bins: int = SPECT
     else:
         p = p[: n // 2]
     if len(p) > bins:
-        p = p[: len(p) // bins * bins].reshape(bins, -1).mean(axis=1)
+        p = p[: len(p) // bins * bins].reshape(bins, -1).max(axis=1)  # narrow peaks stay
     return np.round(10 * np.log10(np.maximum(p, 1e-15)), 1)
 
 
