@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Set up sdrlink in ./.venv on a Debian/Ubuntu machine.
 #
-#   bash scripts/setup.sh          # runtime: sdrlink command in .venv/bin
-#   bash scripts/setup.sh --test   # also the test, lint and notebook tools
+#   bash scripts/setup.sh          # runtime: sdrlink command in .venv/bin (with the
+#                                  # station's web page: the [station] extra)
+#   bash scripts/setup.sh --test   # also the test, lint, notebook and browser-test tools
 #
 # What it does:
 # 1. Installs the system packages it needs with apt when they are missing (as root, or
@@ -15,8 +16,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-extras=""
-[ "${1:-}" = "--test" ] && extras="[test]"
+extras="[station]"
+[ "${1:-}" = "--test" ] && extras="[station,test]"
 
 need_pkgs=(build-essential python3-dev python3-venv python3-soapysdr
            soapysdr-module-rtlsdr soapysdr-module-hackrf)

@@ -47,8 +47,9 @@ def first_pass(cfg):
     from sdrlink.station.simradio import SimulatedRadio
 
     clock = SimClock(START)
-    probe = GroundStation(cfg, clock=clock, radio=SimulatedRadio(clock, cfg.station, 64e3),
-                          out=lambda m: None)
+    probe = GroundStation(
+        cfg, clock=clock, radio=SimulatedRadio(clock, cfg.station, 64e3), out=lambda m: None
+    )
     probe.refresh_tles()
     probe.replan(announce=False)
     return probe.next_pass()
@@ -65,8 +66,16 @@ def live_station(tmp_path):
     cfg = parse_config(config_text(str(tmp_path / "sats.tle"), str(tmp_path / "out")), tmp_path)
     plan = first_pass(cfg)
     clock = ScaledClock(plan.aos - dt.timedelta(seconds=2), speed=4.0)
-    radio = SimulatedRadio(clock, cfg.station, cfg.sdr.rate, capture_s=14.0, frames=5,
-                           first_s=1.5, interval_s=2.5, workdir=tmp_path)
+    radio = SimulatedRadio(
+        clock,
+        cfg.station,
+        cfg.sdr.rate,
+        capture_s=14.0,
+        frames=5,
+        first_s=1.5,
+        interval_s=2.5,
+        workdir=tmp_path,
+    )
     hub = Hub("station")
     station = GroundStation(cfg, clock=clock, radio=radio, hub=hub, out=lambda m: None)
     server = WebServer(hub, "127.0.0.1", 0, files_dir=cfg.passes_dir).start()

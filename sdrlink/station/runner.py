@@ -400,7 +400,9 @@ class PassRunner:
                 "lon": st.lon,
                 "alt": st.alt,
             },
-            "sdrlink:pass": {k: v for k, v in plan.to_dict().items() if k != "track"},
+            "sdrlink:pass": {
+                k: v for k, v in plan.to_dict().items() if k not in ("track", "status", "note")
+            },
             "sdrlink:protocol": sat.protocol,
             "sdrlink:downlink_hz": sat.frequency_hz,
         }
