@@ -6,7 +6,8 @@ recording with :func:`sdrlink.simulate.simulate_recording` (the satellite's
 catalogue protocol and options, Doppler from the pass's own TLE, frames that
 name the pass) and streams it back. On a :class:`~sdrlink.station.clock.SimClock`
 each block moves the clock on by its duration, so a week of passes runs in
-seconds; on a running clock the blocks are paced to it. ``capture_s`` keeps
+seconds; on a running clock the blocks are paced to it. A long capture is made
+ten seconds at a time, so the temporary files stay small at any rate. ``capture_s`` keeps
 each capture short (the pass is then cut there) when only decoding matters.
 """
 
@@ -17,7 +18,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from sdrlink.blocks import SampleBlock
+from sdrlink.blocks import SampleBlock, StreamInfo
 from sdrlink.catalogue import find_satellite
 from sdrlink.doppler.orbit import Station
 from sdrlink.sources.base import DEFAULT_BLOCK, Source
@@ -31,37 +32,103 @@ def pass_payload(plan: PlannedPass, k: int) -> bytes:
     return f"{plan.id} #{k}".encode()
 
 
-class ClockedSource(Source):
-    """Wraps a file source: moves a SimClock along with the samples, or paces to a clock."""
+#: longest stretch simulated at once (bounds the temporary files at high rates)
+SEGMENT_S = 10.0
 
-    def __init__(self, inner: Source, clock: Clock, remove: list[Path] | None = None) -> None:
-        self.inner = inner
-        self.remove = remove or []
-        self.info = inner.info
-        self.clock = clock
+
+class SimulatedStream(Source):
+    """A pass's simulated downlink, made and streamed ``SEGMENT_S`` seconds at a time.
+
+    On a SimClock every block moves the clock to the block's end; on a running
+    clock each block waits for its time, so the stream keeps the clock's pace.
+    """
+
+    def __init__(
+        self,
+        radio: SimulatedRadio,
+        plan: PlannedPass,
+        tuning: Tuning,
+        duration: float,
+        tle_file: Path,
+        seed: int,
+    ) -> None:
+        self.radio, self.plan, self.tuning = radio, plan, tuning
+        self.duration, self.tle_file, self.seed = duration, tle_file, seed
+        self.info = StreamInfo(
+            sample_rate=radio.rate,
+            center_freq=tuning.center_hz,
+            start_time=radio.clock.now(),
+            description=f"simulated pass {plan.id}",
+            extra={"hw": "sdrlink simulated radio"},
+        )
+        self.frames: list = []  # SimFrame truth, indices on the whole stream
         self._stop = False
 
+    def _segment(self, t: float, d: float, k: int):
+        from sdrlink.simulate import simulate_recording
+
+        r = self.radio
+        sat = find_satellite(self.plan.satellite)
+        wanted = [j for j in range(r.frames) if t <= r.first_s + j * r.interval_s < t + d]
+        first = r.first_s + wanted[0] * r.interval_s - t if wanted else 0.0
+        assert self.info.start_time is not None
+        return simulate_recording(
+            r.workdir / f"{self.plan.id}-{self.seed}-{k}",
+            sat.protocol,
+            dict(sat.options),
+            sample_rate=r.rate,
+            center_freq=self.tuning.center_hz,
+            duration=d,
+            payloads=[pass_payload(self.plan, j) for j in wanted],
+            interval_s=r.interval_s,
+            first_s=max(first, 0.0),
+            snr_db=r.snr_db,
+            tle=self.tle_file,
+            sat=self.plan.tle.norad,
+            station=str(r.station),
+            start_time=self.info.start_time + _dt.timedelta(seconds=t),
+            seed=self.seed * 1000 + k,
+            datatype="cf32_le",
+        )
+
     def blocks(self, block_size: int = DEFAULT_BLOCK) -> Iterator[SampleBlock]:
+        from sdrlink.sources import open_source
+
         t0 = self.info.start_time
         assert t0 is not None
         rate = self.info.sample_rate
-        for block in self.inner.blocks(block_size):
-            if self._stop:
-                return
-            end = t0 + _dt.timedelta(seconds=block.stop / rate)
-            if isinstance(self.clock, SimClock):
-                self.clock.advance_to(end)
-            else:
-                self.clock.sleep_until(end)
-            yield block
+        clock = self.radio.clock
+        t, k, offset = 0.0, 0, 0
+        while t < self.duration - 1e-6 and not self._stop:
+            d = min(SEGMENT_S, self.duration - t)
+            result = self._segment(t, d, k)
+            for f in result.frames:
+                f.sample_start += offset
+                self.frames.append(f)
+            meta = Path(result.meta_path)
+            try:
+                with open_source(result.meta_path) as src:
+                    for block in src.blocks(block_size):
+                        if self._stop:
+                            return
+                        end = t0 + _dt.timedelta(seconds=(offset + block.stop) / rate)
+                        if isinstance(clock, SimClock):
+                            clock.advance_to(end)
+                        else:
+                            clock.sleep_until(end)
+                        yield SampleBlock(block.samples, offset + block.start)
+            finally:
+                meta.unlink(missing_ok=True)
+                meta.with_suffix(".sigmf-data").unlink(missing_ok=True)
+            offset += result.num_samples
+            t += d
+            k += 1
 
     def stop(self) -> None:
         self._stop = True
 
     def close(self) -> None:
-        self.inner.close()
-        for p in self.remove:
-            p.unlink(missing_ok=True)
+        self.tle_file.unlink(missing_ok=True)
 
 
 class SimulatedRadio(Radio):
@@ -103,44 +170,19 @@ class SimulatedRadio(Radio):
         self.truth: dict[str, list] = {}  # pass id -> SimFrame list
 
     def open(self, tuning: Tuning, duration_s: float, plan: PlannedPass, notify) -> Source:
-        from sdrlink.simulate import simulate_recording
-        from sdrlink.sources import open_source
 
         if self.fail is not None:
             exc = self.fail(plan)
             if exc is not None:
                 raise exc
-        sat = find_satellite(plan.satellite)
-        start = self.clock.now()
         duration = duration_s if self.capture_s is None else min(self.capture_s, duration_s)
-        tle_file = self.workdir / f"{plan.id}.tle"
+        tle_file = self.workdir / f"{plan.id}-{len(self.opened)}.tle"
         tle_file.write_text(
             f"{plan.tle.name or plan.satellite}\n{plan.tle.line1}\n{plan.tle.line2}\n"
         )
-        count = max(0, min(self.frames, int((duration - self.first_s) // self.interval_s) + 1))
-        base = self.workdir / f"{plan.id}-{len(self.opened)}"
-        result = simulate_recording(
-            base,
-            sat.protocol,
-            dict(sat.options),
-            sample_rate=self.rate,
-            center_freq=tuning.center_hz,
-            duration=duration,
-            payloads=[pass_payload(plan, k) for k in range(count)],
-            interval_s=self.interval_s,
-            first_s=self.first_s,
-            snr_db=self.snr_db,
-            tle=tle_file,
-            sat=plan.tle.norad,
-            station=str(self.station),
-            start_time=start,
-            seed=self.seed + len(self.opened),
-            datatype="cf32_le",
+        stream = SimulatedStream(
+            self, plan, tuning, duration, tle_file, self.seed + len(self.opened)
         )
         self.opened.append(plan.id)
-        self.truth[plan.id] = result.frames
-        source = open_source(result.meta_path)
-        source.info.extra.setdefault("hw", "sdrlink simulated radio")
-        meta = Path(result.meta_path)
-        files = [meta, meta.with_suffix(".sigmf-data"), tle_file]
-        return ClockedSource(source, self.clock, files)
+        self.truth[plan.id] = stream.frames
+        return stream
