@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import threading
-import time
 
 import pytest
 from station_util import START, config_text, write_tles

@@ -60,9 +60,24 @@ def test_live_web_shows_frames_and_spectrum(capsys):
     with RtlTcpServer(to_cu8(x), RATE, pace=1, wait_for_commands=2.0) as server:
         rc = main(
             [
-                "live", "--device", f"rtl_tcp=127.0.0.1:{server.port}", "--freq", "436.7M",
-                "--rate", "250k", "-p", "lora", "--sf", "7", "--bw", "125k", "-q",
-                "--duration", f"{len(x) / RATE - 0.01:.3f}", "--web", f"127.0.0.1:{port}",
+                "live",
+                "--device",
+                f"rtl_tcp=127.0.0.1:{server.port}",
+                "--freq",
+                "436.7M",
+                "--rate",
+                "250k",
+                "-p",
+                "lora",
+                "--sf",
+                "7",
+                "--bw",
+                "125k",
+                "-q",
+                "--duration",
+                f"{len(x) / RATE - 0.01:.3f}",
+                "--web",
+                f"127.0.0.1:{port}",
             ]
         )
     stop.set()

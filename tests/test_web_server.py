@@ -61,7 +61,7 @@ def test_pages_state_and_stream(served):
     hub, server, base = served
     assert server.token is None  # loopback: no token
     status, body, headers = get(base + "/")
-    assert status == 200 and b"<canvas id=\"waterfall\"" in body
+    assert status == 200 and b'<canvas id="waterfall"' in body
     assert get(base + "/static/app.js")[0] == 200
     assert get(base + "/static/../server.py")[0] == 404
     hub.schedule([{"id": "p1", "satellite": "US01"}])

@@ -32,8 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:
             "  sdrlink station --example-config > station.toml\n"
             "  sdrlink station --config station.toml --plan\n"
             "  sdrlink station --config station.toml --web 127.0.0.1:8080\n"
-            "  sdrlink station --config station.toml --simulate --clock-start 2026-03-02T01:37:00Z \\\n"
-            "      --clock-speed 10 --web 127.0.0.1:8080     # rehearsal on simulated passes\n"
+            "  sdrlink station --config station.toml --simulate \\\n"
+            "      --clock-start 2026-03-02T01:37:00Z --clock-speed 10 --web 127.0.0.1:8080\n"
+            "      # a rehearsal: simulated passes on a clock that starts then, 10x faster\n"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -85,7 +85,7 @@ def frames_csv(frames: Iterable[Frame], satellite: str) -> str:
 
 def remove_stale_temporaries(folder: Path) -> list[Path]:
     """Delete the hidden ``.NAME.*.tmp`` files a killed run left in ``folder`` (recursively)."""
-    removed = []
+    removed: list[Path] = []
     if not folder.is_dir():
         return removed
     for p in folder.rglob(".*.tmp"):

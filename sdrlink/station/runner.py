@@ -147,7 +147,9 @@ class PassResult:
         return sum(f.crc_ok is not False for f in self.frames)
 
     def to_dict(self) -> dict[str, Any]:
-        name = lambda p: None if p is None else p.name
+        def name(p: Path | None) -> str | None:
+            return None if p is None else p.name
+
         return {
             "id": self.id,
             "status": self.status,

@@ -160,10 +160,11 @@ class SimulatedRadio(Radio):
         self.capture_s = capture_s
         self.frames, self.first_s, self.interval_s = frames, first_s, interval_s
         self.snr_db = snr_db
-        self._tmp = (
-            None if workdir is not None else tempfile.TemporaryDirectory(prefix="sdrlink-sim-")
-        )
-        self.workdir = Path(workdir) if workdir is not None else Path(self._tmp.name)
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        if workdir is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="sdrlink-sim-")
+            workdir = self._tmp.name
+        self.workdir = Path(workdir)
         self.fail = fail
         self.seed = seed
         self.opened: list[str] = []  # pass ids, in order

@@ -78,7 +78,7 @@ class GroundStation:
             from sdrlink.station.rotator import RotctldClient
 
             self.rotator = RotctldClient(config.rotator.host, config.rotator.port, notify=self.warn)
-        kwargs = {} if tle_fetch is None else {"fetch": tle_fetch}
+        kwargs: dict[str, Any] = {} if tle_fetch is None else {"fetch": tle_fetch}
         self.tles = TleStore(
             list(config.tle_sources), self.folder / "tle-cache", self.warn, **kwargs
         )
@@ -118,13 +118,13 @@ class GroundStation:
         self.out(message)
         self._log_line(message)
         if self.hub is not None:
-            self.hub.log(message)
+            self.hub.log(message, self.clock.now().timestamp())
 
     def warn(self, message: str) -> None:
         print(f"sdrlink: warning: {message}", file=sys.stderr, flush=True)
         self._log_line(f"warning: {message}")
         if self.hub is not None:
-            self.hub.log(f"warning: {message}")
+            self.hub.log(f"warning: {message}", self.clock.now().timestamp())
 
     # -- state -----------------------------------------------------------------------------
 
@@ -312,6 +312,7 @@ class GroundStation:
         else:
             plan.status = "planned"
         self._publish_schedule()
+        self._status("idle")
         rec = f", recorded to {result.recording.name}" if result.recording else ""
         gaps = f", {result.gaps} gap(s) ({result.lost_samples} samples lost)" if result.gaps else ""
         err = f": {result.error}" if result.error else ""

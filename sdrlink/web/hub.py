@@ -30,7 +30,7 @@ RECENT_FRAMES = 300
 def spectrum_db(samples: np.ndarray, fft_size: int = FFT_SIZE, bins: int = SPECTRUM_BINS):
     """Averaged power spectrum (dBFS per bin, DC in the middle), ``bins`` values.
 
-    Up to 8 Hann-windowed FFTs of ``fft_size`` samples are averaged; real input
+    Up to 64 Hann-windowed FFTs of ``fft_size`` samples are averaged; real input
     gives a one-sided spectrum. Neighbouring FFT bins merge by their maximum, so that a
     narrow burst keeps its level on the waterfall.
     """
@@ -38,7 +38,7 @@ def spectrum_db(samples: np.ndarray, fft_size: int = FFT_SIZE, bins: int = SPECT
     n = min(fft_size, len(x))
     if n < 16:
         return None
-    segs = min(8, len(x) // n)
+    segs = min(64, len(x) // n)
     win = np.hanning(n).astype(np.float32)
     frames = x[: segs * n].reshape(segs, n) * win
     p = np.mean(np.abs(np.fft.fft(frames, axis=1)) ** 2, axis=0) / (np.sum(win) ** 2)
@@ -159,8 +159,9 @@ class Hub:
             self.state["recordings"] = recs[:200]
         self._emit("recordings", self.state["recordings"])
 
-    def log(self, message: str) -> None:
-        entry = {"time": time.time(), "message": message}
+    def log(self, message: str, when: float | None = None) -> None:
+        """A log line; ``when`` (POSIX seconds) is the station clock's time, else now."""
+        entry = {"time": time.time() if when is None else when, "message": message}
         with self._lock:
             self.logs.append(entry)
         self._emit("log", entry)
