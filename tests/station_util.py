@@ -22,11 +22,13 @@ def make_tle(
     argp: float = 90.0,
     ma: float = 0.0,
     mean_motion: float = 15.2,
+    ndot: str = ".00000100",
+    bstar: str = "10000-4",
 ) -> str:
     """A three-line element set with valid checksums (nearly drag-free)."""
     doy = (epoch - dt.datetime(epoch.year, 1, 1, tzinfo=dt.timezone.utc)).total_seconds() / 86400
     ep = f"{epoch.year % 100:02d}{doy + 1:012.8f}"
-    l1 = f"1 {norad:05d}U 26001A   {ep}  .00000100  00000-0  10000-4 0  999"
+    l1 = f"1 {norad:05d}U 26001A   {ep}  {ndot}  00000-0  {bstar} 0  999"
     l2 = (
         f"2 {norad:05d} {incl:8.4f} {raan:8.4f} {round(ecc * 1e7):07d} {argp:8.4f} "
         f"{ma:8.4f} {mean_motion:11.8f}{1:5d}"

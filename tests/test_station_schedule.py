@@ -123,3 +123,23 @@ def test_tuning_must_hold_the_doppler_swing():
         plan_tuning(us01, 48e3, 10e3)  # +-19.2 kHz usable < 10 + 9.6 kHz
     cape = find_satellite("CAPE-3")  # its AFSK mode is the wider one
     assert plan_tuning(cape, 64e3, 10e3).signal_bw_hz > signal_bandwidth("fsk", cape.options)
+
+
+def test_a_satellite_that_cannot_be_propagated_is_left_out(tmp_path):
+    bad = make_tle(
+        "DECAYED",
+        43721,
+        START - dt.timedelta(days=300),
+        mean_motion=16.2,
+        ndot=".09000000",
+        bstar="99999-1",
+    )
+    path = tmp_path / "t.tle"
+    path.write_text(make_tle("US01", 42721, START) + bad)
+    store = TleStore([str(path)])
+    store.refresh(START)
+    warned = []
+    cfgs = [SatelliteConfig("FACSAT-1", 1, 10), SatelliteConfig("US01", 1, 10)]
+    passes = predict(cfgs, store, parse_station(STATION), START, 24, warned.append)
+    assert {p.satellite for p in passes} == {"US01"}
+    assert warned[0].startswith("FACSAT-1: SGP4 cannot propagate") and "not scheduled" in warned[0]

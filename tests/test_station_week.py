@@ -179,7 +179,7 @@ def test_restart_resumes_and_a_crash_costs_one_pass(tmp_path, monkeypatch):
     station, radio, clock = make_station(tmp_path, radio_kwargs=kw, radio_cls=Killed)
     first = station.run(until=START + dt.timedelta(days=2))
     assert first.stopped_by == "stop"
-    assert [r.status for r in first.results] == ["failed", "done", "done"]
+    assert [r.status for r in first.results] == ["failed", "done", "interrupted"]
     assert (
         "internal error" in first.results[0].error
         and "ZeroDivisionError" in (tmp_path / "out" / "station.log").read_text()

@@ -150,6 +150,8 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, old)
         if server is not None:
             server.stop()
+    if summary.stopped_by == "stop":
+        print("sdrlink: station stopped; every file written is complete", file=sys.stderr)
     done = sum(r.status == "done" for r in summary.results)
     frames = sum(r.valid_frames for r in summary.results)
     print(

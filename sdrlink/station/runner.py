@@ -132,7 +132,7 @@ class PassResult:
     """What one pass produced."""
 
     id: str
-    status: str  # done, failed, missed
+    status: str  # done, failed, missed, interrupted (taken again after a restart)
     frames: list[Frame] = field(default_factory=list)
     recording: Path | None = None
     jsonl: Path | None = None
@@ -361,12 +361,12 @@ class PassRunner:
                 keep_frames=False,
             )
             result.status = "done"
-            if stats.interrupted:  # Ctrl-C reached the pipeline: the station stops
-                result.error = "interrupted"
+            if stats.interrupted:  # Ctrl-C or SIGTERM reached the pipeline: the station stops
+                result.status = "interrupted"
                 self.stop_event.set()
         except KeyboardInterrupt:
             self.stop_event.set()
-            result.status, result.error = "failed", "interrupted"
+            result.status = "interrupted"
         except SdrlinkError as exc:
             result.error = str(exc)
             self.log(f"pass {plan.id}: {exc}")

@@ -24,6 +24,7 @@ from sdrlink.catalogue import Satellite, find_satellite
 from sdrlink.doppler.orbit import Orbit, Station, to_posix
 from sdrlink.doppler.passes import find_passes
 from sdrlink.doppler.tle import Tle
+from sdrlink.errors import SdrlinkError
 from sdrlink.station.config import SatelliteConfig
 from sdrlink.station.tles import STALE_DAYS, TleStore, age_days
 
@@ -132,10 +133,14 @@ def predict(
                 f"no TLE for {sat.name} (looked for {', '.join(tle_keys(cfg, sat))}); not scheduled"
             )
             continue
-        orbit = Orbit(tle, station)
-        found = find_passes(
-            orbit, start, hours, min_elevation=cfg.min_elevation, freq_hz=sat.frequency_hz
-        )
+        try:
+            orbit = Orbit(tle, station)
+            found = find_passes(
+                orbit, start, hours, min_elevation=cfg.min_elevation, freq_hz=sat.frequency_hz
+            )
+        except SdrlinkError as exc:  # e.g. a decayed satellite: the others still count
+            warn(f"{sat.name}: {exc}; not scheduled")
+            continue
         for p in found:
             out.append(
                 PlannedPass(

@@ -294,7 +294,7 @@ class GroundStation:
         result = self.runner.run(plan)
         if self.rotator is not None and self.config.rotator is not None:
             self.rotator.try_point(self.config.rotator.park_az, self.config.rotator.park_el)
-        interrupted = result.error == "interrupted"
+        interrupted = result.status == "interrupted"
         if not interrupted:  # an interrupted pass is rejoined at the next start
             plan.status = result.status
             outcome = result.to_dict()
@@ -315,7 +315,7 @@ class GroundStation:
         self._status("idle")
         rec = f", recorded to {result.recording.name}" if result.recording else ""
         gaps = f", {result.gaps} gap(s) ({result.lost_samples} samples lost)" if result.gaps else ""
-        err = f": {result.error}" if result.error else ""
+        err = f": {result.error}" if result.error and not interrupted else ""
         self.say(
             f"LOS {plan.satellite}: pass {plan.id} {result.status}{err}; {len(result.frames)} "
             f"frame(s), {result.valid_frames} valid{rec}{gaps}"
