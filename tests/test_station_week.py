@@ -211,3 +211,21 @@ def test_pass_payload_names_the_pass():
         id = "20260302T000000Z_US01"
 
     assert pass_payload(P, 3) == b"20260302T000000Z_US01 #3"
+
+
+def test_a_radio_that_never_answers_misses_the_pass_not_the_station(tmp_path):
+    """The real radio path (rtl_tcp) to a port nobody listens on: retried until LOS."""
+    from sdrlink.station import GroundStation
+    from sdrlink.station.runner import LiveRadio
+
+    station, _, clock = make_station(tmp_path)
+    cfg = station.config
+    cfg.sdr = type(cfg.sdr)(device="rtl_tcp=127.0.0.1:1", rate=250e3)
+    station = GroundStation(cfg, clock=clock, radio=LiveRadio(cfg.sdr, clock), out=lambda m: None)
+    summary = station.run(max_passes=2)
+    assert [r.status for r in summary.results] == ["missed", "missed"]
+    assert all("cannot connect to rtl_tcp at 127.0.0.1:1" in r.error for r in summary.results)
+    log = (tmp_path / "out" / "station.log").read_text()
+    assert log.count("radio: cannot connect") >= 10  # retried, with back-off, until LOS
+    state = json.loads((tmp_path / "out" / "state.json").read_text())["passes"]
+    assert [v["status"] for v in state.values()] == ["missed", "missed"]
