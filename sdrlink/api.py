@@ -44,7 +44,10 @@ def resolve_protocol(
     if not protocol:
         raise ConfigError("say which protocol to decode (--protocol NAME or --sat NAME)")
     merged.update({k: v for k, v in (options or {}).items() if v is not None})
-    return get_protocol(protocol), merged, satellite
+    proto = get_protocol(protocol)
+    # one canonical form (strings from the command line parsed, aliases resolved);
+    # raises ConfigError naming the accepted options for unknown or bad ones
+    return proto, proto.normalize_options(merged), satellite
 
 
 def build_receivers(

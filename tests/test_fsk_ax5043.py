@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sdrlink.protocols.fsk import ax5043
-from sdrlink.protocols.fsk.ax100 import find_sync
+from sdrlink.framing import ax5043
+from sdrlink.framing.sync import find_sync
 
 
 def test_crc16_usb_check_value():
@@ -19,14 +19,14 @@ def test_interleaver_is_an_involution(rng):
 
 
 def test_flag_preamble_carries_the_sync_word():
-    bits = ax5043.frame_bits(b"x" * 20, preamble_flags=8)
-    idx, inv = find_sync(bits, 0, ax5043.SYNC_BITS)
+    bits = ax5043.encode(b"x" * 20, {}, 8 * 16).bits
+    idx, inv = find_sync(bits, ax5043.SYNC_BITS, 0)
     assert idx[:4].tolist() == [0, 16, 32, 48] and not inv.any()
 
 
 def test_roundtrip_with_channel_errors(rng):
     frame = rng.integers(0, 256, 120, dtype=np.uint8).tobytes()
-    bits = ax5043.frame_bits(frame, preamble_flags=8)
+    bits = ax5043.encode(frame, {}, 8 * 16).bits
     start = 16 * 6
     coded = bits[start:].copy()
     flips = rng.choice(np.arange(100, len(coded) - 100), 12, replace=False)
@@ -43,14 +43,13 @@ def test_garbage_gives_no_frame(rng):
 
 def test_two_frames_in_one_viterbi_span_keep_their_own_start(rng):
     """The span decoded after frame A's sync runs on into frame B: B is dated at B."""
-    from sdrlink.protocols.fsk.deframers import Ax5043Deframer
-
     a, b = b"first frame " * 2, b"second frame" * 2
     gap = rng.integers(0, 2, 304).astype(np.uint8)  # noise, keeping the interleaver aligned
-    bits_a, bits_b = ax5043.frame_bits(a), ax5043.frame_bits(b)
+    bits_a, bits_b = ax5043.encode(a, {}, 24 * 16).bits, ax5043.encode(b, {}, 24 * 16).bits
     stream = np.concatenate([gap, bits_a, gap, bits_b, gap])
     start_b = 2 * len(gap) + len(bits_a)
-    frames = Ax5043Deframer(invert=False).scan(stream, 0, final=True)
+    soft = stream.astype(np.float32) * 2 - 1
+    frames = ax5043.Ax5043Deframer(invert=False).scan(soft, 0, final=True)
     assert {f.payload for f in frames} == {a, b}
     for f in frames:  # every copy (the receiver keeps the first one)
         if f.payload == a:  # within A's preamble

@@ -79,6 +79,8 @@ class LoggingProxy:
                 client, _ = self.sock.accept()
             except TimeoutError:
                 continue
+            except OSError:  # closed
+                return
             upstream = socket.create_connection(self.target)
             for s in (client, upstream):
                 s.settimeout(0.2)

@@ -9,10 +9,10 @@ commented configuration to start from.
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 from typing import Any
 
+from sdrlink import interrupt
 from sdrlink.cli import common
 from sdrlink.errors import ConfigError
 
@@ -24,7 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         description=(
             "Plan the passes of the satellites in the config file, and at each pass tune the "
             "radio, remove the TLE Doppler, point the rotator (rotctld), record SigMF and decode "
-            "frames into the frame log; idle until the next pass. Runs until Ctrl-C or SIGTERM; "
+            "frames into the frame log; idle until the next pass. Runs until Ctrl-C, SIGTERM or "
+            "SIGHUP (exit 128+N); "
             "a restart resumes the schedule."
         ),
         epilog=(
@@ -74,10 +75,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--clock-speed", type=float, default=1.0, metavar="X", help="clock runs X times faster (1)"
     )
     p.set_defaults(func=run)
-
-
-def _sigterm(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
 
 
 def run(args: argparse.Namespace) -> int:
@@ -139,18 +136,17 @@ def run(args: argparse.Namespace) -> int:
         import datetime as dt
 
         until = clock.now() + dt.timedelta(hours=args.hours)
-    old = signal.signal(signal.SIGTERM, _sigterm)
-    try:
+    try:  # Ctrl-C, SIGTERM and SIGHUP (sdrlink.interrupt) stop it cleanly
         summary = station.run(max_passes=args.passes, until=until)
     except KeyboardInterrupt:
         station.stop()
         print("sdrlink: station stopped; every file written is complete", file=sys.stderr)
-        return 0
+        return interrupt.exit_code()
     finally:
-        signal.signal(signal.SIGTERM, old)
         if server is not None:
             server.stop()
-    if summary.stopped_by == "stop":
+    stopped = summary.stopped_by == "stop"
+    if stopped:
         print("sdrlink: station stopped; every file written is complete", file=sys.stderr)
     done = sum(r.status == "done" for r in summary.results)
     frames = sum(r.valid_frames for r in summary.results)
@@ -158,4 +154,4 @@ def run(args: argparse.Namespace) -> int:
         f"sdrlink: {summary.passes} pass(es) taken ({done} complete), {frames} valid frame(s)",
         file=sys.stderr,
     )
-    return 0
+    return interrupt.exit_code() if stopped else 0
