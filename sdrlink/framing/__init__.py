@@ -35,6 +35,16 @@ REGISTRY: dict[str, str] = {
     "ax25_g3ruh": "sdrlink.framing.ax25",
     "ax100": "sdrlink.framing.ax100",
     "ax5043": "sdrlink.framing.ax5043",
+    "ao40_fec": "sdrlink.framing.ao40",
+    "ao40_fec_short": "sdrlink.framing.ao40",
+    "ao40_fec_crc16_arc": "sdrlink.framing.ao40",
+    "ao40_fec_crc16_arc_short": "sdrlink.framing.ao40",
+    "ao40_uncoded": "sdrlink.framing.ao40",
+    "ccsds_rs": "sdrlink.framing.ccsds",
+    "ccsds_uncoded": "sdrlink.framing.ccsds",
+    "ccsds_concatenated": "sdrlink.framing.ccsds",
+    "smogp_signalling": "sdrlink.framing.smogp",
+    "smog1_signalling": "sdrlink.framing.smogp",
 }
 
 
