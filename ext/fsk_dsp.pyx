@@ -368,7 +368,8 @@ def dc_block_mix(const float[::1] x, double[::1] st, double a, double cyc,
     y[n] = (1+a)/2 * (x[n] - x[n-1]) + a*y[n-1];  out[n] = y[n] * exp(-2j*pi*cyc*n)
     with n the absolute sample count. The phasor advances by a rotation and is
     recomputed from n every 256 samples of the stream, so it neither drifts
-    nor depends on block boundaries. ``st`` = [x[-1], y[-1], n].
+    nor depends on block boundaries (a block starting in between repeats the
+    rotations since the last recomputation). ``st`` = [x[-1], y[-1], n].
     """
     cdef Py_ssize_t n = x.shape[0], i
     cdef double xp = st[0], yp = st[1], g = 0.5 * (1.0 + a), v, tmp, ph
@@ -377,13 +378,22 @@ def dc_block_mix(const float[::1] x, double[::1] st, double a, double cyc,
     cdef double dc = cos(2.0 * M_PI * cyc), ds = -sin(2.0 * M_PI * cyc)
     if out.shape[0] < n:
         raise ValueError("output shorter than input")
+    cdef long long j, back
     with nogil:
         for i in range(n):
             if i == 0 or count % 256 == 0:
-                ph = cyc * <double>count
+                # the exact phasor at the last multiple of 256, then (at a block's start
+                # in between) the same rotations the uncut stream made since: bit for bit
+                # the phasor an uncut stream has here
+                back = count % 256
+                ph = cyc * <double>(count - back)
                 ph = ph - <double>(<long long>ph)
                 c = cos(2.0 * M_PI * ph)
                 s = -sin(2.0 * M_PI * ph)
+                for j in range(back):
+                    tmp = c * dc - s * ds
+                    s = s * dc + c * ds
+                    c = tmp
             v = x[i]
             yp = g * (v - xp) + a * yp
             xp = v
