@@ -364,3 +364,121 @@ def test_sync_search_matches_reference(n, max_errors, rng):
     assert {100, 900, 2000} <= set(idx[:k].tolist())
     with pytest.raises(ValueError, match="1..64"):
         coding_dsp.sync_search(bits, 0, 65, 0, idx, inv)
+
+
+# ------------------------------------------------------------------ carrier search kernels
+
+
+def test_group_sum_window_and_welch_power_match_numpy(rng):
+    dec, sub, looks = 5, 64, 8
+    seg = cfloat(rng, dec * sub * looks + 3)
+    window = np.tile(np.hanning(sub), looks).astype(np.float32)
+    acc = np.empty(sub * looks, np.complex64)
+    fsk_dsp.group_sum_window(seg, dec, window, acc)
+    ref = seg[: dec * sub * looks].astype(np.complex128).reshape(-1, dec).sum(axis=1) * window
+    np.testing.assert_allclose(acc, ref, rtol=0, atol=1e-5)
+    spectra = np.fft.fft(acc.reshape(looks, sub), axis=1).astype(np.complex64)
+    order = np.fft.fftshift(np.arange(sub))[5:50].astype(np.int64)
+    power, csum = np.empty(45, np.float32), np.empty(46)
+    fsk_dsp.welch_power(spectra, order, power, csum)
+    ref_p = (np.abs(spectra.astype(np.complex128)) ** 2).mean(axis=0)[order]
+    np.testing.assert_allclose(power, ref_p, rtol=1e-5)
+    np.testing.assert_allclose(csum, np.concatenate([[0], np.cumsum(ref_p)]), rtol=1e-5)
+    with pytest.raises(ValueError, match="shorter"):
+        fsk_dsp.group_sum_window(seg[:100], dec, window, acc)
+
+
+def test_search_stats_and_two_tone_peak_match_numpy(rng):
+    for n, width, q in ((200, 20, 59), (57, 57, 0), (1000, 3, 999)):
+        power = rng.exponential(1.0, n).astype(np.float32)
+        power[n // 3 : n // 3 + 5] += 40  # a tone
+        csum = np.concatenate([[0.0], np.cumsum(power, dtype=np.float64)])
+        qv, k, top = fsk_dsp.search_stats(power, csum, width, q, np.empty(n, np.float32))
+        sums = csum[width:] - csum[:-width]
+        assert qv == np.partition(power, q)[q]
+        assert k == int(np.argmax(sums)) and top == pytest.approx(sums.max())
+    power = rng.exponential(1.0, 300)
+    power[[100, 101, 160, 161]] += 50  # two tones 60 bins apart, 2 bins wide
+    csum = np.concatenate([[0.0], np.cumsum(power)])
+    h, d = 1, 30
+    lobes = csum[2 * h + 1 :] - csum[: -(2 * h + 1)]
+    ref = int(np.argmax(lobes[: -2 * d] + lobes[2 * d :]))
+    assert fsk_dsp.two_tone_peak(csum, h, d) == ref and ref in (99, 100)
+    assert fsk_dsp.two_tone_peak(csum[:50], h, d) == -1  # two tones do not fit
+
+
+# ------------------------------------------------------------------ frame measurement kernels
+
+
+def test_unwrapped_phase_is_the_cumulative_discriminator(rng):
+    steps = rng.uniform(-3.0, 3.0, 5000)
+    z = (np.exp(1j * np.cumsum(steps)) * rng.uniform(0.5, 2, 5000)).astype(np.complex64)
+    out = np.empty(5000)
+    fsk_dsp.unwrapped_phase(z, out)
+    zz = z.astype(np.complex128)
+    ref = np.concatenate([[0.0], np.cumsum(np.angle(zz[1:] * np.conj(zz[:-1])))])
+    # each step within the polynomial atan2's error, float32 inputs (the sum of them
+    # then within the number of steps times that)
+    np.testing.assert_allclose(np.diff(out), np.diff(ref), rtol=0, atol=1.2e-5)
+    assert out[0] == 0.0 and abs(out[-1] - ref[-1]) < 5000 * 1.2e-5
+
+
+def test_symbol_freqs_matches_numpy(rng):
+    fs = 50_000.0
+    n = 6000
+    f = 1300 + 2000 * np.sign(np.sin(2 * np.pi * 800 * np.arange(n) / fs))
+    z = (np.exp(2j * np.pi * np.cumsum(f) / fs) + cfloat(rng, n, 0.05)).astype(np.complex64)
+    taps = np.hanning(21)[1:-1].astype(np.float32)  # 19 taps, symmetric
+    taps /= taps.sum()
+    rt2 = np.ascontiguousarray(np.repeat(_reversed_padded(taps, 4), 2))
+    coarse = 1250.0 / fs
+    edges = np.cumsum(rng.uniform(20, 40, 160)) + 40
+    out = np.empty(len(edges) - 1)
+    fsk_dsp.symbol_freqs(z, rt2, len(taps), coarse, edges, out)
+    # reference: mix, centred filter, phase, linear interpolation at the edges
+    mixed = z.astype(np.complex128) * np.exp(-2j * np.pi * coarse * np.arange(n))
+    y = np.convolve(mixed, taps.astype(np.float64), mode="same")
+    ph = np.concatenate([[0.0], np.cumsum(np.angle(y[1:] * np.conj(y[:-1])))])
+    at = np.interp(edges, np.arange(n), ph)
+    ref = np.diff(at) / (2 * np.pi * np.diff(edges)) + coarse
+    np.testing.assert_allclose(out * fs, ref * fs, rtol=0, atol=0.05)  # Hz
+    with pytest.raises(ValueError, match="ends"):
+        fsk_dsp.symbol_freqs(z, rt2, len(taps), coarse, np.array([1.0, 50.0]), out)
+    with pytest.raises(ValueError, match="increase"):
+        fsk_dsp.symbol_freqs(z, rt2, len(taps), coarse, np.array([100.0, 90.0]), out)
+
+
+def test_level_kernels_and_solver_match_numpy(rng):
+    from sdrlink._ext import estimate_dsp
+
+    n = 300
+    v, b, t = rng.standard_normal(n), np.sign(rng.standard_normal(n)), np.arange(n) / 1e3
+    t0, ts = 0.15, 0.09
+    rows = np.array(
+        [
+            [1, (t[k] - t0) / ts, b[k], b[k - 1], b[k + 1], b[k - 2], b[k + 2]]
+            for k in range(2, n - 2)
+        ]
+    )
+    keep = rng.random(n - 4) < 0.8
+    gram, atv = np.empty((7, 7)), np.empty(7)
+    assert estimate_dsp.level_normal(v, b, t, t0, ts, keep.view(np.uint8), gram, atv) == keep.sum()
+    np.testing.assert_allclose(gram, rows[keep].T @ rows[keep], rtol=1e-12)
+    np.testing.assert_allclose(atv, rows[keep].T @ v[2:-2][keep], rtol=1e-12)
+    coef, inv = np.empty(7), np.empty((7, 7))
+    assert estimate_dsp.spd_solve(gram, atv, coef, inv)
+    np.testing.assert_allclose(coef, np.linalg.solve(gram, atv), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(inv, np.linalg.inv(gram), rtol=1e-9, atol=1e-12)
+    resid, data = np.empty(n - 4), np.empty(n - 4)
+    estimate_dsp.level_residuals(v, b, t, t0, ts, coef, resid, data)
+    np.testing.assert_allclose(resid, v[2:-2] - rows @ coef, atol=1e-12)
+    np.testing.assert_allclose(data, rows[:, 2:] @ coef[2:], atol=1e-12)
+    singular = gram.copy()
+    singular[:, 3], singular[3, :] = singular[:, 2], singular[2, :]
+    assert not estimate_dsp.spd_solve(singular, atv, coef, inv)
+    z = cfloat(rng, 1000)
+    m2, m4 = estimate_dsp.power_moments(z)
+    p = np.abs(z.astype(np.complex128)) ** 2
+    assert m2 == pytest.approx(p.mean(), rel=1e-12) and m4 == pytest.approx(
+        (p * p).mean(), rel=1e-12
+    )

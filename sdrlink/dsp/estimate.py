@@ -28,6 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sdrlink._ext import estimate_dsp
+
 
 def db(ratio: float) -> float:
     """10*log10(ratio); -inf for 0, NaN for negative or NaN ratios."""
@@ -119,56 +121,56 @@ def fit_levels(
     absolute residual) off the first fit: impulsive noise such as FM clicks
     then does not pull the result. Returns None with fewer than 32 symbols.
     """
-    v = np.asarray(values, np.float64)
+    v = np.ascontiguousarray(values, np.float64)
     b = np.where(np.asarray(symbols) > 0, 1.0, -1.0)
-    t = np.asarray(times, np.float64)
+    t = np.ascontiguousarray(times, np.float64)
     n = len(v)
     if n < 32:
         return None
-    vv, tt = v[2:-2], t[2:-2]
-    t0 = float(tt.mean())
-    a = np.empty((n - 4, 7))
-    a[:, 0] = 1.0
-    a[:, 1] = tt - t0
-    for col, j in enumerate((0, -1, 1, -2, 2), start=2):
-        a[:, col] = b[2 + j : n - 2 + j]
-    # normal equations: 7 unknowns, well conditioned (time centred), and much cheaper
-    # than an SVD for the per-frame budget
-    coef, gram_inv = _solve(a, vv)
-    resid = vv - a @ coef
+    rows = n - 4
+    tt = t[2:-2]
+    t0 = float(tt.sum()) / rows
+    ts = float(np.sqrt(((tt - t0) ** 2).sum() / rows)) or 1.0  # time in its own spread
+    gram, atv = np.empty((7, 7)), np.empty(7)
+    resid, data = np.empty(rows), np.empty(rows)
+    no_mask = np.zeros(0, np.uint8)
+    estimate_dsp.level_normal(v, b, t, t0, ts, no_mask, gram, atv)
+    coef, gram_inv = _solve(gram, atv)
+    estimate_dsp.level_residuals(v, b, t, t0, ts, coef, resid, data)
+    kept = rows
+    keep = None
     if robust:
         mad = float(np.median(np.abs(resid)))
         keep = np.abs(resid) <= 5 * 1.4826 * mad
-        if mad > 0 and 32 <= keep.sum() < len(keep):
-            a, vv = a[keep], vv[keep]
-            coef, gram_inv = _solve(a, vv)
-            resid = vv - a @ coef
-    data = a[:, 2:] @ coef[2:]
-    dof = max(1, len(vv) - a.shape[1])
-    noise = float(resid @ resid / dof)
+        kept = int(keep.sum())
+        if mad > 0 and 32 <= kept < rows:
+            estimate_dsp.level_normal(v, b, t, t0, ts, keep.view(np.uint8), gram, atv)
+            coef, gram_inv = _solve(gram, atv)
+            estimate_dsp.level_residuals(v, b, t, t0, ts, coef, resid, data)
+            resid, data = resid[keep], data[keep]
+        else:
+            kept = rows
+    noise = float(resid @ resid) / max(1, kept - 7)
     drift_var = noise * float(gram_inv[1, 1]) if gram_inv is not None else float("inf")
+    drift = float(coef[1]) / ts
     return LevelFit(
-        dc=float(coef[0] - coef[1] * t0),
-        drift=float(coef[1]),
-        level=float(np.sum(coef[2:])),
-        signal=float(np.mean(data * data)),
+        dc=float(coef[0]) - drift * t0,
+        drift=drift,
+        level=float(coef[2:].sum()),
+        signal=float(data @ data) / len(data),
         noise=noise,
-        drift_err=math.sqrt(drift_var),
+        drift_err=math.sqrt(drift_var) / ts,
     )
 
 
-def _solve(a: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-    """Least-squares coefficients and (A^T A)^-1 (None when singular, e.g. a data
-    column that never changes; the coefficients then come from lstsq)."""
-    gram = a.T @ a
-    try:
-        inv = np.linalg.inv(gram)
-    except np.linalg.LinAlgError:
-        return np.linalg.lstsq(a, v, rcond=None)[0], None
-    # a near-singular system shows as an inverse that does not give back the identity
-    if not np.all(np.isfinite(inv)) or not np.allclose(inv @ gram, np.eye(len(gram)), atol=1e-6):
-        return np.linalg.lstsq(a, v, rcond=None)[0], None
-    return inv @ (a.T @ v), inv
+def _solve(gram: np.ndarray, atv: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """The normal equations' solution and the inverse Gram matrix (Cholesky, in
+    Cython); when the system is singular to working precision (e.g. a data column
+    that never changes), the minimum-norm solution and None."""
+    coef, inv = np.empty(len(atv)), np.empty_like(gram)
+    if estimate_dsp.spd_solve(gram, atv, coef, inv):
+        return coef, inv
+    return np.linalg.lstsq(gram, atv, rcond=None)[0], None
 
 
 class SampleHistory:
@@ -177,29 +179,40 @@ class SampleHistory:
     The owner appends every sample and says, with :meth:`forget_before`, how
     far back it may still ask; :meth:`get` returns the samples held with
     indices in ``[start, stop)``. What is held depends only on those calls,
-    not on how the stream was cut into blocks.
+    not on how the stream was cut into blocks. Blocks are kept as appended
+    (no copy) and dropped whole once they lie entirely before the limit.
     """
 
     def __init__(self, dtype: type = np.float32) -> None:
-        self.buf: np.ndarray = np.zeros(0, dtype)
-        self.base = 0  # absolute index of buf[0]
-
-    @property
-    def end(self) -> int:
-        """Absolute index one past the newest sample."""
-        return self.base + len(self.buf)
+        self.dtype = np.dtype(dtype)
+        self.chunks: list[np.ndarray] = []
+        self.starts: list[int] = []  # absolute index of each chunk's first sample
+        self.base = 0  # absolute index of the oldest sample held
+        self.end = 0  # absolute index one past the newest sample
 
     def append(self, x: np.ndarray) -> None:
-        self.buf = np.concatenate([self.buf, np.asarray(x, self.buf.dtype)])
+        x = np.asarray(x, self.dtype)
+        if len(x):
+            self.chunks.append(x)
+            self.starts.append(self.end)
+            self.end += len(x)
 
     def forget_before(self, index: float) -> None:
-        """Drop samples before absolute ``index`` (copies only when that frees half)."""
-        cut = min(len(self.buf), int(math.floor(index)) - self.base)
-        if cut > 0 and 2 * cut >= len(self.buf):
-            self.buf = self.buf[cut:].copy()
-            self.base += cut
+        """Drop the blocks that end before absolute ``index``."""
+        limit = int(math.floor(index))
+        while len(self.chunks) > 1 and self.starts[1] <= limit:
+            self.chunks.pop(0)
+            self.starts.pop(0)
+        self.base = self.starts[0] if self.chunks else self.end
 
     def get(self, start: float, stop: float) -> np.ndarray:
-        a = max(0, int(math.floor(start)) - self.base)
-        b = min(len(self.buf), int(math.ceil(stop)) - self.base)
-        return self.buf[a:b] if b > a else self.buf[:0]
+        a = max(self.base, int(math.floor(start)))
+        b = min(self.end, int(math.ceil(stop)))
+        if b <= a:
+            return np.zeros(0, self.dtype)
+        parts = []
+        for s0, c in zip(self.starts, self.chunks, strict=True):
+            lo, hi = max(a, s0), min(b, s0 + len(c))
+            if lo < hi:
+                parts.append(c[lo - s0 : hi - s0])
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)

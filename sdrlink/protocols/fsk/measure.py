@@ -14,13 +14,16 @@ receiver arrives at them:
   cannot be measured (the audio's noise depends on the receiver's IF and
   audio filters and on the FM threshold), so ``snr_db`` is NaN there.
 * ``fields["ebn0_db"]`` (IQ): ``snr_db`` + 10 log10(bandwidth / baud), one bit per symbol.
-* ``fields["symbol_snr_db"]``: the power of the data part of the matched-filter
-  output at the symbol instants over the variance of what remains, after a
-  least-squares fit to the decided symbols with DC, drift and two
-  neighbours' intersymbol interference either side
-  (:func:`sdrlink.dsp.estimate.fit_levels`). It is the one SNR that
-  discriminator audio allows (an audio-domain figure, not the RF SNR: it
-  follows the RF SNR only as far as the FM discriminator passes it on).
+* ``fields["symbol_snr_db"]``: the power of the data part of per-symbol values
+  over the variance of what remains, after a least-squares fit to the
+  decided symbols with DC, drift and two neighbours' intersymbol
+  interference either side (:func:`sdrlink.dsp.estimate.fit_levels`). The
+  values are the matched-filter output at the symbol instants (audio, and
+  AFSK from IQ), or for FSK/GFSK/GMSK from IQ the frequency of the
+  channel-filtered IQ averaged over each symbol (the carrier fit's values).
+  It is the one SNR that discriminator audio allows (an audio-domain
+  figure, not the RF SNR: it follows the RF SNR only as far as the FM
+  discriminator passes it on).
 * ``freq_offset_hz``: the carrier relative to the tuned frequency at the
   frame's first sample. From IQ: the carrier search's re-centring plus the
   frequency the channel-filtered samples hold over the frame, per symbol,
@@ -46,9 +49,9 @@ from typing import Any
 
 import numpy as np
 
+from sdrlink._ext import estimate_dsp, fsk_dsp  # type: ignore[attr-defined]
 from sdrlink.dsp.estimate import db, ebn0_db, fit_levels, moments_snr, noise_bandwidth
-from sdrlink.dsp.nco import Nco
-from sdrlink.protocols.fsk.demodulator import FirDecimator, FrontEnd
+from sdrlink.protocols.fsk.demodulator import FrontEnd, _reversed_padded
 from sdrlink.protocols.fsk.params import FskParams
 
 # a drift is reported only when its standard error is at most this (Hz/s)
@@ -63,14 +66,6 @@ def _line(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return slope, ym - slope * xm
 
 
-def _moving_average(v: np.ndarray, n: int) -> np.ndarray:
-    """Centred moving average over ``n`` samples (``np.convolve(v, ones(n) / n, "same")``)."""
-    c = np.concatenate([[0.0], np.cumsum(v)])
-    lo = np.clip(np.arange(len(v)) - (n - 1) // 2, 0, len(v))
-    hi = np.clip(lo + n, 0, len(v))
-    return (c[hi] - c[lo]) / n
-
-
 class FrameMeasure:
     """Offset, drift and SNR of a found frame from the front end's histories."""
 
@@ -83,6 +78,7 @@ class FrameMeasure:
         self.half = 0.5 * front.out_rate / params.baud  # half a symbol, front-end samples
         # envelope kurtosis behind the channel filter, simulated per carrier position
         self._kurtosis: dict[int, float] = {}
+        self._rtaps2: np.ndarray | None = None
 
     def measure(
         self, pos: np.ndarray, syms: np.ndarray, dcs: np.ndarray, carrier: float, t_start: float
@@ -96,9 +92,11 @@ class FrameMeasure:
         """
         pos = np.asarray(pos, np.float64)
         t = (pos - t_start) / self.front.out_rate
-        fit = fit_levels(np.asarray(syms, np.float64) + dcs, syms, t)
+        values = np.asarray(syms, np.float64) + dcs  # the frequency signal at the instants
         fields: dict[str, Any] = {}
         offset, drift, drift_err = float("nan"), float("nan"), float("inf")
+        # FSK from IQ: the per-symbol frequency of the IQ itself serves below instead
+        fit = None if self.is_complex and not self.afsk else fit_levels(values, syms, t)
         if fit is not None:
             fields["symbol_snr_db"] = round(db(fit.snr), 2)
             if self.afsk:
@@ -110,14 +108,17 @@ class FrameMeasure:
                 offset, drift, drift_err = fit.dc * scale, fit.drift * scale, fit.drift_err * scale
         snr = float("nan")
         if self.is_complex:
-            coarse = 0.0  # where the carrier is within the channel filter, roughly
-            if fit is not None and not self.afsk:
-                coarse = fit.dc + fit.drift * float(t[len(t) // 2])
+            # where the carrier is within the channel filter, roughly: the mean of the
+            # frequency signal less that of the data at the nominal deviation
+            coarse = float(values.mean())
+            coarse -= self.params.deviation * float(np.mean(np.where(syms > 0, 1.0, -1.0)))
             wide = self._carrier(pos, syms, t_start, coarse)
             if wide is not None:
                 offset, drift, drift_err = carrier + wide[0], wide[1], wide[2]
                 if wide[3] is not None:
                     fields["deviation_hz"] = round(wide[3], 1)
+                if wide[4] is not None:
+                    fields["symbol_snr_db"] = round(db(wide[4]), 2)
             a = float(self.front.to_probe_index(t_start))
             b = float(self.front.to_probe_index(pos[-1] + self.half))
             inside = offset - carrier if math.isfinite(offset) else 0.0
@@ -132,9 +133,9 @@ class FrameMeasure:
 
     def _carrier(
         self, pos: np.ndarray, syms: np.ndarray, t_start: float, coarse: float
-    ) -> tuple[float, float, float, float | None] | None:
-        """(offset at the frame's start, drift, its standard error, deviation) from the
-        channel-filtered IQ.
+    ) -> tuple[float, float, float, float | None, float | None] | None:
+        """(offset at the frame's start, drift, its standard error, deviation, SNR of
+        the per-symbol frequencies) from the channel-filtered IQ.
 
         The samples behind the channel filter are mixed down by the ``coarse``
         estimate and filtered again with the narrow filter, now centred on the
@@ -155,56 +156,60 @@ class FrameMeasure:
                 return None
             # two moving averages, one cycle of either tone long, null the tones (and
             # their harmonics); means over one symbol each then leave the carrier
+            centre = 0.0  # where in v the first smoothed value lies
             for tone in self.params.afsk_tones:
-                v = _moving_average(v, max(1, int(round(rate / tone))))
+                n = max(1, int(round(rate / tone)))
+                c = np.cumsum(v)
+                v = np.concatenate([[c[n - 1]], c[n:] - c[:-n]]) / n
+                centre += (n - 1) / 2
             m = max(1, int(round(rate / self.params.baud)))
             nk = len(v) // m
             if nk < 8:
                 return None
-            means = v[: nk * m].reshape(nk, m).mean(axis=1)[1:-1]  # the ends saw the filters
-            # chunk i's mean lies at sample i*m + (m-1)/2 of v, i.e. at probe index
-            # floor(a) + that - 1/2 (a discriminator output measures the step from the
-            # sample before); the frame starts at probe index a + 1
-            centre = np.arange(1, nk - 1) * m + (m - 1) / 2 - 0.5
-            tt = (centre + math.floor(a) - (a + 1)) / rate
+            means = v[: nk * m].reshape(nk, m).mean(axis=1)
+            # chunk i's mean lies at sample centre + i*m + (m-1)/2 of the audio, i.e. at
+            # probe index floor(a) + that - 1/2 (a discriminator output measures the step
+            # from the sample before); the frame starts at probe index a + 1
+            at = centre + np.arange(nk) * m + (m - 1) / 2 - 0.5
+            tt = (at + math.floor(a) - (a + 1)) / rate
             (slope, at_start), cov = np.polyfit(tt, means, 1, cov=True)
-            return float(at_start), float(slope), math.sqrt(max(0.0, cov[0, 0])), None
+            return float(at_start), float(slope), math.sqrt(max(0.0, cov[0, 0])), None, None
         assert front.probe is not None and front.narrow_taps is not None
         taps = front.narrow_taps
-        pad = (len(taps) - 1) // 2  # odd length
-        lo = math.floor(a)
-        z = front.probe.get(lo - pad, b + pad)
-        if len(z) < 16 + 2 * pad or front.probe.base > lo - pad:
+        if self._rtaps2 is None:  # as the complex FIR kernels take them
+            self._rtaps2 = np.ascontiguousarray(np.repeat(_reversed_padded(taps, 4), 2))
+        margin = len(self._rtaps2) // 2 + 1
+        lo = math.floor(a) - margin
+        z = front.probe.get(lo, b + margin + 1)
+        if len(z) < 16 + 2 * margin or front.probe.base > lo:
             return None
-        # centre the carrier (phase-continuous NCO), filter (the receiver's FIR kernel,
-        # whose output lags by ``pad``: output n + pad is centred on sample n)
-        z = FirDecimator(taps, 1, True).process(Nco(rate, coarse).mix(z))[2 * pad :]
-        # cumulative phase at every sample, then at the symbol edges
-        steps = np.angle(z[1:] * np.conj(z[:-1])).astype(np.float64) + 2 * math.pi * coarse / rate
-        phase = np.concatenate([[0.0], np.cumsum(steps)])
         # symbol edges on a uniform grid fitted to the instants: the transmitter's
         # clock is steady, the clock recovery's jitter would leak into the values
         k = np.arange(len(pos) + 1, dtype=np.float64)
         step, first = _line(k[:-1], pos)
-        edges = np.asarray(front.to_probe_index(first + step * (k - 0.5)))
-        at = np.interp(edges - lo, np.arange(len(phase)), phase)
-        dt = np.diff(edges) / rate
-        freq = np.diff(at) / (2 * math.pi * dt)
+        edges = np.asarray(front.to_probe_index(first + step * (k - 0.5)), np.float64) - lo
+        if edges[0] < margin or edges[-1] + margin >= len(z):
+            return None
+        # the frequency over each symbol of the samples centred on the coarse carrier
+        # and filtered again with the narrow filter (Cython, one pass)
+        freq = np.empty(len(pos))
+        fsk_dsp.symbol_freqs(z, self._rtaps2, len(taps), coarse / rate, edges, freq)
+        freq *= rate
         t = (pos - t_start) / front.out_rate
         fit = fit_levels(freq, syms, t, robust=True)
         if fit is None:
             return None
-        return fit.dc, fit.drift, fit.drift_err, fit.level
+        return fit.dc, fit.drift, fit.drift_err, fit.level, fit.snr
 
     def _snr(self, a: float, b: float, inside: float) -> float:
         """SNR (dB in :attr:`bandwidth`) of the probe's samples ``[a, b)``; the carrier
         lies ``inside`` Hz off the channel filter's centre."""
         assert self.front.probe is not None
         z = self.front.probe.get(a, b)
-        p = z.real.astype(np.float64) ** 2 + z.imag.astype(np.float64) ** 2
-        if len(p) < 16:
+        if len(z) < 16:
             return float("nan")
-        ratio = moments_snr(float(p.mean()), float((p * p).mean()), self._kurtosis_at(inside))
+        m2, m4 = estimate_dsp.power_moments(z)
+        ratio = moments_snr(m2, m4, self._kurtosis_at(inside))
         enbw = noise_bandwidth(self.front.channel_taps, self.front.in_rate)
         return db(ratio * enbw / self.bandwidth)
 

@@ -99,9 +99,11 @@ class FskReceiver(Receiver):
         if not self.breaks or block.start != self._absolute(self.consumed):
             self.breaks.append((self.consumed, int(block.start)))
         self.consumed += len(x)
-        if self.search is not None:
-            x = self.search.process(x)
-        return self._run(self.front.process(x), final=False)
+        if self.search is None:
+            return self._run(self.front.process(x), final=False)
+        ys = [self.front.process(p) for p in self.search.process_pieces(x)]
+        y = ys[0] if len(ys) == 1 else np.concatenate(ys) if ys else np.zeros(0, np.float32)
+        return self._run(y, final=False)
 
     def flush(self) -> list[Frame]:
         y = np.zeros(0, np.float32)
