@@ -2,73 +2,8 @@
 """Bit-level kernels of the framings and codings (sdrlink.framing, sdrlink.coding).
 
 Stateless functions over 0/1 arrays: the callers keep any state between blocks.
+(Viterbi decoding is in ext/viterbi.pyx.)
 """
-
-import numpy as np
-cimport numpy as cnp
-
-cnp.import_array()
-
-
-cdef inline int _parity(unsigned int v) noexcept nogil:
-    v ^= v >> 16
-    v ^= v >> 8
-    v ^= v >> 4
-    v ^= v >> 2
-    v ^= v >> 1
-    return v & 1
-
-
-def viterbi_r2(const unsigned char[::1] coded, int k, unsigned int poly0,
-               unsigned int poly1, unsigned char[::1] out):
-    """Hard-decision Viterbi decoder for a rate-1/2 convolutional code.
-
-    The encoder register holds the newest bit in its LSB; each input bit gives
-    the parities of ``register & poly0`` and ``register & poly1``. Any start
-    state is allowed (the decoder may start mid-stream). Decodes
-    ``len(coded) // 2`` bits into ``out``; returns the path metric (bit errors).
-    """
-    cdef int ns = 1 << (k - 1)
-    cdef Py_ssize_t n = coded.shape[0] // 2
-    cdef Py_ssize_t t
-    cdef int s, b, reg, d, m, best, bm
-    cdef int INF = 1 << 28
-    if ns > 256:
-        raise ValueError("constraint length too large")
-    cdef int[256] metric
-    cdef int[256] new
-    hist_arr = np.zeros((max(n, 1), ns), dtype=np.uint8)
-    cdef unsigned char[:, ::1] hist = hist_arr
-    for s in range(ns):
-        metric[s] = 0
-    with nogil:
-        for t in range(n):
-            for d in range(ns):
-                new[d] = INF
-            for s in range(ns):
-                for b in range(2):
-                    reg = ((s << 1) | b) & ((1 << k) - 1)
-                    m = metric[s] + (_parity(reg & poly0) != coded[2 * t]) \
-                        + (_parity(reg & poly1) != coded[2 * t + 1])
-                    d = reg & (ns - 1)
-                    if m < new[d]:
-                        new[d] = m
-                        hist[t, d] = <unsigned char>s
-            for d in range(ns):
-                metric[d] = new[d]
-        best = 0
-        bm = metric[0]
-        for s in range(1, ns):
-            if metric[s] < bm:
-                bm = metric[s]
-                best = s
-        s = best
-        t = n - 1
-        while t >= 0:
-            out[t] = s & 1
-            s = hist[t, s]
-            t -= 1
-    return bm
 
 
 def hdlc_unstuff(const unsigned char[::1] bits, unsigned char[::1] out):

@@ -35,6 +35,8 @@ def resolve_protocol(
         from sdrlink.catalogue import find_satellite
 
         satellite = find_satellite(sat)
+        if not protocol:
+            satellite.require_supported()  # names why, e.g. a BPSK-only satellite
         if protocol and protocol.lower() != satellite.protocol:
             raise ConfigError(
                 f"satellite {satellite.name} uses protocol {satellite.protocol!r}, not {protocol!r}"

@@ -252,13 +252,20 @@ def add_sink_args(parser: argparse.ArgumentParser) -> None:
     group.add_argument("-q", "--quiet", action="store_true", help="no frame lines on the terminal")
 
 
+def _catalogue_protocol(sat: str) -> str:
+    """The protocol of the satellite's first decodable transmitter (ConfigError if none)."""
+    from sdrlink.catalogue import find_satellite
+
+    satellite = find_satellite(sat)
+    satellite.require_supported()
+    return satellite.protocol
+
+
 def explicit_options(args: argparse.Namespace) -> dict[str, Any]:
     """The protocol options given on the command line (not from the catalogue)."""
     name = args.protocol
     if name is None and args.sat:
-        from sdrlink.catalogue import find_satellite
-
-        name = find_satellite(args.sat).protocol
+        name = _catalogue_protocol(args.sat)
     return cli_protocol_options(args, name) if name else {}
 
 
@@ -278,9 +285,7 @@ def protocol_options(args: argparse.Namespace) -> tuple[Any, dict[str, Any], Any
     cli_opts: dict[str, Any] = {}
     name = args.protocol
     if name is None and args.sat:
-        from sdrlink.catalogue import find_satellite
-
-        name = find_satellite(args.sat).protocol
+        name = _catalogue_protocol(args.sat)
     if name is None:
         raise ConfigError("say which protocol to decode: --protocol NAME or --sat NAME")
     cli_opts = cli_protocol_options(args, name)

@@ -31,3 +31,14 @@ def diff_decode(bits: np.ndarray, prev: int = 0) -> np.ndarray:
 def diff_encode(bits: np.ndarray, prev: int = 0) -> np.ndarray:
     """Inverse of :func:`diff_decode`: toggle the level for every 1."""
     return nrzi_encode(1 ^ np.asarray(bits, dtype=np.uint8), prev)
+
+
+def nrzi_decode_soft(soft: np.ndarray, prev: float = 0.0) -> np.ndarray:
+    """NRZI decoding of soft symbols (> 0 = level 1): positive where the level
+    did not change; the confidence is the smaller of the two levels' (a
+    decision is only as sure as its less sure symbol). ``prev`` is the soft
+    level before ``soft[0]`` (0: unknown, which gives confidence 0)."""
+    s = np.asarray(soft, dtype=np.float32)
+    before = np.concatenate([np.array([prev], np.float32), s[:-1]])
+    mag = np.minimum(np.abs(s), np.abs(before))
+    return (np.sign(s) * np.sign(before) * mag).astype(np.float32)

@@ -1,5 +1,6 @@
-"""FSK protocol family: 2-FSK, GFSK, GMSK and Bell 202 AFSK with AX.25 (plain or
-G3RUH-scrambled) or GomSpace AX100 ASM+Golay framing.
+"""FSK protocol family: 2-FSK, GFSK, GMSK and Bell 202 AFSK with any registered
+framing (AX.25 plain or G3RUH-scrambled, GomSpace AX100, AX5043, CCSDS, AO-40 FEC,
+...; see :mod:`sdrlink.framing`).
 
 Works on complex IQ (FM discriminator inside) and on real FM-discriminator
 audio as ground stations record passes.
@@ -85,7 +86,7 @@ def _carries_ax25(options: dict[str, Any]) -> bool:
 
 PROTOCOL = Protocol(
     name="fsk",
-    description="2-FSK/GFSK/GMSK/AFSK with AX.25, G3RUH, AX100 ASM+Golay or AX5043 framing",
+    description="2-FSK/GFSK/GMSK/AFSK with any framing ('sdrlink framings')",
     cli_options=_cli_options,
     make_params=make_params,
     make_receiver=_make_receiver,

@@ -42,7 +42,7 @@ class FskParams:
         framing_options: the framing's own options, parsed, as sorted pairs.
         afsk_tones: mark and space tones in Hz (Bell 202: 1200/2200).
         invert: None tries both polarities where the framing cannot tell;
-            True/False forces one (only matters for AX100 and AX5043 framing).
+            True/False forces one (NRZI-coded AX.25 ignores it).
         max_offset: carrier offset (Hz) the IQ channel filter lets through
             around the acquired carrier (default max(baud, 2000)); wider costs
             sensitivity.
@@ -92,8 +92,28 @@ def _number(value: Any) -> float:
     return parse_si(value) if isinstance(value, str) else float(value)
 
 
+def tones_from_carrier(af_carrier: Any, af_deviation: Any) -> tuple[float, float]:
+    """AFSK described as gr-satellites does (audio carrier and deviation) -> (mark, space).
+
+    A 1 bit sits at ``af_carrier + af_deviation`` and a 0 bit at ``af_carrier -
+    af_deviation`` (a negative deviation swaps the tones); the modulator sends the
+    mark tone for a 1 bit. Bell 202 (1700, 500) gives (2200, 1200): the tones of
+    (1200, 2200) with the bits inverted, which NRZI coding (AX.25) does not notice.
+    """
+    try:
+        carrier, dev = float(af_carrier), float(af_deviation)
+    except (TypeError, ValueError):
+        raise ConfigError("af_carrier and af_deviation must be numbers (Hz)") from None
+    return parse_tones((carrier + dev, carrier - dev))
+
+
 def make_params(options: dict[str, Any]) -> FskParams:
-    """Build :class:`FskParams` from an options dict; None values mean default."""
+    """Build :class:`FskParams` from an options dict; None values mean default.
+
+    AFSK tones come from ``afsk_tones`` or, as the catalogue gives them, from
+    ``af_carrier`` and ``af_deviation`` (:func:`tones_from_carrier`); ``afsk_tones``
+    wins when both are given.
+    """
     opts = {k: v for k, v in options.items() if v is not None}
     for key, value in opts.pop("framing_options", ()):  # FskParams' own form, as normalised
         opts.setdefault(key, value)
@@ -138,17 +158,16 @@ def make_params(options: dict[str, Any]) -> FskParams:
         raise ConfigError(f"deviation must be positive, got {deviation:g} Hz")
     if not 0.1 <= bt <= 2.0:
         raise ConfigError(f"Gaussian BT must be within 0.1..2.0, got {bt:g}")
-    if "af_carrier" in opts or "af_deviation" in opts:
-        # gr-satellites' description of AFSK: audio carrier and tone deviation
-        if "afsk_tones" in opts:
-            raise ConfigError("give either afsk_tones or af_carrier/af_deviation, not both")
-        try:
-            centre = float(opts.get("af_carrier", 1700.0))
-            shift = float(opts.get("af_deviation", 500.0))
-        except (TypeError, ValueError):
-            raise ConfigError("af_carrier and af_deviation must be numbers (Hz)") from None
-        opts["afsk_tones"] = (centre - shift, centre + shift)
-    tones = parse_tones(opts.get("afsk_tones", (1200.0, 2200.0)))
+    if "afsk_tones" in opts:
+        tones = parse_tones(opts["afsk_tones"])
+    elif "af_carrier" in opts or "af_deviation" in opts:
+        if mod != "afsk":
+            raise ConfigError("af_carrier and af_deviation are AFSK options (modulation afsk)")
+        if "af_carrier" not in opts or "af_deviation" not in opts:
+            raise ConfigError("AFSK needs both af_carrier and af_deviation (Hz)")
+        tones = tones_from_carrier(opts["af_carrier"], opts["af_deviation"])
+    else:
+        tones = (1200.0, 2200.0)
     invert = opts.get("invert")
     try:
         max_offset = _number(opts.get("max_offset", max(baud, 2000.0)))

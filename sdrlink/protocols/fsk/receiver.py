@@ -27,7 +27,7 @@ from sdrlink.protocols.fsk.demodulator import ClockRecovery, FrontEnd
 from sdrlink.protocols.fsk.params import FskParams
 
 # (DPLL phase gain, DC release time constant in symbols), chosen on real recordings
-SYNC_SETTINGS = ((0.2, 200.0), (0.2, 30.0))
+SYNC_SETTINGS = ((0.2, 200.0), (0.2, 30.0), (0.05, 200.0))
 
 
 class _Chain:
@@ -55,7 +55,7 @@ class FskReceiver(Receiver):
     def __init__(self, params: FskParams, info: StreamInfo) -> None:
         if not info.sample_rate > 0:
             raise InputError("FSK receiver needs a positive sample rate")
-        need = params.baud * 4 if params.modulation != "afsk" else 4 * max(params.afsk_tones)
+        need = params.baud * 2 if params.modulation != "afsk" else 4 * max(params.afsk_tones)
         if info.sample_rate < need:
             raise InputError(
                 f"sample rate {info.sample_rate:g} Hz too low for {params.modulation} at "
@@ -115,9 +115,11 @@ class FskReceiver(Receiver):
             win = chain.win
             for r in chain.feed(y, final):
                 pos = win.segment("pos", r)
-                first = float(self.front.to_input_index(pos[0]))
+                # symbols are taken mid-symbol: the frame starts half a symbol earlier
+                half = 0.5 * self.sps
+                first = float(self.front.to_input_index(pos[0] - half))
                 start = max(0, self._absolute(first))
-                stop = self._absolute(float(self.front.to_input_index(pos[-1])))
+                stop = self._absolute(float(self.front.to_input_index(pos[-1] + half)))
                 carrier = self.search.offset_at(first) if self.search is not None else 0.0
                 cands.append((stop, k, start, r, carrier, win.symbols(r), win.segment("dc", r)))
             win.trim()
