@@ -36,9 +36,10 @@ def family(meta: dict) -> str:
     modulation = str(meta["modulation"]).lower()
     modem = "bpsk" if "psk" in modulation else modulation
     names = [meta["framing"]] + [  # the json's own description may be free text
-        t["framing"]
-        for t in meta.get("transmitters", [])
-        if t.get("baudrate") == meta["baudrate"] and t.get("modulation") == meta["modulation"]
+        str(t.options.get("framing"))
+        for t in find_satellite(meta["satellite"]).transmitters
+        if float(t.options.get("baud", 0)) == float(meta["baudrate"])
+        and t.modulation == modulation
     ]
     for name in names:
         try:
