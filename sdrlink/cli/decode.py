@@ -92,10 +92,9 @@ def run(args: argparse.Namespace) -> int:
             )
         finally:
             progress.close()
-    valid = stats.valid_frames
     duration = stats.samples / info.sample_rate
     print(
-        f"{stats.frames} frame(s), {valid} with valid CRC, in {duration:.1f} s of signal "
+        f"{stats.summary()}, in {duration:.1f} s of signal "
         f"({stats.wall_s:.1f} s, {duration / max(stats.wall_s, 1e-9):.0f}x real time)",
         file=sys.stderr,
     )

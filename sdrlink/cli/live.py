@@ -259,7 +259,7 @@ def _summary(stats: RunStats | None, source: Any, record: str | None) -> None:
     live = source.stats
     seconds = (stats.samples + stats.lost_samples) / source.info.sample_rate
     print(
-        f"{stats.frames} frame(s), {stats.valid_frames} with valid CRC, in {seconds:.1f} s; "
+        f"{stats.summary()}, in {seconds:.1f} s; "
         f"{stats.gaps} gap(s), {stats.lost_samples} samples lost "
         f"({live.overflows} device overflow(s), {live.buffer_dropped} dropped by a slow "
         f"decoder, {live.restarts} reconnect(s))",
