@@ -80,6 +80,14 @@ MODES: dict[str, tuple[str, dict, Callable[[Rng], bytes], int]] = {
         1,
     ),
     "Mobitex-NX 4k8": ("fsk", {"baud": 4800, "framing": "Mobitex-NX"}, _rand(18 * 3), 3),
+    "GEOSCAN 9k6": ("fsk", {"baud": 9600, "framing": "GEOSCAN", "frame_size": 74}, _rand(72), 1),
+    "BINAR-2 9k6": ("fsk", {"baud": 9600, "framing": "BINAR-2"}, _rand(90), 1),
+    "Endurosat 9k6": (
+        "fsk",
+        {"baud": 9600, "framing": "Endurosat"},
+        lambda rng: b"\x50" + _rand(80)(rng),
+        1,
+    ),
     "LilacSat-1 BPSK 9k6": ("bpsk", {"baud": 9600, "framing": "LilacSat-1"}, _rand(81), 1),
     "AX.25 G3RUH 9k6 (reference)": ("fsk", {"baud": 9600, "framing": "ax25_g3ruh"}, _ax25(80), 1),
 }
