@@ -88,6 +88,12 @@ MODES: dict[str, tuple[str, dict, Callable[[Rng], bytes], int]] = {
         lambda rng: b"\x50" + _rand(80)(rng),
         1,
     ),
+    "Light-1 2k4": (
+        "fsk",
+        {"baud": 2400, "framing": "Light-1", "deviation": 600},
+        _rand(100),
+        1,
+    ),
     "LilacSat-1 BPSK 9k6": ("bpsk", {"baud": 9600, "framing": "LilacSat-1"}, _rand(81), 1),
     "AX.25 G3RUH 9k6 (reference)": ("fsk", {"baud": 9600, "framing": "ax25_g3ruh"}, _ax25(80), 1),
 }

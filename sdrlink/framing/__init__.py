@@ -54,6 +54,7 @@ REGISTRY: dict[str, str] = {
     "ngham_no_rs": "sdrlink.framing.ngham",
     "3cat1": "sdrlink.framing.cc11xx",
     "reaktor_hello_world": "sdrlink.framing.cc11xx",
+    "light1": "sdrlink.framing.cc11xx",
     "ua01": "sdrlink.framing.ua01",
     "ops_sat": "sdrlink.framing.opssat",
     "ideassat": "sdrlink.framing.ideassat",
