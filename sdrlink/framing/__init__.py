@@ -79,6 +79,7 @@ REGISTRY: dict[str, str] = {
     "nusat": "sdrlink.framing.nusat",
     "smogp_ra": "sdrlink.framing.smogra",
     "smog1_ra": "sdrlink.framing.smogra",
+    "mrc100_ra": "sdrlink.framing.smogra",
     "mobitex": "sdrlink.framing.mobitex",
     "mobitex_nx": "sdrlink.framing.mobitex",
 }
