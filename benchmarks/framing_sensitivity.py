@@ -106,6 +106,14 @@ MODES: dict[str, tuple[str, dict, Callable[[Rng], bytes], int]] = {
         _rand(124),
         1,
     ),
+    "FORESAIL-1 9k6": ("fsk", {"baud": 9600, "framing": "FORESAIL-1"}, _rand(90), 1),
+    "FORESAIL-1 19k2": ("fsk", {"baud": 19200, "framing": "FORESAIL-1"}, _rand(90), 1),
+    "AX100 9k6 no scrambler": (
+        "fsk",
+        {"baud": 9600, "framing": "AX100 ASM+Golay", "scrambler": "none"},
+        _rand(90),
+        1,
+    ),
     "LilacSat-1 BPSK 9k6": ("bpsk", {"baud": 9600, "framing": "LilacSat-1"}, _rand(81), 1),
     "AX.25 G3RUH 9k6 (reference)": ("fsk", {"baud": 9600, "framing": "ax25_g3ruh"}, _ax25(80), 1),
 }

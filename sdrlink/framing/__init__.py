@@ -36,6 +36,7 @@ REGISTRY: dict[str, str] = {
     "ax100": "sdrlink.framing.ax100",
     "ax100_rs": "sdrlink.framing.ax100",
     "u482c": "sdrlink.framing.ax100",
+    "foresail1": "sdrlink.framing.ax100",
     "ax5043": "sdrlink.framing.ax5043",
     "ao40_fec": "sdrlink.framing.ao40",
     "ao40_fec_short": "sdrlink.framing.ao40",
