@@ -114,6 +114,12 @@ MODES: dict[str, tuple[str, dict, Callable[[Rng], bytes], int]] = {
         _rand(90),
         1,
     ),
+    "CCSDS RS no-scrambler 1k2": (
+        "fsk",
+        {"baud": 1200, "framing": "CCSDS Reed-Solomon no-scrambler", "frame_size": 58},
+        _rand(58),
+        1,
+    ),
     "LilacSat-1 BPSK 9k6": ("bpsk", {"baud": 9600, "framing": "LilacSat-1"}, _rand(81), 1),
     "AX.25 G3RUH 9k6 (reference)": ("fsk", {"baud": 9600, "framing": "ax25_g3ruh"}, _ax25(80), 1),
 }

@@ -44,6 +44,7 @@ REGISTRY: dict[str, str] = {
     "ao40_fec_crc16_arc_short": "sdrlink.framing.ao40",
     "ao40_uncoded": "sdrlink.framing.ao40",
     "ccsds_rs": "sdrlink.framing.ccsds",
+    "ccsds_rs_no_scrambler": "sdrlink.framing.ccsds",
     "ccsds_uncoded": "sdrlink.framing.ccsds",
     "ccsds_concatenated": "sdrlink.framing.ccsds",
     "smogp_signalling": "sdrlink.framing.smogp",
