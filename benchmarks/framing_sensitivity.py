@@ -29,6 +29,7 @@ from _common import table  # noqa: E402
 from sdrlink.blocks import SampleBlock, StreamInfo  # noqa: E402
 from sdrlink.channel import channel  # noqa: E402
 from sdrlink.framing.ax25 import ui_frame  # noqa: E402
+from sdrlink.framing.spino import spino_frame  # noqa: E402
 from sdrlink.protocols import get_protocol  # noqa: E402
 
 FS = 250_000.0
@@ -118,6 +119,18 @@ MODES: dict[str, tuple[str, dict, Callable[[Rng], bytes], int]] = {
         "fsk",
         {"baud": 1200, "framing": "CCSDS Reed-Solomon no-scrambler", "frame_size": 58},
         _rand(58),
+        1,
+    ),
+    "SPINO 2k4": (
+        "fsk",
+        {"baud": 2400, "framing": "SPINO"},
+        lambda rng: spino_frame(b"F4KLD 0F4KLD 1\x00\x01", _rand(100)(rng)),
+        1,
+    ),
+    "SPINO 9k6": (
+        "fsk",
+        {"baud": 9600, "framing": "SPINO"},
+        lambda rng: spino_frame(b"F4KLD 0F4KLD 1\x00\x01", _rand(100)(rng)),
         1,
     ),
     "LilacSat-1 BPSK 9k6": ("bpsk", {"baud": 9600, "framing": "LilacSat-1"}, _rand(81), 1),

@@ -84,6 +84,7 @@ REGISTRY: dict[str, str] = {
     "mrc100_ra": "sdrlink.framing.smogra",
     "mobitex": "sdrlink.framing.mobitex",
     "mobitex_nx": "sdrlink.framing.mobitex",
+    "spino": "sdrlink.framing.spino",
 }
 
 
