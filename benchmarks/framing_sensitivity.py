@@ -133,6 +133,7 @@ MODES: dict[str, tuple[str, dict, Callable[[Rng], bytes], int]] = {
         lambda rng: spino_frame(b"F4KLD 0F4KLD 1\x00\x01", _rand(100)(rng)),
         1,
     ),
+    "SanoSat 500": ("fsk", {"baud": 500, "framing": "SanoSat"}, _rand(40), 1),
     "LilacSat-1 BPSK 9k6": ("bpsk", {"baud": 9600, "framing": "LilacSat-1"}, _rand(81), 1),
     "AX.25 G3RUH 9k6 (reference)": ("fsk", {"baud": 9600, "framing": "ax25_g3ruh"}, _ax25(80), 1),
 }

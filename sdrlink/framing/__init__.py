@@ -85,6 +85,7 @@ REGISTRY: dict[str, str] = {
     "mobitex": "sdrlink.framing.mobitex",
     "mobitex_nx": "sdrlink.framing.mobitex",
     "spino": "sdrlink.framing.spino",
+    "sanosat": "sdrlink.framing.sanosat",
 }
 
 
