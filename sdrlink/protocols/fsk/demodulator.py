@@ -165,12 +165,21 @@ class FrontEnd:
             fs = self._add_chan(fs, d, half + 0.4 * baud, complex_in=True)
             self.steps.append(Discriminator(fs))
         elif is_complex:
-            narrow = params.deviation + baud  # signal bandwidth plus a little FLL slack
+            # signal bandwidth plus a little FLL slack; wide FSK (deviation above the baud
+            # rate) gets more: the FLL follows the data's imbalance, by a share of the
+            # deviation, and a tone at the filter's edge loses its symbols
+            narrow = params.deviation + baud + 0.5 * max(0.0, params.deviation - baud)
             # ~8 samples per symbol, but keep the offsets the wide filter passes unaliased
             d = max(1, min(int(fs // (baud * 8)), int(fs // (2.5 * (narrow + params.max_offset)))))
             fs = self._add_chan(fs, d, narrow + params.max_offset, complex_in=True, sharp=True)
-            # the costly narrow filter + discriminator then run at >= 4 samples/symbol
-            r = max(k for k in (1, 2, 4, 8) if k == 1 or fs / (k * baud) >= 4.0)
+            # the costly narrow filter + discriminator then run at >= 4 samples/symbol, and
+            # fast enough that the discriminator's phase steps do not wrap around at the
+            # tones (wide FSK: HADES-R's 562.5 Hz deviation at 200 Bd)
+            r = max(
+                k
+                for k in (1, 2, 4, 8)
+                if k == 1 or (fs / (k * baud) >= 4.0 and fs / k >= 2.0 * narrow)
+            )
             afc = AfcDiscriminator(fs, narrow, baud, params.max_offset, r)
             self.narrow_taps = afc.taps  # at the probe rate
             fs /= r

@@ -33,7 +33,7 @@ class FskParams:
     Attributes:
         modulation: "fsk" (rectangular), "gfsk"/"gmsk" (Gaussian filtered; GMSK
             has modulation index 0.5) or "afsk" (audio tones on an FM carrier).
-        baud: symbol rate (1200..19200).
+        baud: symbol rate (100..100000; HADES-R sends 200, most 1200..19200).
         deviation: peak frequency deviation in Hz of the RF carrier (for AFSK the
             FM deviation of the audio tones).
         bt: Gaussian filter bandwidth-time product (GFSK/GMSK only).
@@ -44,8 +44,8 @@ class FskParams:
         invert: None tries both polarities where the framing cannot tell;
             True/False forces one (NRZI-coded AX.25 ignores it).
         max_offset: carrier offset (Hz) the IQ channel filter lets through
-            around the acquired carrier (default max(baud, 2000)); wider costs
-            sensitivity.
+            around the acquired carrier (default max(baud, 2000); wide FSK,
+            deviation above the baud rate, baud); wider costs sensitivity.
         carrier_search: how far (Hz) from the tuned frequency IQ input is
             searched blindly for the carrier, which is then re-centred (LEO
             Doppler at 436 MHz reaches about 10 kHz; default 12000; 0: off).
@@ -116,6 +116,16 @@ def tones_from_carrier(af_carrier: Any, af_deviation: Any) -> tuple[float, float
     return parse_tones((carrier + dev, carrier - dev))
 
 
+def _default_max_offset(modulation: str, baud: float, deviation: float) -> float:
+    """The carrier offset the IQ path's own loop is left to follow (beyond it the carrier
+    search re-centres the burst): 2 kHz or a baud, but for wide FSK (deviation above
+    the baud rate: HADES-R) only a baud, since a carrier loop started more than that
+    off locks onto one of the two tones."""
+    if modulation != "afsk" and deviation > baud:
+        return baud
+    return max(baud, 2000.0)
+
+
 def make_params(options: dict[str, Any]) -> FskParams:
     """Build :class:`FskParams` from an options dict; None values mean default.
 
@@ -150,8 +160,8 @@ def make_params(options: dict[str, Any]) -> FskParams:
         baud = _number(opts.get("baud", 1200.0 if mod == "afsk" else 9600.0))
     except (TypeError, ValueError):
         raise ConfigError(f"baud rate must be a number, got {opts['baud']!r}") from None
-    if not 300 <= baud <= 100_000:
-        raise ConfigError(f"baud rate {baud:g} out of range (300..100000; typical 1200..19200)")
+    if not 100 <= baud <= 100_000:
+        raise ConfigError(f"baud rate {baud:g} out of range (100..100000; typical 1200..19200)")
     if mod == "gmsk":
         dev_default = baud / 4
     elif mod == "afsk":
@@ -179,7 +189,7 @@ def make_params(options: dict[str, Any]) -> FskParams:
         tones = (1200.0, 2200.0)
     invert = opts.get("invert")
     try:
-        max_offset = _number(opts.get("max_offset", max(baud, 2000.0)))
+        max_offset = _number(opts.get("max_offset", _default_max_offset(mod, baud, deviation)))
     except (TypeError, ValueError):
         raise ConfigError("max_offset must be a number (Hz)") from None
     if max_offset < 0:
