@@ -134,6 +134,12 @@ MODES: dict[str, tuple[str, dict, Callable[[Rng], bytes], int]] = {
         1,
     ),
     "SanoSat 500": ("fsk", {"baud": 500, "framing": "SanoSat"}, _rand(40), 1),
+    "HADES-R 200": (
+        "fsk",
+        {"baud": 200, "deviation": 562.5, "framing": "HADES-R"},
+        lambda rng: b"\x40" + _rand(51)(rng),
+        1,
+    ),
     "LilacSat-1 BPSK 9k6": ("bpsk", {"baud": 9600, "framing": "LilacSat-1"}, _rand(81), 1),
     "AX.25 G3RUH 9k6 (reference)": ("fsk", {"baud": 9600, "framing": "ax25_g3ruh"}, _ax25(80), 1),
 }

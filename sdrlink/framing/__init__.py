@@ -86,6 +86,7 @@ REGISTRY: dict[str, str] = {
     "mobitex_nx": "sdrlink.framing.mobitex",
     "spino": "sdrlink.framing.spino",
     "sanosat": "sdrlink.framing.sanosat",
+    "hades_r": "sdrlink.framing.hades",
 }
 
 
