@@ -140,6 +140,7 @@ MODES: dict[str, tuple[str, dict, Callable[[Rng], bytes], int]] = {
         lambda rng: b"\x40" + _rand(51)(rng),
         1,
     ),
+    "QUBIK 9k6": ("fsk", {"baud": 9600, "deviation": 3000, "framing": "QUBIK"}, _rand(126), 1),
     "LilacSat-1 BPSK 9k6": ("bpsk", {"baud": 9600, "framing": "LilacSat-1"}, _rand(81), 1),
     "AX.25 G3RUH 9k6 (reference)": ("fsk", {"baud": 9600, "framing": "ax25_g3ruh"}, _ax25(80), 1),
 }

@@ -87,6 +87,7 @@ REGISTRY: dict[str, str] = {
     "spino": "sdrlink.framing.spino",
     "sanosat": "sdrlink.framing.sanosat",
     "hades_r": "sdrlink.framing.hades",
+    "qubik": "sdrlink.framing.qubik",
 }
 
 
