@@ -88,6 +88,7 @@ REGISTRY: dict[str, str] = {
     "sanosat": "sdrlink.framing.sanosat",
     "hades_r": "sdrlink.framing.hades",
     "qubik": "sdrlink.framing.qubik",
+    "openlst": "sdrlink.framing.openlst",
 }
 
 
