@@ -142,6 +142,18 @@ MODES: dict[str, tuple[str, dict, Callable[[Rng], bytes], int]] = {
     ),
     "QUBIK 9k6": ("fsk", {"baud": 9600, "deviation": 3000, "framing": "QUBIK"}, _rand(126), 1),
     "OpenLST 7k4": ("fsk", {"baud": 7415.77, "framing": "OpenLST"}, _rand(60), 1),
+    "HSU-SAT1 AFSK 1k2": (
+        "fsk",
+        {
+            "modulation": "afsk",
+            "baud": 1200,
+            "af_carrier": 1700,
+            "af_deviation": -500,
+            "framing": "HSU-SAT1",
+        },
+        _rand(48),
+        1,
+    ),
     "LilacSat-1 BPSK 9k6": ("bpsk", {"baud": 9600, "framing": "LilacSat-1"}, _rand(81), 1),
     "AX.25 G3RUH 9k6 (reference)": ("fsk", {"baud": 9600, "framing": "ax25_g3ruh"}, _ax25(80), 1),
 }

@@ -89,6 +89,7 @@ REGISTRY: dict[str, str] = {
     "hades_r": "sdrlink.framing.hades",
     "qubik": "sdrlink.framing.qubik",
     "openlst": "sdrlink.framing.openlst",
+    "hsu_sat1": "sdrlink.framing.hsusat1",
 }
 
 
