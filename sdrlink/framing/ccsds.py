@@ -215,7 +215,8 @@ class ConcatenatedDeframer(Deframer):
 OPT_FRAME_SIZE = FramingOption(
     "frame_size",
     223,
-    "frame length in bytes without Reed-Solomon parity",
+    "frame size in bytes as the satellite description gives it (CCSDS: without the "
+    "Reed-Solomon parity)",
     parse_int_in(1, MAX_FRAME),
     "BYTES",
 )
