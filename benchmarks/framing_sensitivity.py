@@ -29,6 +29,7 @@ from _common import table  # noqa: E402
 from sdrlink.blocks import SampleBlock, StreamInfo  # noqa: E402
 from sdrlink.channel import channel  # noqa: E402
 from sdrlink.framing.ax25 import ui_frame  # noqa: E402
+from sdrlink.framing.spino import spino_frame  # noqa: E402
 from sdrlink.protocols import get_protocol  # noqa: E402
 
 FS = 250_000.0
@@ -80,8 +81,94 @@ MODES: dict[str, tuple[str, dict, Callable[[Rng], bytes], int]] = {
         1,
     ),
     "Mobitex-NX 4k8": ("fsk", {"baud": 4800, "framing": "Mobitex-NX"}, _rand(18 * 3), 3),
+    "GEOSCAN 9k6": ("fsk", {"baud": 9600, "framing": "GEOSCAN", "frame_size": 74}, _rand(72), 1),
+    "BINAR-2 9k6": ("fsk", {"baud": 9600, "framing": "BINAR-2"}, _rand(90), 1),
+    "Endurosat 9k6": (
+        "fsk",
+        {"baud": 9600, "framing": "Endurosat"},
+        lambda rng: b"\x50" + _rand(80)(rng),
+        1,
+    ),
+    "Light-1 2k4": (
+        "fsk",
+        {"baud": 2400, "framing": "Light-1", "deviation": 600},
+        _rand(100),
+        1,
+    ),
+    "MRC-100 RA 1k25": (
+        "fsk",
+        {"baud": 1250, "deviation": 312.5, "framing": "MRC-100 RA", "frame_size": 126},
+        _rand(124),
+        1,
+    ),
+    "MRC-100 RA 12k5": (
+        "fsk",
+        {"baud": 12500, "deviation": 3125, "framing": "MRC-100 RA", "frame_size": 126},
+        _rand(124),
+        1,
+    ),
+    "FORESAIL-1 9k6": ("fsk", {"baud": 9600, "framing": "FORESAIL-1"}, _rand(90), 1),
+    "FORESAIL-1 19k2": ("fsk", {"baud": 19200, "framing": "FORESAIL-1"}, _rand(90), 1),
+    "AX100 9k6 no scrambler": (
+        "fsk",
+        {"baud": 9600, "framing": "AX100 ASM+Golay", "scrambler": "none"},
+        _rand(90),
+        1,
+    ),
+    "CCSDS RS no-scrambler 1k2": (
+        "fsk",
+        {"baud": 1200, "framing": "CCSDS Reed-Solomon no-scrambler", "frame_size": 58},
+        _rand(58),
+        1,
+    ),
+    "SPINO 2k4": (
+        "fsk",
+        {"baud": 2400, "framing": "SPINO"},
+        lambda rng: spino_frame(b"F4KLD 0F4KLD 1\x00\x01", _rand(100)(rng)),
+        1,
+    ),
+    "SPINO 9k6": (
+        "fsk",
+        {"baud": 9600, "framing": "SPINO"},
+        lambda rng: spino_frame(b"F4KLD 0F4KLD 1\x00\x01", _rand(100)(rng)),
+        1,
+    ),
+    "SanoSat 500": ("fsk", {"baud": 500, "framing": "SanoSat"}, _rand(40), 1),
+    "HADES-R 200": (
+        "fsk",
+        {"baud": 200, "deviation": 562.5, "framing": "HADES-R"},
+        lambda rng: b"\x40" + _rand(51)(rng),
+        1,
+    ),
+    "QUBIK 9k6": ("fsk", {"baud": 9600, "deviation": 3000, "framing": "QUBIK"}, _rand(126), 1),
+    "OpenLST 7k4": ("fsk", {"baud": 7415.77, "framing": "OpenLST"}, _rand(60), 1),
+    "HSU-SAT1 AFSK 1k2": (
+        "fsk",
+        {
+            "modulation": "afsk",
+            "baud": 1200,
+            "af_carrier": 1700,
+            "af_deviation": -500,
+            "framing": "HSU-SAT1",
+        },
+        _rand(48),
+        1,
+    ),
     "LilacSat-1 BPSK 9k6": ("bpsk", {"baud": 9600, "framing": "LilacSat-1"}, _rand(81), 1),
     "AX.25 G3RUH 9k6 (reference)": ("fsk", {"baud": 9600, "framing": "ax25_g3ruh"}, _ax25(80), 1),
+}
+
+
+def _mrc100_frame(data: bytes) -> bytes:
+    from sdrlink.coding.crc import CRC16_CCITT_FALSE
+
+    return data[:1] + CRC16_CCITT_FALSE.to_bytes(data, "little") + data[1:]
+
+
+# what the receiver outputs for a payload, where the framing adds to it
+EXPECT: dict[str, Callable[[bytes], bytes]] = {
+    "MRC-100 RA 1k25": _mrc100_frame,
+    "MRC-100 RA 12k5": _mrc100_frame,
 }
 
 
@@ -109,7 +196,8 @@ def trial(mode: str, snr: float, rng: Rng) -> tuple[int, int]:
         got += [f.payload for f in rx.process(SampleBlock(y[s : s + 65536], s))]
     got += [f.payload for f in rx.flush()]
     n = len(frames[0]) // blocks
-    sent = [f[i : i + n] for f in frames for i in range(0, len(f), n)]
+    expect = EXPECT.get(mode, lambda f: f)
+    sent = [expect(f[i : i + n]) for f in frames for i in range(0, len(f), n)]
     return sum(p in got for p in sent), len(sent)
 
 

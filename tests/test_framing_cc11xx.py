@@ -1,4 +1,4 @@
-"""CC11xx-based framings: 3CAT-1 (PN9 + RS) and Reaktor Hello World (PN9 + CRC-16)."""
+"""CC11xx-based framings: 3CAT-1 (PN9 + RS), Reaktor Hello World and Light-1 (PN9 + CRC-16)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sdrlink.framing import cc11xx, get_framing
 
 CAT1 = {"modulation": "fsk", "baud": 9600, "framing": "3CAT-1"}
 REAKTOR = {"modulation": "fsk", "baud": 9600, "framing": "Reaktor Hello World"}
+LIGHT1 = {"modulation": "fsk", "baud": 2400, "framing": "Light-1", "deviation": 600}
 
 
 def _deframe(name: str, bits: np.ndarray) -> list:
@@ -74,7 +75,7 @@ def test_synthetic_round_trip(options, snr, cfo, rng):
         assert good_payloads(frames) == payloads, extra_db
 
 
-@pytest.mark.parametrize("name", ["3cat1", "reaktor_hello_world"])
+@pytest.mark.parametrize("name", ["3cat1", "reaktor_hello_world", "light1"])
 def test_noise_and_garbage_give_no_frame(name, rng):
     assert soft_garbage(name, rng) == []
     noise = (rng.standard_normal(300_000) + 1j * rng.standard_normal(300_000)).astype(np.complex64)
@@ -90,3 +91,27 @@ def test_block_size_independent(rng):
     ]
     assert [p for _, p in runs[0]] == payloads
     assert runs[0] == runs[1] == runs[2]
+
+
+def test_light1_is_reaktor_behind_the_ax100_sync_word(rng):
+    payload = rng.integers(0, 256, 60, dtype=np.uint8).tobytes()
+    bits = get_framing("Light-1").encode(payload, {}, 32).bits
+    assert np.packbits(bits[32:64]).tobytes().hex() == "930b51de"
+    reaktor = cc11xx.encode_reaktor(payload, {}, 32).bits
+    assert (bits[64:] == reaktor[64:]).all()
+    for flip in (False, True):
+        noisy = bits ^ flip
+        noisy[[33, 40, 51, 60]] ^= 1  # 4 sync word errors, as gr-satellites allows
+        got = _deframe("light1", noisy)
+        assert [r.payload for r in got] == [payload]
+        assert got[0].fields["inverted"] is flip and got[0].fields["sync_errors"] == 4
+    assert _deframe("reaktor_hello_world", bits) == []
+    assert _deframe("ax100", bits) == []
+
+
+# benchmarks/framing_sensitivity.py, 10x3 frames of 100 bytes at 2k4: 90 % at about 9.4 dB
+@pytest.mark.parametrize("snr", [10.0, 12.0])
+def test_light1_round_trip(snr, rng):
+    payloads = [rng.integers(0, 256, k, dtype=np.uint8).tobytes() for k in (100, 20, 100)]
+    frames = decode_iq(LIGHT1, iq_bursts(LIGHT1, payloads, snr, 900.0, rng), 4099)
+    assert good_payloads(frames) == payloads

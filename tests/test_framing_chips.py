@@ -116,3 +116,99 @@ def test_noise_through_the_receiver(rng):
     for name in ("Lucky-7", "DIY-1"):  # the 16-bit sync words: the most candidates
         opts = {"modulation": "fsk", "baud": 9600, "framing": name}
         assert receive(opts, noise_iq(rng), FS) == []
+
+
+# --- the formats of gr-satellites master: GEOSCAN, BINAR-2, Endurosat -----------------------
+
+NEW_CASES = {
+    # name: (options, frame maker, baud of the satellites)
+    "GEOSCAN": ({"frame_size": 74}, lambda rng: rng.integers(0, 256, 72, np.uint8).tobytes(), 9600),
+    "BINAR-2": ({}, lambda rng: rng.integers(0, 256, 90, np.uint8).tobytes(), 9600),
+    "Endurosat": (
+        {},
+        lambda rng: bytes([80]) + rng.integers(0, 256, 80, np.uint8).tobytes(),
+        9600,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(NEW_CASES))
+@pytest.mark.parametrize("flip", [1, -1])
+def test_new_formats_deframe_either_polarity(name, flip, rng):
+    opts, make, _ = NEW_CASES[name]
+    payloads = [make(rng), make(rng)]
+    bits = [encode_bits(name, p, opts) for p in payloads]
+    soft = np.concatenate([soft_of(e.bits, rng, sigma=0.25) for e in bits])
+    frames = deframe(name, flip * soft, block=311, options=opts)
+    assert [f.payload for f in frames] == payloads
+    assert all(f.crc_ok is True and f.fields["inverted"] is (flip < 0) for f in frames)
+    assert frames[0].start == 500 + bits[0].start
+
+
+def test_geoscan_frame_size_and_whitening(rng):
+    payload = rng.integers(0, 256, 64, np.uint8).tobytes()
+    enc = encode_bits("GEOSCAN", payload)  # gr-satellites' default: 66-byte packets
+    air = np.packbits(enc.bits[enc.start + 32 : enc.start + 32 + 8 * 66]).tobytes()
+    assert bytes(a ^ b for a, b in zip(air, pn9_sequence(66).tobytes(), strict=True)) == (
+        payload + chips.CRC16_CMS.to_bytes(payload, "big")
+    )
+    soft = soft_of(enc.bits, rng)
+    assert [f.payload for f in deframe("GEOSCAN", soft)] == [payload]
+    assert deframe("GEOSCAN", soft, options={"frame_size": 74}) == []  # another size: no CRC
+    # up to 4 sync word errors, as gr-satellites
+    s = soft.copy()
+    s[500 + enc.start + np.array([0, 7, 19, 31])] *= -1
+    assert [f.fields["sync_errors"] for f in deframe("GEOSCAN", s)] == [4]
+    s[500 + enc.start + 12] *= -1
+    assert deframe("GEOSCAN", s) == []
+    with pytest.raises(ConfigError):
+        encode_bits("GEOSCAN", payload, {"frame_size": 74})
+    with pytest.raises(ConfigError):
+        get_framing("GEOSCAN").parse_options({"frame_size": 2})
+
+
+@pytest.mark.parametrize("name", list(NEW_CASES))
+def test_new_formats_reject_a_data_error(name, rng):
+    opts, make, _ = NEW_CASES[name]
+    enc = encode_bits(name, make(rng), opts)
+    soft = soft_of(enc.bits, rng)
+    soft[500 + enc.start + 32 + 8 * 5 + 2] *= -1  # a data bit (the 16-bit sync is shorter)
+    assert deframe(name, soft, options=opts) == []
+
+
+def test_binar2_and_endurosat_layout(rng):
+    data = rng.integers(0, 256, 30, np.uint8).tobytes()
+    enc = encode_bits("BINAR-2", data)
+    air = np.packbits(enc.bits[enc.start : enc.start + 8 * 37]).tobytes()
+    body = bytes([30]) + data
+    assert air == bytes.fromhex("D391D391") + body + chips.CRC16_CMS.to_bytes(body, "big")
+    with pytest.raises(ConfigError):
+        encode_bits("BINAR-2", bytes(248))
+    with pytest.raises(ConfigError):
+        encode_bits("Endurosat", bytes([129]) + bytes(129))  # more than 128 data bytes
+    frame = bytes([3]) + b"abc"
+    enc = encode_bits("Endurosat", frame)
+    air = np.packbits(enc.bits[enc.start : enc.start + 8 * 8]).tobytes()
+    assert air == b"\xaa\x7e" + frame + chips.CRC16_CCITT_FALSE.to_bytes(frame, "big")
+
+
+@pytest.mark.parametrize("name", list(NEW_CASES))
+@pytest.mark.parametrize("snr", [9.0, 11.0])  # 90 % of frames at about 8.2 dB
+def test_new_formats_fsk_roundtrip(name, snr, rng):
+    opts, make, baud = NEW_CASES[name]
+    opts = {"modulation": "fsk", "baud": baud, "framing": name, **opts}
+    payloads = [make(rng) for _ in range(3)]
+    frames = receive(opts, iq_bursts(opts, payloads, snr, -700, rng), FS)
+    assert [f.payload for f in frames] == payloads
+
+
+@pytest.mark.parametrize("name", list(NEW_CASES))
+def test_new_formats_block_size_and_noise(name, rng):
+    opts, make, baud = NEW_CASES[name]
+    opts = {"modulation": "fsk", "baud": baud, "framing": name, **opts}
+    x = iq_bursts(opts, [make(rng), make(rng)], 11, 500, rng)
+    runs = [[(f.sample_index, f.payload) for f in receive(opts, x, FS, bs)] for bs in (1111, 65536)]
+    assert len(runs[0]) == 2 and runs[0] == runs[1]
+    assert receive(opts, noise_iq(rng), FS) == []
+    own = NEW_CASES[name][0]
+    assert deframe(name, rng.standard_normal(300_000).astype(np.float32), options=own) == []

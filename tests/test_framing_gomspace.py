@@ -1,4 +1,5 @@
-"""GomSpace framings (sdrlink.framing.ax100): AX100 Reed Solomon mode and U482C.
+"""GomSpace framings (sdrlink.framing.ax100): AX100 Reed Solomon mode, U482C, AX100
+ASM+Golay without scrambler (AztechSat-1) and FORESAIL-1.
 
 Own encoder + FSK/AFSK modulator + channel noise -> receiver -> byte-exact
 frames; noise gives nothing with a valid check; shared recordings of CA03,
@@ -229,3 +230,52 @@ def test_u482c_recording_block_size_independent(shared_recordings):
         for bs in (4000, 65536, 10_000_000)
     ]
     assert len(runs[0]) >= 8 and runs[0] == runs[1] == runs[2]
+
+
+# --- ASM+Golay without the randomiser (AztechSat-1) and behind 0x1ACFFC1D (FORESAIL-1) --------
+
+
+@pytest.mark.parametrize("framing,sync", [("ax100", 0x930B51DE), ("FORESAIL-1", 0x1ACFFC1D)])
+@pytest.mark.parametrize("scrambler", ["ccsds", "none"])
+def test_asm_golay_variants(framing, sync, scrambler, rng):
+    payload = rng.integers(0, 256, 70, dtype=np.uint8).tobytes()
+    opts = {"scrambler": scrambler}
+    fr = get_framing(framing)
+    bits = fr.encode(payload, fr.parse_options(opts), 32).bits
+    assert np.packbits(bits[32:64]).tobytes() == sync.to_bytes(4, "big")
+    block = np.packbits(bits[64 + 24 : 64 + 24 + 8 * 102]).tobytes()
+    plain = block if scrambler == "none" else ax100.ccsds_xor(block)
+    assert plain[:70] == payload  # the randomiser is there or not, as asked
+    noisy = bits.copy()
+    noisy[[34, 50, 63]] ^= 1  # sync word errors
+    noisy[64 + 24 + 8 * np.arange(5, 95, 6)] ^= 1  # 15 RS byte errors
+    for flip in (0, 1):
+        got = _deframe(framing, noisy ^ flip, opts)
+        assert [r.payload for r in got] == [payload]
+        assert got[0].fields["rs_corrected"] == 15 and got[0].fields["inverted"] is bool(flip)
+    other = "none" if scrambler == "ccsds" else "ccsds"
+    assert _deframe(framing, bits, {"scrambler": other}) == []
+    assert _deframe("FORESAIL-1" if framing == "ax100" else "ax100", bits, opts) == []
+    assert _deframe("ccsds_rs", bits) == []  # the CCSDS marker alone is not a CCSDS frame
+
+
+# benchmarks/framing_sensitivity.py, 10x3 frames: 90 % at 4.6 dB (9k6) and 4.8 dB (19k2)
+@pytest.mark.parametrize("baud,snr", [(9600, 5.5), (9600, 7.5), (19200, 5.5), (19200, 7.5)])
+def test_foresail1_round_trip(baud, snr, rng):
+    opts = {"modulation": "fsk", "baud": baud, "framing": "FORESAIL-1"}
+    payloads = _payloads(rng)
+    frames = decode_iq(opts, iq_bursts(opts, payloads, snr, -1800.0, rng), 7777)
+    assert good_payloads(frames) == payloads
+
+
+def test_aztechsat_options_and_noise(rng):
+    opts = {"modulation": "fsk", "baud": 9600, "framing": "AX100 ASM+Golay", "scrambler": "none"}
+    payloads = _payloads(rng)
+    y = iq_bursts(opts, payloads, 7.0, 600.0, rng)
+    runs = [[(f.sample_index, f.payload) for f in decode_iq(opts, y, bs)] for bs in (2047, 65536)]
+    assert [p for _, p in runs[0]] == payloads and runs[0] == runs[1]
+    noise = (rng.standard_normal(300_000) + 1j * rng.standard_normal(300_000)).astype(np.complex64)
+    assert good_payloads(decode_iq(opts, noise)) == []
+    assert soft_garbage("foresail1", rng) == []
+    with pytest.raises(Exception, match="scrambler"):
+        get_framing("FORESAIL-1").parse_options({"scrambler": "pn9"})

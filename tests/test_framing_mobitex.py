@@ -96,3 +96,59 @@ def test_noise_gives_no_frame(rng):
     assert receive(OPTS, noise_iq(rng), FS) == []
     for name in ("mobitex", "mobitex_nx"):
         assert deframe(name, rng.standard_normal(300_000).astype(np.float32)) == []
+
+
+# --- a known callsign (NANOFF's satellite descriptions give one) -----------------------------
+
+
+def _with_callsign(data: bytes, call: str | None, rng, errors: int = 0) -> np.ndarray:
+    bits = mobitex.encode_frame(data, callsign=call, nx=True)
+    soft = soft_of(bits, rng)
+    at = 500 + 16 + 24  # the callsign and its CRC: header bytes 3..10
+    soft[at + rng.choice(64, errors, replace=False)] *= -1
+    return soft
+
+
+def test_known_callsign_is_matched_not_corrected(rng):
+    opts = {"callsign": "DP0NFA"}
+    data = rng.integers(0, 256, 36, dtype=np.uint8).tobytes()
+    for errors in (0, 1, 2):
+        got = deframe("mobitex_nx", _with_callsign(data, "DP0NFA", rng, errors), options=opts)
+        assert [g.payload for g in got] == [data[:18], data[18:]]
+        assert got[0].fields["callsign"] == "DP0NFA"
+        assert got[0].fields["callsign_errors"] == errors
+    assert deframe("mobitex_nx", _with_callsign(data, "DP0NFA", rng, 3), options=opts) == []
+    # another satellite's frames (NANOFF-B, 8 bits away, on the same frequency) even with
+    # errors towards this one, and headers without a callsign, are not this one's
+    near = mobitex.encode_frame(data, callsign="DP0NFB", nx=True)
+    want = np.unpackbits(np.frombuffer(mobitex._callsign_field("DP0NFA"), np.uint8))
+    field = slice(16 + 24, 16 + 88)
+    differ = np.flatnonzero(near[field] != want)
+    assert len(differ) == 8
+    near[field.start + differ[:5]] ^= 1  # 5 channel errors, all towards DP0NFA
+    assert deframe("mobitex_nx", soft_of(near, rng), options=opts) == []
+    assert deframe("mobitex_nx", _with_callsign(data, "DP0NFB", rng), options=opts) == []
+    assert deframe("mobitex_nx", _with_callsign(data, None, rng), options=opts) == []
+    # without the option every callsign is taken (within 2 corrected bits)
+    got = deframe("mobitex_nx", _with_callsign(data, "DP0NFB", rng, 2))
+    assert [g.payload for g in got] == [data[:18], data[18:]]
+    assert got[0].fields["callsign"] == "DP0NFB" and got[0].fields["callsign_errors"] == 2
+    assert deframe("mobitex_nx", _with_callsign(data, "DP0NFB", rng, 5)) == []
+
+
+def test_callsign_option_from_the_catalogue(rng):
+    from sdrlink.catalogue import find_satellite
+    from sdrlink.protocols.fsk import make_params
+
+    (tx, *_) = find_satellite("NANOFF-A").transmitters
+    p = make_params(dict(tx.options))
+    assert dict(p.framing_options)["callsign"] == "DP0NFA"
+    for bad in ("TOOLONGCALL", "DÖ0ABC"):
+        with pytest.raises(ConfigError, match="callsign"):
+            make_params({"framing": "Mobitex-NX", "callsign": bad})
+    opts = {"modulation": "fsk", "baud": 4800, "deviation": 1200, "framing": "Mobitex-NX"}
+    data = [rng.integers(0, 256, 54, dtype=np.uint8).tobytes() for _ in range(2)]
+    y = iq_bursts({**opts, "callsign": "DP0NFA"}, data, 10, 700, rng)  # the encoder sends it
+    got = receive({**opts, "callsign": "DP0NFA"}, y, FS)
+    assert [g.payload for g in got] == [d[i : i + 18] for d in data for i in (0, 18, 36)]
+    assert receive({**opts, "callsign": "DP0NFB"}, y, FS) == []

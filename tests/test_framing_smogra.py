@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from misc_framing_util import FS, deframe, encode_bits, iq_bursts, noise_iq, receive, soft_of
 
-from sdrlink.coding.crc import CRC16_ARC
+from sdrlink.coding.crc import CRC16_ARC, CRC16_CCITT_FALSE
 from sdrlink.coding.ra import RaCode, ra_code
 from sdrlink.errors import ConfigError
 from sdrlink.framing import get_framing
@@ -98,3 +98,65 @@ def test_noise_gives_no_frame(rng):
     for name in ("smogp_ra", "smog1_ra"):
         noise = rng.standard_normal(400_000).astype(np.float32)
         assert deframe(name, noise, block=50_000, options={"frame_size": 128}) == []
+
+
+# --- MRC-100 (gr-satellites master) ------------------------------------------------------
+
+
+def _mrc_frame(data: bytes) -> bytes:
+    return data[:1] + CRC16_CCITT_FALSE.to_bytes(data, "little") + data[1:]
+
+
+@pytest.mark.parametrize("flip", [1, -1])
+def test_mrc100_deframer(flip, rng):
+    data = rng.integers(0, 256, 124, dtype=np.uint8).tobytes()
+    enc = encode_bits("MRC-100 RA", data)
+    assert len(enc.bits) == enc.start + 32 + 8 * 252 + 16
+    sync = slice(500 + enc.start, 500 + enc.start + 32)
+    soft = soft_of(enc.bits, rng, sigma=0.7)
+    soft[sync] = 2.0 * enc.bits[enc.start : enc.start + 32] - 1
+    soft[500 + enc.start + np.array([2, 9, 17, 30])] *= -1  # 4 sync word errors, the most
+    frames = deframe("mrc100_ra", flip * soft, block=777)
+    assert [f.payload for f in frames] == [_mrc_frame(data)]
+    f = frames[0]
+    assert f.crc_ok is True and f.fields["inverted"] is (flip < 0) and f.fields["sync_errors"] == 4
+    assert f.fields["ra_errors"] > 100  # the code corrected the noise
+    soft[500 + enc.start + 5] *= -1
+    assert deframe("mrc100_ra", flip * soft) == []  # a fifth sync word error
+
+
+def test_mrc100_crc_is_checked(rng):
+    data = rng.integers(0, 256, 124, dtype=np.uint8).tobytes()
+    code = ra_code(63)
+    frame = bytearray(_mrc_frame(data))
+    frame[40] ^= 0x10  # a wrong frame, correctly RA-coded: only the CRC can tell
+    coded = np.unpackbits(np.frombuffer(code.encode(bytes(frame)), np.uint8))
+    enc = encode_bits("MRC-100 RA", data)
+    bits = enc.bits.copy()
+    bits[enc.start + 32 : enc.start + 32 + len(coded)] = coded
+    assert deframe("mrc100_ra", soft_of(bits, rng)) == []
+    assert [f.payload for f in deframe("mrc100_ra", soft_of(enc.bits, rng))] == [_mrc_frame(data)]
+    with pytest.raises(ConfigError, match="124"):
+        encode_bits("MRC-100 RA", bytes(126))
+    with pytest.raises(ConfigError, match="126, 128 or 256"):
+        get_framing("MRC-100 RA").parse_options({"frame_size": 64})
+
+
+# benchmarks/framing_sensitivity.py, 6x3 frames: 90 % at 5.6 dB (1k25) and 5.1 dB (12k5)
+@pytest.mark.parametrize("baud", [1250, 12500])
+@pytest.mark.parametrize("snr", [6.0, 8.0])
+def test_mrc100_fsk_roundtrip(baud, snr, rng):
+    opts = {"modulation": "fsk", "baud": baud, "deviation": baud / 4, "framing": "MRC-100 RA"}
+    data = [rng.integers(0, 256, 124, dtype=np.uint8).tobytes() for _ in range(2)]
+    frames = receive(opts, iq_bursts(opts, data, snr, -400, rng), FS, block=10_007)
+    assert [f.payload for f in frames] == [_mrc_frame(d) for d in data]
+
+
+def test_mrc100_noise_and_block_size(rng):
+    opts = {"modulation": "fsk", "baud": 5000, "deviation": 1250, "framing": "MRC-100 RA"}
+    assert receive(opts, noise_iq(rng), FS) == []
+    assert deframe("mrc100_ra", rng.standard_normal(300_000).astype(np.float32)) == []
+    data = [rng.integers(0, 256, 124, dtype=np.uint8).tobytes() for _ in range(2)]
+    x = iq_bursts(opts, data, 9, 300, rng)
+    runs = [[(f.sample_index, f.payload) for f in receive(opts, x, FS, bs)] for bs in (3001, 65536)]
+    assert len(runs[0]) == 2 and runs[0] == runs[1]

@@ -123,6 +123,12 @@ CASES = [
     ),
     ({"baud": 1250, "framing": "SMOG-P Signalling"}, 25_000, 8.0, 500),
     ({"baud": 1250, "framing": "smog1_signalling"}, 25_000, 9.0, -500),
+    (  # benchmarks/framing_sensitivity.py: 90 % at 3.9 dB (24 frames per point)
+        {"baud": 1200, "framing": "CCSDS Reed-Solomon no-scrambler", "frame_size": 58},
+        25_000,
+        4.5,
+        -900,
+    ),
 ]
 IDS = [f"{c[0]['framing']}-{i}" for i, c in enumerate(CASES)]
 
@@ -218,6 +224,7 @@ def _deframe(framing, opts, soft, block: int):
     [
         ("ao40_fec_short", {}),
         ("ccsds_rs", {"frame_size": 100}),
+        ("ccsds_rs_no_scrambler", {"frame_size": 58}),
         ("ccsds_concatenated", {"frame_size": 100, "precoding": "differential"}),
         ("ao40_uncoded", {}),
         ("smogp_signalling", {}),
@@ -241,6 +248,7 @@ def test_deframers_do_not_depend_on_block_sizes(name, options, rng):
         "ao40_fec_crc16_arc",
         "ao40_uncoded",
         "ccsds_rs",
+        "ccsds_rs_no_scrambler",
         "ccsds_uncoded",
         "ccsds_concatenated",
         "smogp_signalling",
@@ -278,3 +286,24 @@ def test_ccsds_options_are_checked_together():
     p = make_params({"framing": "CCSDS Concatenated", "rs_basis": "Dual"})
     assert dict(p.framing_options)["rs_basis"] == "dual"
     assert dict(p.framing_options)["convolutional"] == "ccsds"
+
+
+def test_no_scrambler_framing_sends_the_rs_block_as_it_is(rng):
+    payload = rng.integers(0, 256, 58, dtype=np.uint8).tobytes()
+    fr = get_framing("CCSDS Reed-Solomon no-scrambler")
+    opts = fr.parse_options({"frame_size": 58})
+    assert "scrambler" not in opts
+    bits = fr.encode(payload, opts, 64).bits
+    start = 64
+    assert np.packbits(bits[start : start + 32]).tobytes() == bytes.fromhex("1ACFFC1D")
+    assert np.packbits(bits[start + 32 : start + 32 + 8 * 58]).tobytes() == payload
+    ref = get_framing("ccsds_rs")
+    same = ref.encode(payload, ref.parse_options({"frame_size": 58, "scrambler": "none"}), 64)
+    assert (same.bits == bits).all()
+    soft = (2.0 * bits - 1).astype(np.float32)
+    soft[start + 32 + 8 * np.arange(0, 88, 6)] *= -1  # 15 byte errors
+    for sign in (1, -1):
+        got = _deframe(fr, opts, sign * soft, 500)
+        assert [p for _, p in got] == [payload]
+    scrambled = ref.parse_options({"frame_size": 58})
+    assert _deframe(ref, scrambled, soft, 500) == []

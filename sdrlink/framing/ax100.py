@@ -1,4 +1,4 @@
-"""GomSpace radio framings: AX100 "ASM+Golay", AX100 "Reed Solomon" and U482C.
+"""GomSpace radio framings: AX100 "ASM+Golay", AX100 "Reed Solomon", U482C, FORESAIL-1.
 
 Facts from gr-satellites 4.4 (``components/deframers/ax100_deframer.py``,
 ``u482c_deframer.py``, ``lib/u482c_decode_impl.cc``, ``lib/ax100_decode_impl.cc``),
@@ -11,7 +11,16 @@ preamble:
   length of the coded block in bytes, then the block: the CSP frame plus 32
   Reed-Solomon parity bytes (:mod:`sdrlink.coding.reedsolomon`, the CCSDS code
   in the conventional basis), CCSDS-randomised. The AX100 applies the
-  randomiser and RS whatever the field's flags say.
+  randomiser and RS whatever the field's flags say, unless the satellite
+  description says ``scrambler: none`` (AztechSat-1; option ``scrambler``,
+  ccsds or none, from gr-satellites 4.4.0's ``ax100_deframer.py``): then the
+  block is sent as it is.
+* **FORESAIL-1**: ASM+Golay behind the CCSDS sync marker 0x1ACFFC1D
+  instead (the satellite's Space-Ground ICD, "ASM (0x1ACFFC1D) + Golay24 +
+  RS(255,223) (AX.100 Mode 5 compatible)", as quoted in gr-satellites issue
+  #357, where its commit 8dcfa431 made that change and users confirmed it on
+  real passes; not checked here against a recording). CCSDS deframers see
+  these frames too and reject them (no RS codeword where they expect one).
 * **U482C**: the same layout behind sync word 0xC3AA6655, but the field's
   flags 0x100 (convolutional code), 0x200 (CCSDS randomiser) and 0x400
   (Reed-Solomon) say which codes the block carries. The convolutional code is
@@ -40,7 +49,7 @@ bit error, which noise almost never produces.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -49,13 +58,15 @@ from sdrlink.coding.convolutional import NAMED_CODES, channel_errors, conv_encod
 from sdrlink.coding.golay import golay24_decode, golay24_encode
 from sdrlink.coding.reedsolomon import rs_decode, rs_encode
 from sdrlink.coding.scramblers import ccsds_xor, g3ruh_descramble_soft, g3ruh_scramble
-from sdrlink.framing.base import EncodedFrame, Framing, FramingOption
+from sdrlink.framing.base import Deframer, EncodedFrame, Framing, FramingOption, parse_choice
 from sdrlink.framing.sync import Decoded, SyncDeframer, bits_of
 
 SYNC_WORD = 0x930B51DE
 SYNC_BITS = bits_of(SYNC_WORD, 32)
 U482C_SYNC_WORD = 0xC3AA6655
 U482C_SYNC_BITS = bits_of(U482C_SYNC_WORD, 32)
+FORESAIL1_SYNC_WORD = 0x1ACFFC1D
+FORESAIL1_SYNC_BITS = bits_of(FORESAIL1_SYNC_WORD, 32)
 HEADER_BITS = 32 + 24
 MAX_BLOCK = 255
 FLAG_VITERBI, FLAG_SCRAMBLER, FLAG_RS = 0x100, 0x200, 0x400
@@ -106,14 +117,18 @@ class GolayDeframer(SyncDeframer):
     """Sync word, Golay-coded length field and a block: ASM+Golay and U482C.
 
     ``follow_flags``: take the codes from the field's flags (U482C); otherwise
-    the block is always randomised and RS-coded (AX100 ASM+Golay).
+    the block is always RS-coded, and randomised unless ``scrambled`` is False
+    (AX100 ASM+Golay).
     """
 
     header_bits = 24
 
-    def __init__(self, sync: np.ndarray, follow_flags: bool, invert: bool | None) -> None:
+    def __init__(
+        self, sync: np.ndarray, follow_flags: bool, invert: bool | None, scrambled: bool = True
+    ) -> None:
         super().__init__(sync, MAX_SYNC_ERRORS, 24 + 8 * MAX_BLOCK, invert)
         self.follow_flags = follow_flags
+        self.fixed_flags = (FLAG_SCRAMBLER if scrambled else 0) | FLAG_RS
 
     def needed(self, head: np.ndarray) -> int | None:
         dec = golay24_decode(_head_value(head))
@@ -130,7 +145,7 @@ class GolayDeframer(SyncDeframer):
         length = value & 0xFF
         if len(bits) < 24 + 8 * length:
             return None
-        flags = value if self.follow_flags else FLAG_SCRAMBLER | FLAG_RS
+        flags = value if self.follow_flags else self.fixed_flags
         fields: dict[str, Any] = {"golay_corrected": gbits}
         if self.follow_flags:
             names = [n for f, n in _FLAG_NAMES if flags & f]
@@ -204,13 +219,20 @@ def _golay_frame(sync: int, field_value: int, block: bytes, preamble_bits: int) 
     return EncodedFrame(np.unpackbits(np.frombuffer(data, dtype=np.uint8)), 8 * n_pre)
 
 
-def encode(payload: bytes, options: Mapping[str, Any], preamble_bits: int) -> EncodedFrame:
+def encode(
+    payload: bytes, options: Mapping[str, Any], preamble_bits: int, sync: int = SYNC_WORD
+) -> EncodedFrame:
     """One AX100 ASM+Golay transmission of ``payload`` (<= 223 bytes): 0xAA preamble,
-    sync word, Golay length field, randomised RS block, two 0xAA bytes."""
+    sync word, Golay length field, RS block (randomised unless option ``scrambler``
+    is none), two 0xAA bytes."""
     if len(payload) > MAX_BLOCK - PARITY:
         raise ValueError("AX100 frames carry at most 223 bytes")
-    block = ccsds_xor(bytes(payload) + rs_encode(payload))
-    return _golay_frame(SYNC_WORD, FLAG_SCRAMBLER | FLAG_RS | len(block), block, preamble_bits)
+    block = bytes(payload) + rs_encode(payload)
+    flags = FLAG_RS
+    if options.get("scrambler", "ccsds") == "ccsds":
+        block = ccsds_xor(block)
+        flags |= FLAG_SCRAMBLER
+    return _golay_frame(sync, flags | len(block), block, preamble_bits)
 
 
 def encode_u482c(payload: bytes, options: Mapping[str, Any], preamble_bits: int) -> EncodedFrame:
@@ -255,13 +277,39 @@ def _parse_bool(value: Any) -> bool:
     return bool(value)
 
 
+OPT_SCRAMBLER = FramingOption(
+    "scrambler",
+    "ccsds",
+    "randomiser after the sync word: ccsds or none",
+    parse_choice("ccsds", "none"),
+    "SCRAMBLER",
+)
+
+
+def _golay_maker(sync: np.ndarray) -> Callable[[Mapping[str, Any], bool | None], Deframer]:
+    def make(options: Mapping[str, Any], invert: bool | None) -> Deframer:
+        return GolayDeframer(sync, False, invert, options.get("scrambler", "ccsds") == "ccsds")
+
+    return make
+
+
 FRAMINGS = (
     Framing(
         name="ax100",
         description="GomSpace AX100 ASM+Golay: sync 0x930B51DE, Golay length, CCSDS scrambler, RS",
-        make_deframer=lambda options, invert: GolayDeframer(SYNC_BITS, False, invert),
+        make_deframer=_golay_maker(SYNC_BITS),
         encode=encode,
         aliases=("AX100 ASM+Golay",),
+        options=(OPT_SCRAMBLER,),
+        max_payload=MAX_BLOCK - PARITY,
+    ),
+    Framing(
+        name="foresail1",
+        description="FORESAIL-1: AX100 ASM+Golay behind the CCSDS sync marker 0x1ACFFC1D",
+        make_deframer=_golay_maker(FORESAIL1_SYNC_BITS),
+        encode=lambda payload, options, pre: encode(payload, options, pre, FORESAIL1_SYNC_WORD),
+        aliases=("FORESAIL-1",),
+        options=(OPT_SCRAMBLER,),
         max_payload=MAX_BLOCK - PARITY,
     ),
     Framing(

@@ -1,4 +1,4 @@
-"""Framings built on TI CC11xx transceivers: "3CAT-1" and "Reaktor Hello World".
+"""Framings built on TI CC11xx transceivers: "3CAT-1", "Reaktor Hello World", "Light-1".
 
 Both send NRZ bits MSB first: a 0xAA preamble, a 32-bit sync word, then a
 packet whitened with PN9 (x^9 + x^5 + 1 from the all-ones state, restarted
@@ -16,6 +16,11 @@ DN509). Facts from gr-satellites 4.4 (``sat_3cat_1_deframer.py``,
   packet: a length byte ``L``, ``L`` bytes, and the radio's CRC-16 (polynomial
   0x8005, initial value 0xFFFF, no reflection, high byte first: CRC-16/CMS)
   over the length byte and the data. The frame is the ``L`` data bytes.
+* **Light-1** (also Bluebird 1-5 and BlueWalker 3): Reaktor Hello World's
+  packet behind sync word 0x930B51DE (gr-satellites master,
+  ``reaktor_hello_world_deframer.py`` with ``syncword='light-1'``; 4 errors
+  allowed as for Reaktor). The sync word is the AX100's, so AX100 deframers
+  see these packets too (and reject them: no Golay field and RS block).
 
 Fields: ``sync_errors``, ``inverted``, and ``rs_corrected`` (3CAT-1).
 """
@@ -36,6 +41,7 @@ from sdrlink.framing.sync import Decoded, SyncDeframer, bits_of
 
 SYNC_3CAT1 = 0xD391D391
 SYNC_REAKTOR = 0x352E352E
+SYNC_LIGHT1 = 0x930B51DE
 PACKET = 255
 MAX_SYNC_ERRORS = 4  # as gr-satellites
 #: the RS code of 3CAT-1 (see the module docstring)
@@ -71,8 +77,8 @@ class ReaktorDeframer(SyncDeframer):
 
     header_bits = 8
 
-    def __init__(self, invert: bool | None) -> None:
-        super().__init__(bits_of(SYNC_REAKTOR, 32), MAX_SYNC_ERRORS, 8 * PACKET, invert)
+    def __init__(self, invert: bool | None, sync: int = SYNC_REAKTOR) -> None:
+        super().__init__(bits_of(sync, 32), MAX_SYNC_ERRORS, 8 * PACKET, invert)
 
     def needed(self, head: np.ndarray) -> int | None:
         length = int(np.packbits(head[:8])[0]) ^ _PN9_FIRST
@@ -106,14 +112,17 @@ def encode_3cat1(payload: bytes, options: Mapping[str, Any], preamble_bits: int)
     return EncodedFrame(_bits(raw), 8 * n_pre)
 
 
-def encode_reaktor(payload: bytes, options: Mapping[str, Any], preamble_bits: int) -> EncodedFrame:
-    """One Reaktor Hello World transmission (1..252 bytes): length, data, CRC, PN9."""
+def encode_reaktor(
+    payload: bytes, options: Mapping[str, Any], preamble_bits: int, sync: int = SYNC_REAKTOR
+) -> EncodedFrame:
+    """One Reaktor Hello World (or, with its ``sync``, Light-1) transmission (1..252
+    bytes): length, data, CRC, PN9."""
     if not 0 < len(payload) <= MAX_REAKTOR:
         raise ValueError(f"Reaktor Hello World frames carry 1..{MAX_REAKTOR} bytes")
     body = bytes([len(payload)]) + bytes(payload)
     n_pre = max(4, -(-preamble_bits // 8))
     packet = pn9_xor(body + CRC16_CMS.to_bytes(body, "big"))
-    raw = b"\xaa" * n_pre + SYNC_REAKTOR.to_bytes(4, "big") + packet + b"\xaa" * 2
+    raw = b"\xaa" * n_pre + sync.to_bytes(4, "big") + packet + b"\xaa" * 2
     return EncodedFrame(_bits(raw), 8 * n_pre)
 
 
@@ -132,6 +141,14 @@ FRAMINGS = (
         make_deframer=lambda options, invert: ReaktorDeframer(invert),
         encode=encode_reaktor,
         aliases=("Reaktor Hello World",),
+        max_payload=MAX_REAKTOR,
+    ),
+    Framing(
+        name="light1",
+        description="Light-1, Bluebird, BlueWalker 3: Reaktor's packet behind sync 0x930B51DE",
+        make_deframer=lambda options, invert: ReaktorDeframer(invert, SYNC_LIGHT1),
+        encode=lambda payload, options, pre: encode_reaktor(payload, options, pre, SYNC_LIGHT1),
+        aliases=("Light-1",),
         max_payload=MAX_REAKTOR,
     ),
 )

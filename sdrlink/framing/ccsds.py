@@ -8,6 +8,9 @@ pseudo-randomiser from the first byte after the marker (``scrambler``
 ccsds) or not. The marker is never randomised.
 
 * ``ccsds_rs`` ("CCSDS Reed-Solomon"): the bits above as the channel bits.
+* ``ccsds_rs_no_scrambler`` ("CCSDS Reed-Solomon no-scrambler", gr-satellites
+  master: BeliefSat-1): ``ccsds_rs`` with the randomiser off (its
+  ``scrambler`` none), as its own name so the satellite descriptions can say it.
 * ``ccsds_uncoded`` ("CCSDS Uncoded"): the same without Reed-Solomon: no
   check, so the marker must match to within one bit and frames carry
   ``crc_ok`` None.
@@ -212,7 +215,8 @@ class ConcatenatedDeframer(Deframer):
 OPT_FRAME_SIZE = FramingOption(
     "frame_size",
     223,
-    "frame length in bytes without Reed-Solomon parity",
+    "frame size in bytes as the satellite description gives it (CCSDS: without the "
+    "Reed-Solomon parity)",
     parse_int_in(1, MAX_FRAME),
     "BYTES",
 )
@@ -288,6 +292,11 @@ def _encode_concatenated(
 
 _BLOCK_OPTIONS = (OPT_FRAME_SIZE, OPT_PRECODING, OPT_BASIS, OPT_INTERLEAVING, OPT_SCRAMBLER)
 
+
+def _no_scrambler(options: Mapping[str, Any]) -> dict[str, Any]:
+    return {**options, "scrambler": "none"}
+
+
 FRAMINGS = (
     Framing(
         name="ccsds_rs",
@@ -296,6 +305,19 @@ FRAMINGS = (
         encode=lambda payload, options, pre: _encode_plain(payload, options, pre, True),
         aliases=("CCSDS Reed-Solomon",),
         options=_BLOCK_OPTIONS,
+        max_payload=MAX_FRAME,
+    ),
+    Framing(
+        name="ccsds_rs_no_scrambler",
+        description="CCSDS Reed-Solomon without the randomiser: sync 0x1ACFFC1D, RS(255,223)",
+        make_deframer=lambda options, invert: CcsdsDeframer(
+            layout(_no_scrambler(options), True), invert
+        ),
+        encode=lambda payload, options, pre: _encode_plain(
+            payload, _no_scrambler(options), pre, True
+        ),
+        aliases=("CCSDS Reed-Solomon no-scrambler",),
+        options=_BLOCK_OPTIONS[:-1],
         max_payload=MAX_FRAME,
     ),
     Framing(

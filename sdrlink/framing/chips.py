@@ -36,6 +36,26 @@ the blocks they use, each name below its file):
   CRC-16/XMODEM (high byte first) of all before it; the frame is header,
   length and data.
 
+From gr-satellites master (newer than 4.4.0; ``crcs.py`` for the CRCs,
+``sx12xx_packet_crop.py``, ``cc11xx_packet_crop.py``, ``sx12xx_check_crc.py``):
+
+* ``geoscan`` ("GEOSCAN", TI CC1125; ``geoscan_deframer.py``): sync
+  0x930B51DE (4 errors, as gr-satellites), a fixed packet of ``frame_size``
+  bytes (the satellite description's ``frame size``; gr-satellites' default
+  66) whitened as a whole with PN9, its last two bytes the CC11xx CRC-16
+  (CRC-16/CMS, high byte first) of the others; the frame is the packet
+  without the CRC.
+* ``binar2`` ("BINAR-2"; ``binar2_deframer.py``): sync 0xD391D391 (exact),
+  no whitening, a length byte counting the data, the data (at most 247
+  bytes: gr-satellites cuts 250 bytes after the sync word), CRC-16/CMS (high
+  byte first) of length and data; the frame is the data.
+* ``endurosat`` ("Endurosat"; ``endurosat_deframer.py``): BINAR-1's format
+  with at most 128 data bytes (sync 0xAA7E, the last preamble byte and the
+  0x7E flag, exact; length byte; CRC-16/CCITT-FALSE, high byte first); the
+  frame is length byte and data. gr-satellites' comment that "each byte is
+  sent LSB first" is not what its deframer does (it reads bytes MSB first,
+  as here): not confirmed by a recording.
+
 Every format is searched in both polarities (these are NRZ). Fields:
 ``sync_errors``, ``inverted``.
 """
@@ -51,7 +71,7 @@ import numpy as np
 from sdrlink.coding.crc import CRC16_CCITT_FALSE, CRC16_CMS, CRC16_X25, CRC16_XMODEM, Crc
 from sdrlink.coding.scramblers import pn9_sequence
 from sdrlink.errors import ConfigError
-from sdrlink.framing.base import Deframer, EncodedFrame, Framing
+from sdrlink.framing.base import Deframer, EncodedFrame, Framing, FramingOption, parse_int_in
 from sdrlink.framing.syncframe import (
     Decoded,
     SyncDeframer,
@@ -145,6 +165,8 @@ class ChipFormat:
                     f"frames of this format are {n} header bytes, a length byte and the "
                     "data bytes it counts"
                 )
+            if frame[n] > self.max_data:
+                raise ConfigError(f"frames of this format carry at most {self.max_data} bytes")
             body = frame
         else:
             if len(frame) > self.max_data:
@@ -179,7 +201,18 @@ FORMATS: dict[str, ChipFormat] = {
     ),
     "binar1": ChipFormat("1010101001111110", 0, CRC16_CCITT_FALSE, True, None, 0, 0, 0),
     "diy1": ChipFormat("0010110111010100", 0, CRC16_XMODEM, True, None, 4, 0, 0),
+    "binar2": ChipFormat(
+        "11010011100100011101001110010001", 0, CRC16_CMS, True, None, 0, 0, 1, 247
+    ),
+    "endurosat": ChipFormat("1010101001111110", 0, CRC16_CCITT_FALSE, True, None, 0, 0, 0, 128),
 }
+GEOSCAN_SYNC = "10010011000010110101000111011110"
+
+
+def geoscan_format(frame_size: int) -> ChipFormat:
+    """GEOSCAN's fixed-size PN9-whitened packet of ``frame_size`` bytes (CRC included)."""
+    return ChipFormat(GEOSCAN_SYNC, 4, CRC16_CMS, True, pn9(), None, frame_size, 0)
+
 
 _DESCRIPTIONS = {
     "aalto1": ("AALTO-1", "AALTO-1 (CC1125): sync 0x352E352E, PN9, length byte, CRC-16/X.25"),
@@ -188,6 +221,8 @@ _DESCRIPTIONS = {
     "grizu263a": ("Grizu-263A", "Grizu-263A (SX1268): 64-bit sync, PN9, length byte, CRC-16"),
     "binar1": ("BINAR-1", "BINAR-1: sync 0xAA7E, length byte, CRC-16/CCITT-FALSE"),
     "diy1": ("DIY-1", "DIY-1 (RFM22): sync 0x2DD4, header, length byte, CRC-16/XMODEM"),
+    "binar2": ("BINAR-2", "BINAR-2: sync 0xD391D391, length byte, CRC-16/CMS"),
+    "endurosat": ("Endurosat", "Endurosat: sync 0xAA7E, length byte (<= 128), CRC-16/CCITT"),
 }
 
 
@@ -205,6 +240,22 @@ def _encoder(fmt: ChipFormat) -> Callable[[bytes, Mapping[str, Any], int], Encod
     return lambda payload, options, pre: fmt.encode(payload, pre)
 
 
+def _make_geoscan(options: Mapping[str, Any], invert: bool | None) -> Deframer:
+    return _maker(geoscan_format(int(options["frame_size"])))(options, invert)
+
+
+def _encode_geoscan(payload: bytes, options: Mapping[str, Any], pre: int) -> EncodedFrame:
+    return geoscan_format(int(options["frame_size"])).encode(payload, pre)
+
+
+OPT_GEOSCAN_SIZE = FramingOption(
+    "frame_size",
+    66,
+    "GEOSCAN packet size in bytes, CRC included",
+    parse_int_in(3, 255),
+    "BYTES",
+)
+
 FRAMINGS = tuple(
     Framing(
         name=name,
@@ -215,4 +266,14 @@ FRAMINGS = tuple(
         max_payload=fmt.max_bytes - 2 - fmt.keep_from,
     )
     for name, fmt in FORMATS.items()
+) + (
+    Framing(
+        name="geoscan",
+        description="GEOSCAN (CC1125): sync 0x930B51DE, PN9, fixed-size packet, CRC-16",
+        make_deframer=_make_geoscan,
+        encode=_encode_geoscan,
+        aliases=("GEOSCAN",),
+        options=(OPT_GEOSCAN_SIZE,),
+        max_payload=253,
+    ),
 )

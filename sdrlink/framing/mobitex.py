@@ -28,10 +28,22 @@ block whose CRC holds after FEC decoding is a frame
 ``fec_corrected`` (codewords corrected in the block), ``sync_errors``,
 ``inverted``. The 4.4.0 release itself left Mobitex to the external gr-tnc_nx
 module, whose output format is not known here.
+
+Option ``callsign`` (the satellite descriptions' ``callsign``, e.g. NANOFF's
+DP0NFA): the callsign the satellite sends. As gr-satellites master's
+``mobitex_deframer.py`` does with a known callsign, the header's callsign
+and CRC are then compared with the expected ones instead of being
+corrected: a frame is taken when they differ in at most 2 of their 64 bits
+(its option's default; its documentation suggests up to 12 for a known
+callsign, but NANOFF-B's DP0NFB is only 8 bits from NANOFF-A's DP0NFA, on the
+same frequency) and reports the expected callsign; frames of other
+callsigns, and headers without one, are dropped. Fields then:
+``callsign``, ``callsign_errors`` (bits that differ).
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -41,7 +53,7 @@ import numpy as np
 from sdrlink.coding.crc import CRC16_X25, CRC16_XMODEM
 from sdrlink.coding.hamming import decode12, encode12
 from sdrlink.errors import ConfigError
-from sdrlink.framing.base import Deframer, EncodedFrame, Framing
+from sdrlink.framing.base import Deframer, EncodedFrame, Framing, FramingOption
 from sdrlink.framing.sync import bits_of
 from sdrlink.framing.syncframe import Decoded, SyncDeframer, hard_bits, pack_msb, unpack_msb
 
@@ -51,6 +63,7 @@ HEADER, HEADER_NO_CALL = 11, 3
 BLOCK, BLOCK_DATA, MAX_BLOCKS = 30, 18, 32
 SPAN = 8 * (HEADER + BLOCK * MAX_BLOCKS)
 CALLSIGN_ERRORS = 2
+KNOWN_CALLSIGN_ERRORS = 2  # gr-satellites' default; NANOFF-A and -B are 8 bits apart
 
 
 def scrambler_bits(n: int) -> np.ndarray:
@@ -137,7 +150,34 @@ def decode_blocks(bits: np.ndarray, count: int) -> list[tuple[int, bytes, int]]:
     return out
 
 
-def decode_frame(soft: np.ndarray) -> list[Decoded]:
+def parse_callsign(value: Any) -> str | None:
+    """An expected callsign: up to 6 ASCII characters (None or "" for any)."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text or text.lower() == "none":
+        return None
+    if len(text) > 6 or not text.isascii() or not text.isprintable():
+        raise ValueError("a callsign is 1..6 printable ASCII characters")
+    return text
+
+
+def _callsign_field(callsign: str) -> bytes:
+    """The header's callsign and CRC bytes of ``callsign``."""
+    call = callsign.encode("ascii").ljust(6)
+    return call + CRC16_XMODEM.to_bytes(call, "big")
+
+
+def _known_callsign(head: bytes, expected: bytes) -> tuple[bytes, int] | None:
+    got = np.unpackbits(np.frombuffer(head[3:11], np.uint8))
+    want = np.unpackbits(np.frombuffer(expected, np.uint8))
+    errors = int(np.count_nonzero(got != want))
+    return (expected[:6], errors) if errors <= KNOWN_CALLSIGN_ERRORS else None
+
+
+def decode_frame(soft: np.ndarray, expected: bytes | None = None) -> list[Decoded]:
+    """Frames (one per data block with a valid CRC) of the bits after a sync word;
+    ``expected``: the header's callsign and CRC bytes the satellite sends, if known."""
     bits = hard_bits(soft)
     if len(bits) < 8 * HEADER_NO_CALL:
         return []
@@ -148,11 +188,17 @@ def decode_frame(soft: np.ndarray) -> list[Decoded]:
     control, corrected = res
     count = (control[0] & 0x1F) + 1
     fields: dict[str, Any] = {"num_blocks": count, "control": control.hex()}
-    call = check_callsign(head[3:9], head[9:11]) if len(head) >= HEADER else None
     layouts: list[tuple[int, tuple[bytes, int] | None]] = []
-    if call is not None:
-        layouts.append((HEADER, call))
-    layouts.append((HEADER_NO_CALL, None))
+    if expected is not None:
+        known = _known_callsign(head, expected) if len(head) >= HEADER else None
+        if known is None:
+            return []
+        layouts.append((HEADER, known))
+    else:
+        call = check_callsign(head[3:9], head[9:11]) if len(head) >= HEADER else None
+        if call is not None:
+            layouts.append((HEADER, call))
+        layouts.append((HEADER_NO_CALL, None))
     for length, callsign in layouts:
         found = decode_blocks(bits[8 * length :], count)
         if not found:
@@ -196,8 +242,15 @@ def encode_frame(data: bytes, callsign: str | None = "DP0BEE", nx: bool = True) 
 
 def _maker(nx: bool) -> Callable[[Mapping[str, Any], bool | None], Deframer]:
     def make(options: Mapping[str, Any], invert: bool | None) -> Deframer:
+        callsign = options.get("callsign")
+        expected = None if callsign is None else _callsign_field(callsign)
         return SyncDeframer(
-            bits_of(SYNC[nx], 16), MAX_SYNC_ERRORS, SPAN, decode_frame, invert, needed=needed
+            bits_of(SYNC[nx], 16),
+            MAX_SYNC_ERRORS,
+            SPAN,
+            functools.partial(decode_frame, expected=expected),
+            invert,
+            needed=needed,
         )
 
     return make
@@ -208,10 +261,20 @@ def _encoder(nx: bool) -> Callable[[bytes, Mapping[str, Any], int], EncodedFrame
         """Alternating-bit preamble, the frame, 16 bits of tail."""
         n_pre = max(32, preamble_bits)
         pre = (np.arange(n_pre, dtype=np.uint8) & 1) ^ 1
-        return EncodedFrame(np.concatenate([pre, encode_frame(payload, nx=nx), pre[:16]]), n_pre)
+        call = options.get("callsign") or "DP0BEE"
+        frame = encode_frame(payload, callsign=call, nx=nx)
+        return EncodedFrame(np.concatenate([pre, frame, pre[:16]]), n_pre)
 
     return encode
 
+
+OPT_CALLSIGN = FramingOption(
+    "callsign",
+    None,
+    "the callsign the satellite sends (frames of others are dropped; default: any)",
+    parse_callsign,
+    "CALL",
+)
 
 FRAMINGS = (
     Framing(
@@ -220,6 +283,7 @@ FRAMINGS = (
         make_deframer=_maker(False),
         encode=_encoder(False),
         aliases=("Mobitex",),
+        options=(OPT_CALLSIGN,),
         max_payload=BLOCK_DATA * MAX_BLOCKS,
     ),
     Framing(
@@ -228,6 +292,7 @@ FRAMINGS = (
         make_deframer=_maker(True),
         encode=_encoder(True),
         aliases=("Mobitex-NX",),
+        options=(OPT_CALLSIGN,),
         max_payload=BLOCK_DATA * MAX_BLOCKS,
     ),
 )

@@ -1,4 +1,4 @@
-"""SMOG-P / ATL-1 and SMOG-1 repeat-accumulate framings (BME's PocketQubes).
+"""SMOG-P / ATL-1, SMOG-1 and MRC-100 repeat-accumulate framings (BME's satellites).
 
 A frame of ``frame_size`` bytes (128 or 256, the satellite description's
 ``frame size``) is RA-encoded (:mod:`sdrlink.coding.ra`: 260 or 514 code
@@ -13,11 +13,19 @@ errors allowed: 6 of SMOG-1's 48 bits (as gr-satellites), 1 of SMOG-P's 16
 threshold of about 8 % wrong bits; one error costs an RA decoding, about
 20 ms, every 2000 noise bits on average).
 
+MRC-100 ("MRC-100 RA", gr-satellites master ``smogp_ra_deframer.py`` with
+variant 'MRC-100'): 32-bit sync word 0xE31C9DAE (4 errors allowed, as
+gr-satellites), frames of ``frame_size`` 126 bytes (252 code bytes: the RA
+code of 63 words, built by the same rules as the others; not confirmed by a
+recording), whose bytes 1 and 2 hold a CRC-16/CCITT-FALSE, low byte first,
+of bytes 0 and 3..125. The decoded frame keeps the CRC in place, as
+gr-satellites outputs it; its encoder takes the 124 other bytes.
+
 SMOG-P's frames have no check, so the deframer accepts one only when the
 re-encoded decoding agrees with the channel: at most 20 % of the hard code
 bits may disagree (gr-satellites allows 35 %; noise gives 35-50 %, and frames
 the decoder can correct have under 13 %). SMOG-P frames carry ``crc_ok``
-None, SMOG-1 frames True. Fields: ``ra_errors`` (code bits the decoder
+None, SMOG-1 and MRC-100 frames True. Fields: ``ra_errors`` (code bits the decoder
 corrected), ``sync_errors``, ``inverted``.
 """
 
@@ -28,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from sdrlink.coding.crc import CRC16_ARC
+from sdrlink.coding.crc import CRC16_ARC, CRC16_CCITT_FALSE
 from sdrlink.coding.ra import ra_code
 from sdrlink.errors import ConfigError
 from sdrlink.framing.base import Deframer, EncodedFrame, Framing, FramingOption
@@ -36,6 +44,7 @@ from sdrlink.framing.syncframe import Decoded, SyncDeframer, bits_from_string, u
 
 SYNC_SMOGP = bits_from_string("0010110111010100")
 SYNC_SMOG1 = bits_from_string("001011011101010001100011110001010011010110011001")
+SYNC_MRC100 = bits_from_string("11100011000111001001110110101110")
 MAX_ERROR_RATE = 0.2
 
 
@@ -51,30 +60,60 @@ OPT_FRAME_SIZE = FramingOption(
 )
 
 
+def _mrc_frame_size(value: Any) -> int:
+    v = int(value, 0) if isinstance(value, str) else int(value)
+    if v not in (126, 128, 256):
+        raise ValueError("frame size is 126, 128 or 256 bytes")
+    return v
+
+
+OPT_MRC_FRAME_SIZE = FramingOption(
+    "frame_size",
+    126,
+    "RA frame size in bytes before coding: 126, 128 or 256",
+    _mrc_frame_size,
+    "BYTES",
+)
+
+
+def _mrc_crc_ok(frame: bytes) -> bool:
+    return CRC16_CCITT_FALSE.to_bytes(frame[:1] + frame[3:], "little") == frame[1:3]
+
+
 class _Codec:
-    def __init__(self, frame_size: int, crc: bool) -> None:
+    """The RA code of one variant ("smogp", "smog1", "mrc100") and frame size."""
+
+    def __init__(self, frame_size: int, variant: str) -> None:
         self.code = ra_code(frame_size // 2)
-        self.crc = crc
+        self.variant = variant
         self.bits = 16 * self.code.n
 
     def decode(self, soft: np.ndarray) -> list[Decoded]:
         if len(soft) < self.bits:
             return []
         data, errors = self.code.decode(soft[: self.bits])
-        if self.crc:
-            if not CRC16_ARC.verify(data, "little"):
+        fields = {"ra_errors": errors}
+        if self.variant == "smog1":
+            ok = CRC16_ARC.verify(data, "little")
+        elif self.variant == "mrc100":
+            ok = _mrc_crc_ok(data)
+        else:
+            if errors > MAX_ERROR_RATE * self.bits:
                 return []
-            return [Decoded(data, True, self.bits, {"ra_errors": errors})]
-        if errors > MAX_ERROR_RATE * self.bits:
-            return []
-        return [Decoded(data, None, self.bits, {"ra_errors": errors})]
+            return [Decoded(data, None, self.bits, fields)]
+        return [Decoded(data, True, self.bits, fields)] if ok else []
 
     def encode(self, payload: bytes, preamble_bits: int, sync: np.ndarray) -> EncodedFrame:
         size = 2 * self.code.k
-        if self.crc:
-            if len(payload) != size - 2:
-                raise ConfigError(f"SMOG-1 RA frames carry {size - 2} bytes (plus their CRC)")
-            payload = bytes(payload) + CRC16_ARC.to_bytes(payload, "little")
+        payload = bytes(payload)
+        if self.variant != "smogp" and len(payload) != size - 2:
+            name = "SMOG-1" if self.variant == "smog1" else "MRC-100"
+            raise ConfigError(f"{name} RA frames carry {size - 2} bytes (plus their CRC)")
+        if self.variant == "smog1":
+            payload += CRC16_ARC.to_bytes(payload, "little")
+        elif self.variant == "mrc100":
+            crc = CRC16_CCITT_FALSE.to_bytes(payload, "little")
+            payload = payload[:1] + crc + payload[1:]
         elif len(payload) != size:
             raise ConfigError(f"SMOG-P RA frames are {size} bytes")
         n_pre = max(32, preamble_bits + (-preamble_bits) % 8)
@@ -83,19 +122,23 @@ class _Codec:
         return EncodedFrame(np.concatenate([pre, sync, coded, pre[:16]]), n_pre)
 
 
-def _maker(smog1: bool) -> Callable[[Mapping[str, Any], bool | None], Deframer]:
+#: variant -> (sync word, sync word errors allowed)
+_SYNC = {"smogp": (SYNC_SMOGP, 1), "smog1": (SYNC_SMOG1, 6), "mrc100": (SYNC_MRC100, 4)}
+
+
+def _maker(variant: str) -> Callable[[Mapping[str, Any], bool | None], Deframer]:
     def make(options: Mapping[str, Any], invert: bool | None) -> Deframer:
-        codec = _Codec(int(options["frame_size"]), smog1)
-        sync, errors = (SYNC_SMOG1, 6) if smog1 else (SYNC_SMOGP, 1)
+        codec = _Codec(int(options["frame_size"]), variant)
+        sync, errors = _SYNC[variant]
         return SyncDeframer(sync, errors, codec.bits, codec.decode, invert)
 
     return make
 
 
-def _encoder(smog1: bool) -> Callable[[bytes, Mapping[str, Any], int], EncodedFrame]:
+def _encoder(variant: str) -> Callable[[bytes, Mapping[str, Any], int], EncodedFrame]:
     def encode(payload: bytes, options: Mapping[str, Any], preamble_bits: int) -> EncodedFrame:
-        codec = _Codec(int(options["frame_size"]), smog1)
-        return codec.encode(payload, preamble_bits, SYNC_SMOG1 if smog1 else SYNC_SMOGP)
+        codec = _Codec(int(options["frame_size"]), variant)
+        return codec.encode(payload, preamble_bits, _SYNC[variant][0])
 
     return encode
 
@@ -104,8 +147,8 @@ FRAMINGS = (
     Framing(
         name="smogp_ra",
         description="SMOG-P/ATL-1 RA: sync 0x2DD4, repeat-accumulate code, 128/256-byte frames",
-        make_deframer=_maker(False),
-        encode=_encoder(False),
+        make_deframer=_maker("smogp"),
+        encode=_encoder("smogp"),
         aliases=("SMOG-P RA",),
         options=(OPT_FRAME_SIZE,),
         max_payload=256,
@@ -113,10 +156,19 @@ FRAMINGS = (
     Framing(
         name="smog1_ra",
         description="SMOG-1 RA: 48-bit sync, repeat-accumulate code, CRC-16/ARC",
-        make_deframer=_maker(True),
-        encode=_encoder(True),
+        make_deframer=_maker("smog1"),
+        encode=_encoder("smog1"),
         aliases=("SMOG-1 RA",),
         options=(OPT_FRAME_SIZE,),
+        max_payload=254,
+    ),
+    Framing(
+        name="mrc100_ra",
+        description="MRC-100 RA: sync 0xE31C9DAE, repeat-accumulate code, CRC-16 in bytes 1-2",
+        make_deframer=_maker("mrc100"),
+        encode=_encoder("mrc100"),
+        aliases=("MRC-100 RA",),
+        options=(OPT_MRC_FRAME_SIZE,),
         max_payload=254,
     ),
 )

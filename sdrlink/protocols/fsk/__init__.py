@@ -22,14 +22,16 @@ _MODEM_OPTIONS = (
     Option(
         "modulation",
         "--modulation",
-        "FSK flavour: fsk, gfsk, gmsk (h=0.5) or afsk (Bell 202 tones on FM; default fsk)",
+        "FSK flavour: fsk, gfsk, gmsk (h=0.5), afsk (Bell 202 tones on FM) or fsk_subaudio "
+        "(slow FSK under FM voice); default fsk",
         choices=MODULATIONS,
     ),
     Option("baud", "--baud", "symbol rate, e.g. 1200, 4800, 9.6k (default 9600; afsk 1200)", "BD"),
     Option(
         "deviation",
         "--deviation",
-        "FM deviation in Hz (default baud/2; gmsk baud/4; afsk 3000)",
+        "FM deviation in Hz (default baud/2; gmsk baud/4; afsk 3000; fsk_subaudio 5000, the "
+        "FM channel's); negative: the low tone is bit 1",
         "HZ",
     ),
     Option("bt", "--bt", "Gaussian filter BT of gfsk/gmsk (default 0.5)"),

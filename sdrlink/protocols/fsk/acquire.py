@@ -18,7 +18,9 @@ so better than this coarse estimate (the centroid of a flag preamble leans
 towards one tone; a two-tone fit less so), so the estimate is taken over only when it lies beyond
 that range from the value held, at the onset of a burst (a segment with a
 signal clearly above the noise floor after one without), or mid-burst when
-it lies beyond one and a half times the range; otherwise the value is held.
+it lies beyond one and a half times the range (for wide FSK at least the two
+tones' spacing and a baud, which a fit on a segment of mostly one tone can be
+off by); otherwise the value is held.
 Within a burst only every second segment is looked at (the value is held
 there anyway), so the search costs half as much while a signal is present.
 A signal near the tuned frequency is thus left exactly as it was, and the
@@ -53,7 +55,8 @@ class CarrierSearch:
     own carrier tracking still copes (re-acquired beyond that mid-burst).
     ``tone_hz`` (direct FSK: the deviation) and ``lobe_hz`` (the width of
     each tone's spectral lobe, about the symbol rate) select the two-tone
-    fit; without them the energy centroid is used.
+    fit; without them the energy centroid is used. ``mid_far_hz`` (default 1.5 *
+    ``far_hz``) is how far off an estimate must lie mid-burst to be taken over.
     """
 
     def __init__(
@@ -64,6 +67,7 @@ class CarrierSearch:
         far_hz: float,
         tone_hz: float | None = None,
         lobe_hz: float = 0.0,
+        mid_far_hz: float | None = None,
     ) -> None:
         self.fs = float(fs)
         reach = min(search_hz + bandwidth / 2, fs / 2)
@@ -92,6 +96,7 @@ class CarrierSearch:
         binw = rate / sub
         self.width = int(max(1, min(len(self.sel), round(bandwidth / binw))))
         self.far = float(far_hz)
+        self.mid_far = 1.5 * self.far if mid_far_hz is None else float(mid_far_hz)
         self.tone = None if tone_hz is None else max(1, int(round(tone_hz / binw)))
         self.lobe = max(1, int(round(lobe_hz / binw)))
         # a bin averaged over `looks` sub-blocks of noise is Gamma(looks)-distributed
@@ -208,7 +213,7 @@ class CarrierSearch:
             est = float(excess @ self.freqs[k : k + self.width] / max(float(excess.sum()), 1e-30))
         else:
             est = self._two_tones(csum)
-        if abs(est - self.freq) > (1.5 * self.far if self.in_burst else self.far):
+        if abs(est - self.freq) > (self.mid_far if self.in_burst else self.far):
             self.freq = est
         self.in_burst = True
         return self.freq

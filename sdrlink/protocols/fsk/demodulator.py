@@ -15,7 +15,7 @@ from scipy import signal
 
 from sdrlink._ext import fsk_dsp  # type: ignore[attr-defined]
 from sdrlink.dsp.estimate import SampleHistory, envelope_kurtosis
-from sdrlink.protocols.fsk.params import FskParams
+from sdrlink.protocols.fsk.params import VOICE_BW, FskParams
 
 # below this many samples per symbol the front end interpolates its output to at least
 # UPSAMPLE_TO samples per symbol (audio at 48 kHz of 19200 Bd has 2.5)
@@ -164,13 +164,33 @@ class FrontEnd:
             # 1.5-2 dB better than + 0.7 baud, unchanged for Bell 202
             fs = self._add_chan(fs, d, half + 0.4 * baud, complex_in=True)
             self.steps.append(Discriminator(fs))
+        elif is_complex and params.modulation == "fsk_subaudio":
+            # the whole FM voice channel goes through the discriminator (its loop follows
+            # the carrier); the data are then the low end of the discriminator's audio
+            narrow = params.deviation + VOICE_BW
+            d = max(1, int(fs // (2.5 * (narrow + params.max_offset))))
+            fs = self._add_chan(fs, d, narrow + params.max_offset, complex_in=True, sharp=True)
+            afc = AfcDiscriminator(fs, narrow, baud, params.max_offset, 1)
+            self.narrow_taps = afc.taps
+            self.steps.append(afc)
+            self.stages.append((1, afc.delay))
+            fs = self._add_subaudio(fs, baud)
         elif is_complex:
-            narrow = params.deviation + baud  # signal bandwidth plus a little FLL slack
+            # signal bandwidth plus a little FLL slack; wide FSK (deviation above the baud
+            # rate) gets more: the FLL follows the data's imbalance, by a share of the
+            # deviation, and a tone at the filter's edge loses its symbols
+            narrow = params.deviation + baud + 0.5 * max(0.0, params.deviation - baud)
             # ~8 samples per symbol, but keep the offsets the wide filter passes unaliased
             d = max(1, min(int(fs // (baud * 8)), int(fs // (2.5 * (narrow + params.max_offset)))))
             fs = self._add_chan(fs, d, narrow + params.max_offset, complex_in=True, sharp=True)
-            # the costly narrow filter + discriminator then run at >= 4 samples/symbol
-            r = max(k for k in (1, 2, 4, 8) if k == 1 or fs / (k * baud) >= 4.0)
+            # the costly narrow filter + discriminator then run at >= 4 samples/symbol, and
+            # fast enough that the discriminator's phase steps do not wrap around at the
+            # tones (wide FSK: HADES-R's 562.5 Hz deviation at 200 Bd)
+            r = max(
+                k
+                for k in (1, 2, 4, 8)
+                if k == 1 or (fs / (k * baud) >= 4.0 and fs / k >= 2.0 * narrow)
+            )
             afc = AfcDiscriminator(fs, narrow, baud, params.max_offset, r)
             self.narrow_taps = afc.taps  # at the probe rate
             fs /= r
@@ -180,6 +200,8 @@ class FrontEnd:
                 # a 2-symbol low-pass also removes the discriminator noise that
                 # the decimation folded towards the signal band
                 span = 2.0
+        elif params.modulation == "fsk_subaudio":
+            fs = self._add_subaudio(fs, baud)
         else:
             d = max(1, int(fs // (baud * 8)))
             if d > 1:
@@ -195,11 +217,11 @@ class FrontEnd:
         # post (matched) filter
         sps = fs / baud
         ntaps = int(round(sps * span)) | 1
-        if params.modulation in ("fsk", "afsk"):
+        if params.modulation in ("fsk", "afsk", "fsk_subaudio"):
             # boxcar over most of the symbol (rectangular FSK) or all of it (AFSK: the
             # discriminated tones are rectangular too; against a 0.6-baud low-pass this
             # gains 1-2 dB at 4800 Bd and loses nothing on Bell 202)
-            box = 0.8 if params.modulation == "fsk" else 1.0
+            box = 1.0 if params.modulation == "afsk" else 0.8
             taps = np.ones(max(1, int(round(sps * box))), np.float32)
             taps /= taps.sum()
         else:
@@ -208,6 +230,18 @@ class FrontEnd:
         self.steps.append(post)
         self.stages.append((1, post.delay))
         self.out_rate = fs
+
+    def _add_subaudio(self, fs: float, baud: float) -> float:
+        """Sub-audio FSK: a sharp low-pass of the discriminator audio at 2/3 of the baud
+        rate, a quarter of that wide (gr-satellites' ``subaudio`` filter), which keeps the
+        voice above it out, decimating to about 8 samples per symbol."""
+        cutoff = 2.0 / 3.0 * baud
+        d = max(1, int(fs // (baud * 8)))
+        taps = _lowpass(cutoff, fs, int(4 * fs / (cutoff / 4)))
+        fir = FirDecimator(taps, d, False)
+        self.steps.append(fir)
+        self.stages.append((d, fir.delay))
+        return fs / d
 
     def _add_chan(
         self, fs: float, d: int, cutoff: float, complex_in: bool, sharp: bool = False

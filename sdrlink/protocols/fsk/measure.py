@@ -24,6 +24,10 @@ receiver arrives at them:
   It is the one SNR that discriminator audio allows (an audio-domain
   figure, not the RF SNR: it follows the RF SNR only as far as the FM
   discriminator passes it on).
+* Sub-audio FSK: from IQ, ``freq_offset_hz`` and its drift are the DC of the
+  discriminator's (low-passed) output in the soft-symbol fit, ``snr_db`` as
+  above in its FM channel; from audio there is no offset (NaN: the data's
+  level in the audio is not known).
 * ``freq_offset_hz``: the carrier relative to the tuned frequency at the
   frame's first sample. From IQ: the carrier search's re-centring plus the
   frequency the channel-filtered samples hold over the frame, per symbol,
@@ -74,6 +78,7 @@ class FrameMeasure:
         self.front = front
         self.is_complex = is_complex
         self.afsk = params.modulation == "afsk"
+        self.subaudio = params.modulation == "fsk_subaudio"
         self.bandwidth = params.snr_bandwidth
         self.half = 0.5 * front.out_rate / params.baud  # half a symbol, front-end samples
         # envelope kurtosis behind the channel filter, simulated per carrier position
@@ -96,10 +101,14 @@ class FrameMeasure:
         fields: dict[str, Any] = {}
         offset, drift, drift_err = float("nan"), float("nan"), float("inf")
         # FSK from IQ: the per-symbol frequency of the IQ itself serves below instead
-        fit = None if self.is_complex and not self.afsk else fit_levels(values, syms, t)
+        direct = self.is_complex and not (self.afsk or self.subaudio)
+        fit = None if direct else fit_levels(values, syms, t)
         if fit is not None:
             fields["symbol_snr_db"] = round(db(fit.snr), 2)
-            if self.afsk:
+            if self.subaudio:
+                if self.is_complex:  # the discriminator's output, in Hz
+                    offset, drift, drift_err = carrier + fit.dc, fit.drift, fit.drift_err
+            elif self.afsk:
                 offset, drift, drift_err = fit.dc, fit.drift, fit.drift_err  # audio tones (Hz)
                 if self.is_complex:
                     fields["tone_offset_hz"] = round(fit.dc, 1)
@@ -112,7 +121,7 @@ class FrameMeasure:
             # frequency signal less that of the data at the nominal deviation
             coarse = float(values.mean())
             coarse -= self.params.deviation * float(np.mean(np.where(syms > 0, 1.0, -1.0)))
-            wide = self._carrier(pos, syms, t_start, coarse)
+            wide = None if self.subaudio else self._carrier(pos, syms, t_start, coarse)
             if wide is not None:
                 offset, drift, drift_err = carrier + wide[0], wide[1], wide[2]
                 if wide[3] is not None:

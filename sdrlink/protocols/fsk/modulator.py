@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from sdrlink.framing import EncodedFrame, get_framing
-from sdrlink.protocols.fsk.params import FskParams
+from sdrlink.protocols.fsk.params import SUBAUDIO_SHARE, FskParams
 
 
 def preamble_bits(params: FskParams) -> int:
@@ -51,9 +51,14 @@ def _gaussian_taps(sps: float, bt: float) -> np.ndarray:
 def frequency(params: FskParams, bits: np.ndarray, sample_rate: float) -> np.ndarray:
     """Instantaneous frequency (Hz) of the modulated carrier, one value per sample.
 
-    For AFSK this is the FM deviation times the audio tone signal.
+    For AFSK this is the FM deviation times the audio tone signal; for sub-audio FSK
+    the data at :data:`SUBAUDIO_SHARE` of the deviation, low-passed to the sub-audio
+    band (0.6 baud) as a transmitter keeping it out of the voice would. ``invert``
+    True sends every bit inverted.
     """
     bits = np.asarray(bits, dtype=np.uint8)
+    if params.invert:
+        bits = bits ^ 1
     sps = sample_rate / params.baud
     n = int(math.ceil(len(bits) * sps))
     sym_idx = np.minimum((np.arange(n) / sps).astype(np.int64), len(bits) - 1)
@@ -65,6 +70,11 @@ def frequency(params: FskParams, bits: np.ndarray, sample_rate: float) -> np.nda
     nrz = bits[sym_idx].astype(np.float64) * 2 - 1
     if params.modulation in ("gfsk", "gmsk"):
         nrz = np.convolve(nrz, _gaussian_taps(sps, params.bt), mode="same")
+    if params.modulation == "fsk_subaudio":
+        from scipy import signal  # only here: the CLI imports this module
+
+        taps = signal.firwin(int(8 * sps) | 1, 0.6 * params.baud, fs=sample_rate)
+        return SUBAUDIO_SHARE * params.deviation * signal.oaconvolve(nrz, taps, mode="same")
     return params.deviation * nrz
 
 

@@ -8,7 +8,12 @@ from typing import Any
 from sdrlink.errors import ConfigError
 from sdrlink.framing import get_framing
 
-MODULATIONS = ("fsk", "gfsk", "gmsk", "afsk")
+MODULATIONS = ("fsk", "gfsk", "gmsk", "afsk", "fsk_subaudio")
+#: audio bandwidth (Hz) of the voice that sub-audio FSK rides under (an FM voice channel)
+VOICE_BW = 3000.0
+#: share of the FM deviation the modulator gives sub-audio data (CTCSS tones are sent
+#: at 10-20 % of the deviation; LilacSat-2's own level is not known here)
+SUBAUDIO_SHARE = 0.1
 
 # the modem's own option keys; the framing's options come from its registry entry
 MODEM_OPTIONS = (
@@ -20,6 +25,7 @@ MODEM_OPTIONS = (
     "afsk_tones",
     "af_carrier",
     "af_deviation",
+    "fm_deviation",
     "invert",
     "max_offset",
     "carrier_search",
@@ -32,20 +38,29 @@ class FskParams:
 
     Attributes:
         modulation: "fsk" (rectangular), "gfsk"/"gmsk" (Gaussian filtered; GMSK
-            has modulation index 0.5) or "afsk" (audio tones on an FM carrier).
-        baud: symbol rate (1200..19200).
+            has modulation index 0.5), "afsk" (audio tones on an FM carrier) or
+            "fsk_subaudio" (slow rectangular FSK below the voice of an FM channel,
+            LilacSat-2's 300 Bd: the discriminator's output low-passed at 2/3 of
+            the baud rate, as gr-satellites' FSK demodulator does with
+            ``subaudio``).
+        baud: symbol rate (100..100000; HADES-R sends 200, most 1200..19200).
         deviation: peak frequency deviation in Hz of the RF carrier (for AFSK the
-            FM deviation of the audio tones).
+            FM deviation of the audio tones; for sub-audio FSK that of the whole FM
+            channel, default 5000, whose IQ filter passes it plus VOICE_BW; the
+            modulator sends the data at SUBAUDIO_SHARE of it). A negative value
+            (gr-satellites' way to say the low tone is bit 1) is taken as its
+            magnitude and ``invert`` True.
         bt: Gaussian filter bandwidth-time product (GFSK/GMSK only).
         framing: canonical name of a registered framing (:mod:`sdrlink.framing`),
             e.g. "ax25", "ax25_g3ruh", "ax100", "ax5043".
         framing_options: the framing's own options, parsed, as sorted pairs.
         afsk_tones: mark and space tones in Hz (Bell 202: 1200/2200).
         invert: None tries both polarities where the framing cannot tell;
-            True/False forces one (NRZI-coded AX.25 ignores it).
+            True/False forces one (NRZI-coded AX.25 ignores it); the modulator
+            sends inverted bits when True.
         max_offset: carrier offset (Hz) the IQ channel filter lets through
-            around the acquired carrier (default max(baud, 2000)); wider costs
-            sensitivity.
+            around the acquired carrier (default max(baud, 2000); wide FSK,
+            deviation above the baud rate, baud); wider costs sensitivity.
         carrier_search: how far (Hz) from the tuned frequency IQ input is
             searched blindly for the carrier, which is then re-centred (LEO
             Doppler at 436 MHz reaches about 10 kHz; default 12000; 0: off).
@@ -65,9 +80,12 @@ class FskParams:
     @property
     def occupied_bw(self) -> float:
         """Bandwidth (Hz) the modulated carrier occupies (Carson's rule): 2 * deviation +
-        baud; AFSK (tones frequency-modulating the carrier) 2 * (deviation + highest tone)."""
+        baud; AFSK (tones frequency-modulating the carrier) 2 * (deviation + highest tone);
+        sub-audio FSK (under voice) 2 * (deviation + VOICE_BW)."""
         if self.modulation == "afsk":
             return 2.0 * (self.deviation + max(self.afsk_tones))
+        if self.modulation == "fsk_subaudio":
+            return 2.0 * (self.deviation + VOICE_BW)
         return 2.0 * self.deviation + self.baud
 
     @property
@@ -116,6 +134,30 @@ def tones_from_carrier(af_carrier: Any, af_deviation: Any) -> tuple[float, float
     return parse_tones((carrier + dev, carrier - dev))
 
 
+def _parse_invert(value: Any) -> bool | None:
+    """None (try both polarities), or a yes/no given as a bool or as text."""
+    if value is None or isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    if text in ("", "none", "auto"):
+        return None
+    raise ConfigError(f"invert must be yes or no, got {value!r}")
+
+
+def _default_max_offset(modulation: str, baud: float, deviation: float) -> float:
+    """The carrier offset the IQ path's own loop is left to follow (beyond it the carrier
+    search re-centres the burst): 2 kHz or a baud, but for wide FSK (deviation above
+    the baud rate: HADES-R) only a baud, since a carrier loop started more than that
+    off locks onto one of the two tones."""
+    if modulation in ("fsk", "gfsk", "gmsk") and deviation > baud:
+        return baud
+    return max(baud, 2000.0)
+
+
 def make_params(options: dict[str, Any]) -> FskParams:
     """Build :class:`FskParams` from an options dict; None values mean default.
 
@@ -141,7 +183,13 @@ def make_params(options: dict[str, Any]) -> FskParams:
         )
     framing_options = framing.parse_options({k: opts[k] for k in framing_keys if k in opts})
     mod = str(opts.get("modulation", "fsk")).strip().lower()
-    mod = {"2-fsk": "fsk", "2fsk": "fsk", "bell202": "afsk", "bell 202": "afsk"}.get(mod, mod)
+    mod = {
+        "2-fsk": "fsk",
+        "2fsk": "fsk",
+        "bell202": "afsk",
+        "bell 202": "afsk",
+        "fsk subaudio": "fsk_subaudio",
+    }.get(mod, mod)
     if mod not in MODULATIONS:
         raise ConfigError(
             f"unknown FSK modulation {mod!r}; choose one of: {', '.join(MODULATIONS)}"
@@ -150,21 +198,34 @@ def make_params(options: dict[str, Any]) -> FskParams:
         baud = _number(opts.get("baud", 1200.0 if mod == "afsk" else 9600.0))
     except (TypeError, ValueError):
         raise ConfigError(f"baud rate must be a number, got {opts['baud']!r}") from None
-    if not 300 <= baud <= 100_000:
-        raise ConfigError(f"baud rate {baud:g} out of range (300..100000; typical 1200..19200)")
+    if not 100 <= baud <= 100_000:
+        raise ConfigError(f"baud rate {baud:g} out of range (100..100000; typical 1200..19200)")
     if mod == "gmsk":
         dev_default = baud / 4
     elif mod == "afsk":
         dev_default = 3000.0
+    elif mod == "fsk_subaudio":
+        dev_default = 5000.0  # gr-satellites' FSK demodulator's default
     else:
         dev_default = baud / 2
+    if "fm_deviation" in opts:  # gr-satellites' name of AFSK's FM deviation
+        if mod != "afsk":
+            raise ConfigError("fm_deviation is the FM deviation of AFSK (modulation afsk)")
+        if "deviation" in opts and _number(opts["deviation"]) != _number(opts["fm_deviation"]):
+            raise ConfigError("give deviation or fm_deviation (the same thing for AFSK)")
+        opts["deviation"] = opts["fm_deviation"]
     try:
         deviation = _number(opts.get("deviation", dev_default))
         bt = _number(opts.get("bt", 0.5))
     except (TypeError, ValueError):
         raise ConfigError("deviation and bt must be numbers") from None
-    if deviation <= 0:
-        raise ConfigError(f"deviation must be positive, got {deviation:g} Hz")
+    invert = _parse_invert(opts.get("invert"))
+    if deviation < 0:  # gr-satellites: the low tone is bit 1
+        if invert is False:
+            raise ConfigError("a negative deviation means inverted bits, but invert is off")
+        deviation, invert = -deviation, True
+    if deviation == 0:
+        raise ConfigError("deviation must not be 0 Hz")
     if not 0.1 <= bt <= 2.0:
         raise ConfigError(f"Gaussian BT must be within 0.1..2.0, got {bt:g}")
     if "afsk_tones" in opts:
@@ -177,9 +238,8 @@ def make_params(options: dict[str, Any]) -> FskParams:
         tones = tones_from_carrier(opts["af_carrier"], opts["af_deviation"])
     else:
         tones = (1200.0, 2200.0)
-    invert = opts.get("invert")
     try:
-        max_offset = _number(opts.get("max_offset", max(baud, 2000.0)))
+        max_offset = _number(opts.get("max_offset", _default_max_offset(mod, baud, deviation)))
     except (TypeError, ValueError):
         raise ConfigError("max_offset must be a number (Hz)") from None
     if max_offset < 0:
@@ -201,7 +261,7 @@ def make_params(options: dict[str, Any]) -> FskParams:
         framing.name,
         tuple(sorted(framing_options.items())),
         tones,
-        None if invert is None else bool(invert),
+        invert,
         max_offset,
         search,
     )

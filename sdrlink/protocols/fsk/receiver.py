@@ -72,8 +72,13 @@ class FskReceiver(Receiver):
                 params.occupied_bw,
                 params.carrier_search,
                 params.max_offset,
-                tone_hz=None if params.modulation == "afsk" else params.deviation,
+                # AFSK and sub-audio FSK are FM channels: their energy centroid is the carrier
+                tone_hz=None if params.modulation in ("afsk", "fsk_subaudio") else params.deviation,
                 lobe_hz=params.baud / 2,
+                # wide FSK: a fit on a segment of mostly one tone can be a tone spacing off
+                mid_far_hz=max(1.5 * params.max_offset, 2 * params.deviation + params.baud)
+                if params.modulation in ("fsk", "gfsk", "gmsk") and params.deviation > params.baud
+                else None,
             )
             if info.is_complex and params.carrier_search > 0
             else None
