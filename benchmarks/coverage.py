@@ -38,8 +38,7 @@ def family(meta: dict) -> str:
     names = [meta["framing"]] + [  # the json's own description may be free text
         str(t.options.get("framing"))
         for t in find_satellite(meta["satellite"]).transmitters
-        if float(t.options.get("baud", 0)) == float(meta["baudrate"])
-        and t.modulation == modulation
+        if float(t.options.get("baud", 0)) == float(meta["baudrate"]) and t.modulation == modulation
     ]
     for name in names:
         try:
