@@ -1,0 +1,351 @@
+"""Streaming blind LR-FHSS receiver.
+
+Stages, all keyed on absolute sample indices (results do not depend on how
+the stream is cut into blocks):
+
+1. :class:`~.channelizer.FilterBank`: the capture as ~1 kHz channels.
+2. :class:`~.detect.EnergyDetector`: where a 233 ms header hop may be.
+3. :func:`~.demod.find_sync` at each candidate, then :func:`~.header.read_block`:
+   a header copy with its carrier, drift and soft bits. Copies that fail
+   their CRC alone are kept a while and combined with copies found a whole
+   number of header blocks away (soft bits summed after flipping the bits by
+   which their copy indices differ).
+4. :class:`~.packet.Job` per packet: columns of every hop copied as they
+   arrive, the payload decoded when the last hop is in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from sdrlink.blocks import SampleBlock, StreamInfo
+from sdrlink.errors import ConfigError, InputError
+from sdrlink.frame import Frame
+from sdrlink.protocols.base import Receiver
+from sdrlink.protocols.lrfhss import coding, demod
+from sdrlink.protocols.lrfhss.channelizer import FilterBank, FrameBuffer
+from sdrlink.protocols.lrfhss.detect import BIN_FRAMES, EnergyDetector
+from sdrlink.protocols.lrfhss.header import HeaderObs, decode_copies, read_block
+from sdrlink.protocols.lrfhss.hopping import BIT_RATE, ocw_hz
+from sdrlink.protocols.lrfhss.packet import HDR_T, Decoded, Job, same_packet
+from sdrlink.protocols.lrfhss.params import CR_TEXT, LORAWAN_SYNC_WORD, normalize_options
+
+T_BIT = 1.0 / BIT_RATE
+SYNC_MIN_RHO = 0.08  # normalised sync correlation worth reading a header for
+SEARCH_S = 0.05  # +- block-start uncertainty of an energy candidate
+SEARCH_HZ = 250.0  # +- carrier uncertainty of an energy candidate
+KEEP_UNDECODED_S = 4 * HDR_T  # undecoded copies kept for combining
+GUIDED_SIGMAS = 2.5  # energy threshold where another copy must be
+GUIDED_LIMIT = 6  # places tried per guided look
+GUIDED_RHO = 0.06  # sync correlation accepted in a guided look
+GUIDED_TRIGGER = 0.13  # sync correlation of an undecoded copy that noise hardly reaches
+READ_DRIFTS = 3  # drift candidates tried on a copy that is surely a header
+
+
+class LrFhssReceiver(Receiver):
+    """Finds and decodes every LR-FHSS packet in the capture, without being told its setup.
+
+    Options narrow what is accepted: ``ocw`` (channel widths), ``cr``
+    (coding rates), ``grid``, or ``dr``/``region``; ``sync_word`` changes the
+    header sync word (LoRaWAN: 2C0F7995).
+    """
+
+    def __init__(self, options: dict[str, Any], info: StreamInfo) -> None:
+        opts = normalize_options(options)
+        if not info.is_complex:
+            raise InputError("LR-FHSS needs complex IQ samples, not a real (audio) stream")
+        self.info = info
+        self.fs = float(info.sample_rate)
+        self.ocw = opts.get("ocw")
+        self.crs = opts.get("cr")
+        self.grids = opts.get("grid")
+        narrowest = min(ocw_hz(b) for b in (self.ocw or [0]))
+        if self.fs < narrowest * 0.999:
+            raise ConfigError(
+                f"sample rate {self.fs:g} Hz is below the LR-FHSS channel width {narrowest:g} Hz"
+            )
+        self.sync_word = bytes.fromhex(opts.get("sync_word", LORAWAN_SYNC_WORD.hex()))
+        self.bank = FilterBank(self.fs)
+        self.frames = FrameBuffer(self.bank.n_chan)
+        self.detector = EnergyDetector(
+            self.bank.n_chan, self.bank.rate, warmup=-(-len(self.bank.taps) // self.bank.decim)
+        )
+        self.pending: list[tuple[float, float]] = []  # (block-start estimate, freq) to search
+        self.guided: list[float] = []  # block starts where another copy may be
+        self.undecoded: list[HeaderObs] = []
+        self.jobs: list[Job] = []
+        self.recent: list[tuple[float, float, HeaderObs]] = []  # (t, f) of read copies
+        self.stats = {"candidates": 0, "syncs": 0, "headers": 0, "combined": 0, "packets": 0}
+
+    # ------------------------------------------------------------------ stream
+
+    def process(self, block: SampleBlock) -> list[Frame]:
+        x = np.asarray(block.samples)
+        if x.dtype.kind != "c":
+            raise InputError("LR-FHSS needs complex IQ samples")
+        x = x.astype(np.complex64, copy=False)
+        frames, m0 = self.bank.process(x, block.start)
+        if len(frames):
+            self.frames.append(frames, m0)
+            self.detector.push(frames, m0)
+        return self._run(final=False)
+
+    def flush(self) -> list[Frame]:
+        return self._run(final=True)
+
+    def _t_frame(self, m: float) -> float:
+        return self.bank.time_of(m) / self.fs
+
+    def _frame_at(self, t: float) -> float:
+        return (t * self.fs + self.bank.delay) / self.bank.decim
+
+    @property
+    def _t_stop(self) -> float:
+        return self._t_frame(self.frames.stop - 1)
+
+    def _run(self, final: bool) -> list[Frame]:
+        for cand in self.detector.search(final=final):
+            self.stats["candidates"] += 1
+            t_c = self._t_frame(cand.bin * BIN_FRAMES + BIN_FRAMES / 2)
+            f_c = self.detector.sub_freq(cand.sub, self.bank.freqs)
+            self.pending.append((t_c - 57 * T_BIT, f_c))
+        out: list[Frame] = []
+        still = []
+        for t_b, f_c in self.pending:
+            if final or t_b + SEARCH_S + HDR_T + 0.02 < self._t_stop:
+                self._search(t_b, f_c)
+            else:
+                still.append((t_b, f_c))
+        self.pending = still
+        self._run_guided(final)
+        for job in self.jobs:
+            job.collect(lambda t0, t1, f: self._columns(t0, t1, f, partial=final))
+        done = [j for j in self.jobs if j.complete() or (final and not j.done)]
+        for job in done:
+            res = job.decode()
+            if res is not None:
+                frame = self._frame(res)
+                if frame is not None:
+                    out.append(frame)
+        self.jobs = [j for j in self.jobs if not j.done]
+        self._trim()
+        for f in out:
+            f.time = self.info.time_of(f.sample_index)
+            f.center_freq_hz = self.info.center_freq
+        out.sort(key=lambda f: f.sample_index)
+        return out
+
+    def _trim(self) -> None:
+        t_keep = self._t_stop - (4 * HDR_T + 2 * SEARCH_S + 0.3)
+        for t_b, _ in self.pending:
+            t_keep = min(t_keep, t_b - SEARCH_S - 0.05)
+        for t_b in self.guided:
+            t_keep = min(t_keep, t_b - 0.1)
+        for job in self.jobs:
+            t_keep = min(t_keep, job.earliest_uncollected())
+        self.frames.trim(int(np.floor(self._frame_at(t_keep))) - 4)
+        self.undecoded = [
+            o for o in self.undecoded if o.block_start > self._t_stop - 2 * KEEP_UNDECODED_S
+        ]
+        self.recent = [r for r in self.recent if r[0] > self._t_stop - 2.0]
+
+    def _columns(
+        self, t0: float, t1: float, freq: float, partial: bool = False
+    ) -> list[demod.Column] | None:
+        """The three channels nearest ``freq`` over [t0, t1]; None until all frames are in
+        (with ``partial``, missing frames are zeros)."""
+        m0 = int(np.floor(self._frame_at(t0)))
+        m1 = int(np.ceil(self._frame_at(t1))) + 1
+        if m1 > self.frames.stop and not partial:
+            return None
+        c = self.bank.channel_of(freq)
+        cols = []
+        for cc in (c - 1, c, c + 1):
+            if 0 <= cc < self.bank.n_chan:
+                data = self.frames.view(m0, m1, cc, cc + 1)[:, 0].copy()
+                cols.append(
+                    demod.Column(
+                        data, self._t_frame(m0), self.bank.rate, float(self.bank.freqs[cc])
+                    )
+                )
+        return cols
+
+    # ------------------------------------------------------------------ headers
+
+    def _claimed(self, t: float, f: float) -> bool:
+        """Whether (t, f) lies on a hop of a packet already known, or on a copy already read."""
+        for job in self.jobs:
+            if job.claims(t, f):
+                return True
+        for tr, fr, obs in self.recent:
+            if obs.fields is not None:
+                if abs(tr - t) < 0.1 and abs(fr - f) < 400.0:
+                    return True
+            elif abs(tr - t) < 3 * T_BIT and abs(fr - f) < 60.0:
+                return True
+        return False
+
+    def _search(self, t_b: float, f_c: float) -> None:
+        t_mid = t_b + 57 * T_BIT
+        if self._claimed(t_mid, f_c):
+            return
+        cols = self._columns(t_b - SEARCH_S - 0.02, t_b + SEARCH_S + HDR_T + 0.02, f_c)
+        if cols is None:
+            return
+        col = min(cols, key=lambda k: abs(k.freq - f_c))
+        hits = demod.find_sync(
+            col,
+            t_b - SEARCH_S,
+            t_b + SEARCH_S,
+            self.sync_word,
+            f_lo=f_c - SEARCH_HZ,
+            f_hi=f_c + SEARCH_HZ,
+        )
+        for hit in hits:
+            if hit.rho < SYNC_MIN_RHO:
+                continue
+            if self._claimed(hit.block_start + 57 * T_BIT, hit.freq):
+                continue
+            self.stats["syncs"] += 1
+            best = min(cols, key=lambda k: abs(k.freq - hit.freq))
+            drifts = READ_DRIFTS if hit.rho >= GUIDED_TRIGGER else 1
+            obs, score = read_block(best, hit.block_start, hit.freq, self.sync_word, drifts=drifts)
+            obs.extra["rho"] = hit.rho
+            self.recent.append((obs.block_start + 57 * T_BIT, obs.freq, obs))
+            self._header(obs)
+
+    def _header(self, obs: HeaderObs, guided: bool = False) -> None:
+        if obs.fields is None:
+            obs = self._combine(obs) or obs
+        if obs.fields is None:
+            self.undecoded.append(obs)
+            if not guided and obs.extra.get("rho", 0.0) >= GUIDED_TRIGGER:
+                for n in (-3, -2, -1, 1, 2, 3):
+                    self.guided.append(obs.block_start + n * HDR_T)
+            return
+        if not self._accepts(obs):
+            return
+        self.stats["headers"] += 1
+        for job in self.jobs:
+            if job.matches(obs):
+                job.add(obs)
+                return
+        self.jobs.append(Job(obs, self.sync_word))
+
+    def _run_guided(self, final: bool) -> None:
+        """Look for more copies of undecoded headers where they must be, with a low threshold."""
+        still = []
+        for t_b in self.guided:
+            centre = int(round(self._frame_at(t_b + 57 * T_BIT) / BIN_FRAMES - 0.5))
+            if not self.detector.has_window(centre, 2):
+                if not final and centre + 2 + self.detector.half >= self.detector.bins_stop:
+                    still.append(t_b)
+                continue
+            if t_b + HDR_T + 0.02 > self._t_stop and not final:
+                still.append(t_b)
+                continue
+            for cand in self.detector.peaks_near(centre, 2, GUIDED_SIGMAS, GUIDED_LIMIT):
+                f_c = self.detector.sub_freq(cand.sub, self.bank.freqs)
+                if self._claimed(t_b + 57 * T_BIT, f_c):
+                    continue
+                cols = self._columns(t_b - 0.03, t_b + HDR_T + 0.03, f_c, partial=final)
+                if cols is None:
+                    continue
+                col = min(cols, key=lambda k: abs(k.freq - f_c))
+                hits = demod.find_sync(
+                    col,
+                    t_b - 2 * T_BIT,
+                    t_b + 2 * T_BIT,
+                    self.sync_word,
+                    max_hits=1,
+                    f_lo=f_c - 150.0,
+                    f_hi=f_c + 150.0,
+                )
+                for hit in hits:
+                    if hit.rho < GUIDED_RHO or self._claimed(
+                        hit.block_start + 57 * T_BIT, hit.freq
+                    ):
+                        continue
+                    best = min(cols, key=lambda k: abs(k.freq - hit.freq))
+                    obs, _ = read_block(best, hit.block_start, hit.freq, self.sync_word)
+                    obs.extra["rho"] = hit.rho
+                    self.recent.append((obs.block_start + 57 * T_BIT, obs.freq, obs))
+                    self._header(obs, guided=True)
+        self.guided = still
+
+    def _accepts(self, obs: HeaderObs) -> bool:
+        f = obs.fields
+        assert f is not None
+        if self.ocw is not None and f.bw not in self.ocw:
+            return False
+        if self.crs is not None and f.cr not in self.crs:
+            return False
+        return self.grids is None or f.grid in self.grids
+
+    def _combine(self, obs: HeaderObs) -> HeaderObs | None:
+        """Decode ``obs`` together with earlier undecoded copies a whole number of blocks away."""
+        partners = []
+        for o in self.undecoded:
+            d = (obs.block_start - o.block_start) / HDR_T
+            n = int(round(d))
+            if 1 <= n <= 3 and abs(d - n) * HDR_T < 0.75 * T_BIT:
+                partners.append((n, o))
+        if not partners:
+            return None
+        # pairs first, then everything: index hypotheses for the newest copy k, older k + n
+        groups = [[p] for p in partners]
+        if len(partners) > 1:
+            groups.append(partners)
+        for group in groups:
+            max_n = max(n for n, _ in group)
+            copies = [obs] + [o for _, o in group]
+            hyps = [[k] + [k + n for n, _ in group] for k in range(0, 4 - max_n)]
+            hyps.append([0] * len(copies))  # transmitters that write 0 in every copy
+            for idx in hyps:
+                fields = decode_copies(copies, idx, self.sync_word)
+                if fields is not None:
+                    self.stats["combined"] += 1
+                    for _, o in group:
+                        if o in self.undecoded:
+                            self.undecoded.remove(o)
+                    obs.fields = fields
+                    obs.combined = len(copies)
+                    return obs
+        return None
+
+    # ------------------------------------------------------------------ frames
+
+    def _frame(self, res: Decoded) -> Frame | None:
+        if not res.crc_ok:
+            return None
+        self.stats["packets"] += 1
+        f = res.fields
+        sample = int(round(res.start * self.fs))
+        c = self.bank.freqs
+        del c
+        return Frame(
+            protocol="lrfhss",
+            sample_index=sample,
+            payload=res.payload,
+            crc_ok=res.crc_ok,
+            freq_offset_hz=res.fc,
+            snr_db=float(10 * np.log10(max(res.snr, 1e-12))),
+            fields={
+                "cr": CR_TEXT[f.cr],
+                "ocw_hz": round(ocw_hz(f.bw), 2),
+                "grid_hz": 3906.25 if f.grid == 1 else 25390.625,
+                "hop_seq_id": f.hop_seq_id,
+                "hopping": f.hopping,
+                "length": f.length,
+                "header_copies": res.copies,
+                "header_copies_decoded": res.copies_decoded,
+                "fragments": f"{res.frags_ok}/{res.n_frags}",
+                "drift_hz_s": round(res.alpha, 1),
+                "hops": res.hops,
+            },
+        )
+
+
+__all__ = ["LrFhssReceiver", "same_packet", "coding"]
