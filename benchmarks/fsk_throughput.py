@@ -16,8 +16,8 @@ import numpy as np
 
 from sdrlink.blocks import SampleBlock, StreamInfo
 from sdrlink.channel import channel
+from sdrlink.framing.ax25 import ui_frame
 from sdrlink.protocols.fsk import FskReceiver, make_params, modulate, modulate_audio
-from sdrlink.protocols.fsk.ax25 import ui_frame
 
 CASES = [
     (

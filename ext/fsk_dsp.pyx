@@ -233,67 +233,6 @@ def clock_recover(const float[::1] x, double[::1] st, double step, double alpha,
     return k
 
 
-cdef inline int _parity(unsigned int v) noexcept nogil:
-    v ^= v >> 16
-    v ^= v >> 8
-    v ^= v >> 4
-    v ^= v >> 2
-    v ^= v >> 1
-    return v & 1
-
-
-def viterbi_r2(const unsigned char[::1] coded, int k, unsigned int poly0,
-               unsigned int poly1, unsigned char[::1] out):
-    """Hard-decision Viterbi decoder for a rate-1/2 convolutional code.
-
-    The encoder register holds the newest bit in its LSB; each input bit gives
-    the parities of ``register & poly0`` and ``register & poly1``. Any start
-    state is allowed (the decoder may start mid-stream). Decodes
-    ``len(coded) // 2`` bits into ``out``; returns the path metric (bit errors).
-    """
-    cdef int ns = 1 << (k - 1)
-    cdef Py_ssize_t n = coded.shape[0] // 2
-    cdef Py_ssize_t t
-    cdef int s, b, reg, d, m, best, bm
-    cdef int INF = 1 << 28
-    if ns > 256:
-        raise ValueError("constraint length too large")
-    cdef int[256] metric
-    cdef int[256] new
-    hist_arr = np.zeros((max(n, 1), ns), dtype=np.uint8)
-    cdef unsigned char[:, ::1] hist = hist_arr
-    for s in range(ns):
-        metric[s] = 0
-    with nogil:
-        for t in range(n):
-            for d in range(ns):
-                new[d] = INF
-            for s in range(ns):
-                for b in range(2):
-                    reg = ((s << 1) | b) & ((1 << k) - 1)
-                    m = metric[s] + (_parity(reg & poly0) != coded[2 * t]) \
-                        + (_parity(reg & poly1) != coded[2 * t + 1])
-                    d = reg & (ns - 1)
-                    if m < new[d]:
-                        new[d] = m
-                        hist[t, d] = <unsigned char>s
-            for d in range(ns):
-                metric[d] = new[d]
-        best = 0
-        bm = metric[0]
-        for s in range(1, ns):
-            if metric[s] < bm:
-                bm = metric[s]
-                best = s
-        s = best
-        t = n - 1
-        while t >= 0:
-            out[t] = s & 1
-            s = hist[t, s]
-            t -= 1
-    return bm
-
-
 def afc_discriminate(const float complex[::1] x, const float[::1] rtaps2,
                      float complex[::1] hist, double[::1] st, double fs,
                      double gain, double leak, double p_k, double fmax, double wide_k,
@@ -422,36 +361,6 @@ def afc_discriminate(const float complex[::1] x, const float[::1] rtaps2,
     return k
 
 
-def hdlc_unstuff(const unsigned char[::1] bits, unsigned char[::1] out):
-    """Remove HDLC stuffed zeros (the 0 after five 1s) from 0/1 ``bits``.
-
-    Writes the unstuffed bits to ``out`` (at least as long as ``bits``) and
-    returns their count, or -1 when six 1s occur in a row (abort, or not a
-    frame).
-    """
-    cdef Py_ssize_t n = bits.shape[0], i, k = 0
-    cdef int run = 0
-    cdef unsigned char b
-    if out.shape[0] < n:
-        raise ValueError("output shorter than input")
-    with nogil:
-        for i in range(n):
-            b = bits[i]
-            if b:
-                run += 1
-                if run == 6:
-                    k = -1
-                    break
-                out[k] = 1
-                k += 1
-            else:
-                if run != 5:
-                    out[k] = 0
-                    k += 1
-                run = 0
-    return k
-
-
 def dc_block_mix(const float[::1] x, double[::1] st, double a, double cyc,
                  float complex[::1] out):
     """One-pole DC blocker, then a mix down by ``cyc`` cycles per sample.
@@ -488,34 +397,3 @@ def dc_block_mix(const float[::1] x, double[::1] st, double a, double cyc,
     st[1] = yp
     st[2] = <double>count
     return n
-
-
-cdef inline int _popcount64(unsigned long long v) noexcept nogil:
-    v = v - ((v >> 1) & 0x5555555555555555ULL)
-    v = (v & 0x3333333333333333ULL) + ((v >> 2) & 0x3333333333333333ULL)
-    v = (v + (v >> 4)) & 0x0F0F0F0F0F0F0F0FULL
-    return <int>((v * 0x0101010101010101ULL) >> 56)
-
-
-def sync_search(const unsigned char[::1] bits, unsigned long long pattern, int n,
-                int max_errors, long long[::1] idx, unsigned char[::1] inverted):
-    """Starts of every ``n``-bit ``pattern`` (n <= 64, first bit in the MSB) in
-    0/1 ``bits`` with at most ``max_errors`` bit errors, or whose complement
-    matches that well (``inverted`` = 1). A shift register and a popcount per
-    bit. Returns the number of hits written (``idx`` must hold len(bits))."""
-    cdef Py_ssize_t m = bits.shape[0], i, k = 0
-    cdef unsigned long long reg = 0
-    cdef unsigned long long mask = 0xFFFFFFFFFFFFFFFFULL if n >= 64 else ((1ULL << n) - 1)
-    cdef int e
-    if n < 1 or n > 64:
-        raise ValueError("pattern length must be 1..64 bits")
-    with nogil:
-        for i in range(m):
-            reg = ((reg << 1) | (bits[i] & 1)) & mask
-            if i >= n - 1:
-                e = _popcount64(reg ^ pattern)
-                if e <= max_errors or e >= n - max_errors:
-                    idx[k] = i - n + 1
-                    inverted[k] = e > max_errors
-                    k += 1
-    return k

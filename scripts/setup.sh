@@ -15,8 +15,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-extras=""
-[ "${1:-}" = "--test" ] && extras="[test]"
+# every documented command works after a plain setup (batch needs Dask, the
+# notebooks need Jupyter's kernel and pandas); --test adds the test tools
+extras="[batch,notebooks]"
+[ "${1:-}" = "--test" ] && extras="[batch,notebooks,test]"
 
 need_pkgs=(build-essential python3-dev python3-venv python3-soapysdr
            soapysdr-module-rtlsdr soapysdr-module-hackrf)

@@ -35,6 +35,8 @@ def resolve_protocol(
         from sdrlink.catalogue import find_satellite
 
         satellite = find_satellite(sat)
+        if not protocol:
+            satellite.require_supported()  # names why, e.g. a BPSK-only satellite
         if protocol and protocol.lower() != satellite.protocol:
             raise ConfigError(
                 f"satellite {satellite.name} uses protocol {satellite.protocol!r}, not {protocol!r}"
@@ -44,7 +46,10 @@ def resolve_protocol(
     if not protocol:
         raise ConfigError("say which protocol to decode (--protocol NAME or --sat NAME)")
     merged.update({k: v for k, v in (options or {}).items() if v is not None})
-    return get_protocol(protocol), merged, satellite
+    proto = get_protocol(protocol)
+    # one canonical form (strings from the command line parsed, aliases resolved);
+    # raises ConfigError naming the accepted options for unknown or bad ones
+    return proto, proto.normalize_options(merged), satellite
 
 
 def build_receivers(

@@ -25,6 +25,8 @@ class Frame:
         time: UTC time of ``sample_index`` when the source's start time is known.
         center_freq_hz: the source's tuned centre frequency, when known.
         fields: protocol-specific values (spreading factor, header, addresses ...).
+        sample_count: how many samples (from ``sample_index``) the burst lasts
+            on air, when the receiver knows; None otherwise.
     """
 
     protocol: str
@@ -36,6 +38,7 @@ class Frame:
     time: _dt.datetime | None = None
     center_freq_hz: float | None = None
     fields: dict[str, Any] = field(default_factory=dict)
+    sample_count: int | None = None
 
     @property
     def valid(self) -> bool:

@@ -45,15 +45,41 @@ class TerminalLine:
         return True
 
     def draw(self, text: str) -> None:
-        self.stream.write("\r" + text)
+        self.stream.write("\r\x1b[K" + text)
         self.stream.flush()
         self._drawn = True
+
+    def clear(self) -> None:
+        """Wipe the line (before other output goes to the terminal); redrawn on the next update."""
+        if self._drawn:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self._drawn = False
 
     def close(self) -> None:
         if self._drawn:
             self.stream.write("\n")
             self.stream.flush()
             self._drawn = False
+
+
+class ClearsLine:
+    """A text stream that wipes a :class:`TerminalLine` before each write.
+
+    Frame lines go through it, so that a progress or status line never runs
+    into them (both usually end up on the same terminal).
+    """
+
+    def __init__(self, stream: TextIO, line: TerminalLine) -> None:
+        self._stream = stream
+        self._line = line
+
+    def write(self, text: str) -> int:
+        self._line.clear()
+        return self._stream.write(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
 
 
 class Progress(TerminalLine):

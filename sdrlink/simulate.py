@@ -170,6 +170,7 @@ def simulate_recording(
     seed: int | None = None,
     datatype: str = "cf32_le",
     description: str = "",
+    force: bool = False,
 ) -> SimResult:
     """Write a simulated SigMF recording to ``out_path``; returns its ground truth.
 
@@ -182,8 +183,23 @@ def simulate_recording(
     link-budget SNR (free-space loss relative to ``ref_range_km``; needs a
     TLE). The SNR is measured in ``signal_bw`` (default: the protocol's
     bandwidth parameter). The output depends only on the arguments and ``seed``.
+    An existing recording is replaced only with ``force``. Interrupted
+    (Ctrl-C, SIGTERM), the recording keeps what was written, with the truth of
+    every frame written whole.
     """
-    settings = {k: v for k, v in locals().items() if k not in ("out_path", "payloads")}
+    settings = {k: v for k, v in locals().items() if k not in ("out_path", "payloads", "force")}
+    _check_out(out_path, force)
+    for name in ("snr_db", "snr_ref_db", "cfo_hz", "drift_hz_s", "sfo_ppm", "tx_ppm", "rx_ppm"):
+        value = settings[name]
+        if value is not None and not math.isfinite(float(value)):
+            raise ConfigError(f"{name} must be a finite number, not {value!r}")
+    for name in ("interval_s", "first_s", "ref_range_km"):
+        if not math.isfinite(float(settings[name])):
+            raise ConfigError(f"{name} must be a finite number, not {settings[name]!r}")
+    if count is not None and count < 1:
+        raise ConfigError(f"the frame count must be at least 1, not {count}")
+    if duration is not None and not (math.isfinite(duration) and duration > 0):
+        raise ConfigError(f"duration must be a positive number of seconds, not {duration}")
     proto = get_protocol(protocol) if isinstance(protocol, str) else protocol
     params = proto.make_params(dict(options))
     fs = float(sample_rate)
@@ -201,14 +217,20 @@ def simulate_recording(
         link.t0 = float(to_posix(start_time))
     if payloads is not None:
         count = len(payloads)
+    longest = max(len(proto.modulate(params, p, fs)) / fs for p in _payloads(payloads, payload, 1))
+    if longest > interval_s and (count is None or count > 1):
+        raise ConfigError(
+            f"a frame lasts {longest:.3g} s on air, longer than the {interval_s:g} s between "
+            "frame starts: frames would overlap (raise the interval)"
+        )
     if duration is None:
         if not count:
             raise ConfigError("say how long to simulate: a duration, a frame count or payloads")
-        probe = proto.modulate(params, _payloads(payloads, payload, 1)[0], fs)
-        duration = first_s + (count - 1) * interval_s + len(probe) / fs + 1.0
+        duration = first_s + (count - 1) * interval_s + longest + 1.0
     if not duration > 0:
         raise ConfigError(f"duration must be positive, not {duration} s")
     n_total = int(round(duration * fs))
+    _check_space(out_path, n_total, datatype)
     slots = int(math.floor((duration - first_s) / interval_s)) + 1 if duration > first_s else 0
     if count is not None:
         slots = min(slots, count)
@@ -265,22 +287,82 @@ def simulate_recording(
         extra_global={"sdrlink:simulation": _settings(settings, orbit)},
     ) as writer:
         rng = np.random.default_rng(seed)
-        _write_samples(writer, proto, params, plans, link, n_total, settings["signal_bw"], rng)
         half = settings["signal_bw"] / 2
-        for truth, _ in plans:
-            f = link.center_freq + truth.offset_hz
-            writer.add_annotation(
-                truth.sample_start,
-                truth.sample_count,
-                label=f"{proto.name} frame {truth.index}",
-                comment=truth.payload.hex(),
-                freq_lower=f - half,
-                freq_upper=f + half,
-                extra=truth.extra(),
-            )
-            result.frames.append(truth)
+        try:
+            _write_samples(writer, proto, params, plans, link, n_total, settings["signal_bw"], rng)
+        except KeyboardInterrupt:
+            # keep the recording so far, with the truth of each frame it holds whole
+            written = writer.samples_written
+            plans = [
+                (t, r)
+                for t, r in plans
+                if t.sample_count and t.sample_start + t.sample_count <= written
+            ]
+            _annotate(writer, proto.name, plans, link, half, result)
+            raise
+        _annotate(writer, proto.name, plans, link, half, result)
     result.meta_path = str(writer.meta_path)
     return result
+
+
+def _annotate(
+    writer: SigMFWriter,
+    name: str,
+    plans: list[tuple[SimFrame, float]],
+    link: _Channel,
+    half: float,
+    result: SimResult,
+) -> None:
+    """One truth annotation per frame."""
+    for truth, _ in plans:
+        f = link.center_freq + truth.offset_hz
+        writer.add_annotation(
+            truth.sample_start,
+            truth.sample_count,
+            label=f"{name} frame {truth.index}",
+            comment=truth.payload.hex(),
+            freq_lower=f - half,
+            freq_upper=f + half,
+            extra=truth.extra(),
+        )
+        result.frames.append(truth)
+
+
+def _check_out(out_path: str | os.PathLike[str], force: bool) -> None:
+    """A SigMF name (no other format's extension); an existing recording only with force."""
+    from sdrlink.sources.sigmf import meta_and_data_paths
+
+    name = os.fspath(out_path)
+    base = os.path.basename(name)
+    if not base.endswith((".sigmf-meta", ".sigmf-data")) and "." in base.lstrip("."):
+        ext = base.rsplit(".", 1)[1]
+        raise ConfigError(
+            f"{name}: simulate writes SigMF recordings; name the output without the "
+            f".{ext} extension (it becomes NAME.sigmf-meta and NAME.sigmf-data)"
+        )
+    meta, data = meta_and_data_paths(name)
+    existing = [str(p) for p in (meta, data) if p.exists()]
+    if existing and not force:
+        raise ConfigError(f"{existing[0]} exists; give --force to replace it")
+
+
+def _check_space(out_path: str | os.PathLike[str], n_samples: int, datatype: str) -> None:
+    """Refuse a recording larger than the free space of its folder."""
+    import shutil
+
+    from sdrlink.sources.sigmf import meta_and_data_paths
+
+    size = n_samples * {"cf32_le": 8, "ci16_le": 4, "ci8": 2, "cu8": 2}.get(datatype, 8)
+    folder = meta_and_data_paths(out_path)[1].parent
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return  # the writer reports a missing folder
+    if size > free:
+        raise ConfigError(
+            f"the recording would take {size / 1e9:.3g} GB, but {folder} has "
+            f"{free / 1e9:.3g} GB free (shorten --duration or lower --rate)"
+        )
 
 
 def _write_samples(

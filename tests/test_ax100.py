@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from sdrlink.protocols.fsk import ax100
+from sdrlink.framing import ax100
+from sdrlink.framing.sync import find_sync
+
+
+def _bits(frame: bytes) -> np.ndarray:
+    enc = ax100.encode(frame, {}, 32)
+    assert enc.start == 32
+    return enc.bits
 
 
 def test_ax100_roundtrip_with_errors(rng):
     frame = rng.integers(0, 256, 60, dtype=np.uint8).tobytes()
-    bits = ax100.frame_bits(frame, preamble_bytes=4)
-    idx, inv = ax100.find_sync(bits)
+    bits = _bits(frame)
+    idx, inv = find_sync(bits, ax100.SYNC_BITS, 4)
     assert idx.tolist() == [32] and inv.tolist() == [False]
     after = bits[32 + 32 :].copy()
     after[[1, 7, 20]] ^= 1  # three Golay errors
@@ -22,8 +29,8 @@ def test_ax100_roundtrip_with_errors(rng):
 
 
 def test_ax100_inverted_sync_found():
-    bits = 1 - ax100.frame_bits(b"hello csp", preamble_bytes=4)
-    idx, inv = ax100.find_sync(bits)
+    bits = 1 - _bits(b"hello csp")
+    idx, inv = find_sync(bits, ax100.SYNC_BITS, 4)
     assert idx.tolist() == [32] and inv.tolist() == [True]
     res = ax100.decode_block(1 - bits[64:])
     assert res is not None and res[0] == b"hello csp"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sdrlink.protocols.fsk import ax25
+from sdrlink.coding.linecode import nrzi_decode, nrzi_encode
+from sdrlink.framing import ax25
 
 
 def test_bit_stuffing_edge_cases():
@@ -31,9 +32,9 @@ def test_bit_stuff_roundtrip(rng):
 
 def test_nrzi_roundtrip_and_polarity(rng):
     bits = rng.integers(0, 2, 100).astype(np.uint8)
-    line = ax25.nrzi_encode(bits)
-    np.testing.assert_array_equal(ax25.nrzi_decode(line), bits)
-    np.testing.assert_array_equal(ax25.nrzi_decode(1 - line, prev=1), bits)
+    line = nrzi_encode(bits)
+    np.testing.assert_array_equal(nrzi_decode(line), bits)
+    np.testing.assert_array_equal(nrzi_decode(1 - line, prev=1), bits)
 
 
 def test_hdlc_frame_check():

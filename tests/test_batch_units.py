@@ -159,7 +159,7 @@ def test_file_progress_draws_counts():
         (["nothing/*.cf32", "-p", "lora", "--db", "f.sqlite"], "no recording matches"),
         (["x.cf32", "-p", "lora", "--db", "f.sqlite", "--workers", "0"], "at least 1"),
         (["x.cf32", "-p", "lora", "--parquet", "no/such/dir/f.parquet"], "does not exist"),
-        (["x.cf32", "-p", "lora", "--db", "no/such/dir/f.sqlite"], "not a usable SQLite"),
+        (["x.cf32", "-p", "lora", "--db", "no/such/dir/f.sqlite"], "folder no/such/dir does not"),
     ],
 )
 def test_cli_batch_user_errors_exit_2(argv, message, tmp_path, monkeypatch, capsys):

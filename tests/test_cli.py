@@ -100,3 +100,50 @@ def test_decode_two_channels_given_with_a_negative_offset(tmp_path, capsys):
     assert main([*argv, "--channel", "-200k,+100k"]) == 0
     out = capsys.readouterr().out
     assert "|left channel|" in out and "|right channel|" in out
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "abc"])
+def test_block_size_must_be_a_positive_integer(value, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["decode", "x.cf32", "-p", "lora", "--block-size", value])
+    assert exc.value.code == 2
+    assert "--block-size" in capsys.readouterr().err
+
+
+def test_input_path_errors_say_what_is_wrong(tmp_path, capsys):
+    import os
+
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    cases = [
+        (tmp_path, "is a folder, not a recording"),
+        (blocker / "x.cu8", f"{blocker} is a file, not a folder"),
+        (tmp_path / "missing.cu8", "file not found"),
+    ]
+    if os.geteuid() != 0:
+        locked = tmp_path / "locked.cu8"
+        locked.write_bytes(b"\0" * 64)
+        locked.chmod(0)
+        cases.append((locked, "permission denied"))
+    for path, message in cases:
+        assert main(["info", str(path), "--rate", "1M"]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and message in err[0], err
+
+
+def test_info_rate_stands_in_for_a_sigmf_without_one(tmp_path, capsys):
+    import json
+    import shutil
+    from pathlib import Path
+
+    example = Path(__file__).parents[1] / "examples" / "lora_demo"
+    for ext in (".sigmf-meta", ".sigmf-data"):
+        shutil.copy(f"{example}{ext}", tmp_path / f"r{ext}")
+    meta = tmp_path / "r.sigmf-meta"
+    doc = json.loads(meta.read_text())
+    del doc["global"]["core:sample_rate"]
+    meta.write_text(json.dumps(doc))
+    assert main(["info", str(meta)]) == 2
+    assert "give --rate" in capsys.readouterr().err
+    assert main(["info", str(meta), "--rate", "250k"]) == 0
+    assert "250" in capsys.readouterr().out

@@ -127,3 +127,22 @@ def test_passes_with_old_tle_is_exit_2(capsys):
     rc = main(BASE + ["--sat", "iss", "--start", "2031-01-01T00:00:00Z"])
     assert rc == 2
     assert "too old" in capsys.readouterr().err
+
+
+def test_passes_warn_about_a_stale_tle(capsys):
+    argv = [
+        "passes",
+        "--tle",
+        str(DATA),
+        "--sat",
+        "ISS",
+        "--station",
+        "52.2,0.12,30",
+        "--hours",
+        "3",
+    ]
+    assert main([*argv, "--start", "2025-11-21T00:00:00Z"]) == 0
+    assert "warning" not in capsys.readouterr().err  # a day after the epoch
+    assert main([*argv, "--start", "2026-12-01T00:00:00Z"]) == 0
+    err = capsys.readouterr().err
+    assert "warning: the TLE of ISS (ZARYA)" in err and "375 days" in err

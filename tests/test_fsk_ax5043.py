@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sdrlink.protocols.fsk import ax5043
-from sdrlink.protocols.fsk.ax100 import find_sync
+from sdrlink.framing import ax5043
+from sdrlink.framing.sync import find_sync
 
 
 def test_crc16_usb_check_value():
@@ -19,14 +19,14 @@ def test_interleaver_is_an_involution(rng):
 
 
 def test_flag_preamble_carries_the_sync_word():
-    bits = ax5043.frame_bits(b"x" * 20, preamble_flags=8)
-    idx, inv = find_sync(bits, 0, ax5043.SYNC_BITS)
+    bits = ax5043.encode(b"x" * 20, {}, 8 * 16).bits
+    idx, inv = find_sync(bits, ax5043.SYNC_BITS, 0)
     assert idx[:4].tolist() == [0, 16, 32, 48] and not inv.any()
 
 
 def test_roundtrip_with_channel_errors(rng):
     frame = rng.integers(0, 256, 120, dtype=np.uint8).tobytes()
-    bits = ax5043.frame_bits(frame, preamble_flags=8)
+    bits = ax5043.encode(frame, {}, 8 * 16).bits
     start = 16 * 6
     coded = bits[start:].copy()
     flips = rng.choice(np.arange(100, len(coded) - 100), 12, replace=False)
@@ -39,3 +39,16 @@ def test_roundtrip_with_channel_errors(rng):
 def test_garbage_gives_no_frame(rng):
     info, _ = ax5043.decode_coded(rng.integers(0, 2, 4000).astype(np.uint8))
     assert ax5043.frames_from_bits(info) == []
+
+
+def test_soft_symbols_carry_weak_errors_that_hard_decisions_cannot(rng):
+    frame = rng.integers(0, 256, 120, dtype=np.uint8).tobytes()
+    bits = ax5043.encode(frame, {}, 8 * 16).bits
+    coded = bits[16 * 6 :]
+    soft = (2.0 * coded - 1).astype(np.float32)
+    burst = rng.choice(np.arange(300, 500), 50, replace=False)  # 25 % wrong in 200 symbols
+    soft[burst] *= -0.05  # but the demodulator was unsure about them
+    info, errors = ax5043.decode_coded(soft)
+    assert ax5043.frames_from_bits(info) == [frame] and errors == 50
+    hard, _ = ax5043.decode_coded((soft > 0).astype(np.uint8))
+    assert ax5043.frames_from_bits(hard) == []

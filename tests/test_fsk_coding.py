@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sdrlink.protocols.fsk.ax25 import crc16_x25
-from sdrlink.protocols.fsk.golay import golay24_decode, golay24_encode
-from sdrlink.protocols.fsk.reedsolomon import rs_decode, rs_encode
-from sdrlink.protocols.fsk.scramblers import (
+from sdrlink.coding.crc import crc16_x25
+from sdrlink.coding.golay import golay24_decode, golay24_encode
+from sdrlink.coding.reedsolomon import rs_decode, rs_encode
+from sdrlink.coding.scramblers import (
     CCSDS_SEQUENCE,
     ccsds_xor,
     g3ruh_descramble,

@@ -8,9 +8,9 @@ import pytest
 from sdrlink.blocks import SampleBlock, StreamInfo
 from sdrlink.channel import channel
 from sdrlink.errors import ConfigError, InputError
+from sdrlink.framing.ax25 import ui_frame
 from sdrlink.protocols import get_protocol
 from sdrlink.protocols.fsk import FskReceiver, make_params, modulate, modulate_audio
-from sdrlink.protocols.fsk.ax25 import ui_frame
 from sdrlink.protocols.fsk.modulator import frame_start_symbol
 
 FS = 250_000.0
@@ -148,23 +148,35 @@ def test_params_defaults_and_aliases():
     p = make_params({"modulation": "gmsk", "baud": 9600, "framing": "AX100 ASM+Golay"})
     assert p.deviation == 2400 and p.framing == "ax100"
     assert make_params({"framing": "AX.25 G3RUH"}).framing == "ax25_g3ruh"
-    assert make_params({"framing": "AX.25 (AFSK 1200, Bell 202 tones)"}).framing == "ax25"
     assert make_params({"modulation": "FSK", "framing": "AX5043"}).framing == "ax5043"
+    assert make_params({"framing": " ax.25 "}).framing == "ax25"
+
+
+@pytest.mark.parametrize(
+    "name", ["AX.25 (AFSK 1200, Bell 202 tones)", "AX100 Reed Solomon x", "ax"]
+)
+def test_framing_names_are_matched_exactly_not_by_substring(name):
+    with pytest.raises(ConfigError, match="unknown framing .* choose one of: ax25, ax25_g3ruh"):
+        make_params({"framing": name})
     assert make_params({"modulation": "afsk", "afsk_tones": "1200,2200"}).afsk_tones == (
         1200.0,
         2200.0,
     )
 
 
-def test_protocol_registry_entry_and_cli_options():
-    import argparse
+def _cli_options(*argv: str) -> dict:
+    from sdrlink.cli.common import cli_protocol_options
+    from sdrlink.cli.main import build_parser
 
+    args = ["decode", "x.wav", "-p", "fsk", *argv]
+    return cli_protocol_options(build_parser(args).parse_args(args), "fsk")
+
+
+def test_protocol_registry_entry_and_cli_options():
     proto = get_protocol("fsk")
-    parser = argparse.ArgumentParser()
-    proto.add_arguments(parser.add_argument_group("fsk"))
-    args = parser.parse_args(["--baud", "4800", "--framing", "ax100", "--afsk-tones", "1,2"])
-    opts = proto.options_from_args(args)
-    assert opts == {"baud": 4800.0, "framing": "ax100", "afsk_tones": "1,2"}
+    opts = _cli_options("--baud", "4.8k", "--framing", "ax100", "--afsk-tones", "1,2")
+    assert opts == {"baud": "4.8k", "framing": "ax100", "afsk_tones": "1,2"}
+    assert proto.make_params(opts).baud == 4800.0
     x = proto.modulate(proto.make_params({"baud": 9600}), b"\x01" * 20, FS)
     assert x.dtype == np.complex64 and np.allclose(np.abs(x), 1, atol=1e-3)
 
@@ -277,12 +289,8 @@ def test_carrier_search_leaves_near_signals_and_noise_alone(rng):
 
 
 def test_carrier_search_option():
-    import argparse
-
     proto = get_protocol("fsk")
-    parser = argparse.ArgumentParser()
-    proto.add_arguments(parser.add_argument_group("fsk"))
-    opts = proto.options_from_args(parser.parse_args(["--carrier-search", "20k"]))
+    opts = _cli_options("--carrier-search", "20k")
     assert proto.make_params(opts).carrier_search == 20000.0
     assert make_params({}).carrier_search == 12000.0
     assert make_params({"carrier_search": "20k"}).carrier_search == 20000.0

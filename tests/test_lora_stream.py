@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
 import pytest
 
@@ -131,32 +129,39 @@ def test_frame_fields(rng):
     assert f.snr_db > 15
 
 
+def _cli_options(argv: list[str]) -> dict:
+    from sdrlink.cli.common import cli_protocol_options
+    from sdrlink.cli.main import build_parser
+
+    args = ["decode", "x.cf32", "-p", "lora", *argv]
+    return cli_protocol_options(build_parser(args).parse_args(args), "lora")
+
+
 def test_cli_options_are_parsed():
     proto = get_protocol("lora")
-    parser = argparse.ArgumentParser()
-    proto.add_arguments(parser.add_argument_group("lora"))
-    args = parser.parse_args(
-        [
-            "--sf",
-            "7,9",
-            "--bw",
-            "250k",
-            "--cr",
-            "4/7",
-            "--implicit",
-            "--length",
-            "20",
-            "--no-crc",
-            "--ldro",
-            "on",
-            "--sync",
-            "0x34",
-            "--preamble",
-            "12",
-            "--channel=-200k,+100k",
-        ]
+    opts = proto.normalize_options(
+        _cli_options(
+            [
+                "--sf",
+                "7,9",
+                "--bw",
+                "250k",
+                "--cr",
+                "4/7",
+                "--implicit",
+                "--length",
+                "20",
+                "--no-crc",
+                "--ldro",
+                "on",
+                "--sync",
+                "0x34",
+                "--preamble",
+                "12",
+                "--channel=-200k,+100k",
+            ]
+        )
     )
-    opts = proto.options_from_args(args)
     assert opts == {
         "sf": [7, 9],
         "bw": 250e3,
@@ -171,7 +176,7 @@ def test_cli_options_are_parsed():
     }
     p = proto.make_params(opts)
     assert (p.sf, p.bw, p.cr, p.payload_len, p.ldro_on) == (7, 250e3, 3, 20, True)
-    assert proto.options_from_args(parser.parse_args([])) == {}
+    assert _cli_options([]) == {}
     assert proto.make_params({"sf": "all"}).sf == 5
 
 

@@ -27,3 +27,41 @@ def test_progress_is_silent_when_not_a_terminal():
     p(500)
     p.close()
     assert out.getvalue() == ""
+
+
+def test_frame_lines_wipe_the_progress_line_first():
+    """On a terminal the bar and the frame lines share a screen: never on one line."""
+    import io
+
+    from sdrlink.progress import ClearsLine, Progress
+    from sdrlink.sinks import TerminalSink
+
+    screen = io.StringIO()  # stdout and stderr of one terminal
+    bar = Progress(1000, 100.0, label="decoding", stream=screen, force=True, hz=1e9)
+    sink = TerminalSink(stream=ClearsLine(screen, bar))
+    bar(100)
+    sink.write(_frame())
+    bar(200)
+    text = screen.getvalue()
+    before_frame = text.split("2026-")[0]
+    assert before_frame.endswith("\r\x1b[K"), repr(before_frame[-40:])
+    lines = text.split("\n")
+    assert lines[0].split("\r\x1b[K")[-1].startswith("2026-")  # the frame line alone
+
+
+def test_frame_lines_without_time_keep_the_columns():
+    from sdrlink.sinks.terminal import format_frame
+
+    timed, untimed = _frame(), _frame()
+    untimed.time = None
+    a, b = format_frame(timed), format_frame(untimed)
+    assert a.index(" Hz") == b.index(" Hz")
+
+
+def _frame():
+    import datetime as dt
+
+    from sdrlink.frame import Frame
+
+    t = dt.datetime(2026, 11, 1, 12, 0, 0, 250000, tzinfo=dt.timezone.utc)
+    return Frame("lora", 1234, b"hi", True, 100.0, 3.0, time=t, fields={"sf": 7})

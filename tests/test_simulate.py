@@ -38,8 +38,7 @@ def _tone(params, payload, sample_rate):
 TONE = Protocol(
     name="tone",
     description="test double: an unmodulated carrier",
-    add_arguments=lambda group: None,
-    options_from_args=lambda args: {},
+    cli_options=lambda: (),
     make_params=lambda options: ToneParams(),
     make_receiver=lambda options, info: None,  # type: ignore[arg-type,return-value]
     modulate=_tone,

@@ -50,7 +50,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     g.add_argument("--rate", type=common.si_arg, metavar="HZ", help="sample rate (raw files)")
     g.add_argument("--freq", type=common.si_arg, metavar="HZ", help="centre frequency")
-    g.add_argument("--block-size", type=int, default=1 << 18, metavar="N", help="samples per block")
+    g.add_argument(
+        "--block-size",
+        type=common.positive_int,
+        default=1 << 18,
+        metavar="N",
+        help="samples per block",
+    )
     common.add_protocol_args(p)
     common.add_doppler_args(p)
     o = p.add_argument_group("outputs")
@@ -88,8 +94,6 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("say where the frames go: --db PATH (and/or --parquet PATH)")
     if args.workers is not None and args.workers < 1:
         raise ConfigError(f"--workers must be at least 1, not {args.workers}")
-    if args.block_size < 1:
-        raise ConfigError(f"--block-size must be positive, not {args.block_size}")
     proto, _, satellite = common.protocol_options(args)
     doppler = common.doppler_spec(args, satellite)  # TLE read once, here
     paths = expand_patterns(args.patterns, args.format)

@@ -37,7 +37,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument(
         "--start", type=common.parse_time, metavar="TIME", help="UTC time of the first sample"
     )
-    g.add_argument("--block-size", type=int, default=1 << 18, metavar="N", help="samples per block")
+    g.add_argument(
+        "--block-size",
+        type=common.positive_int,
+        default=1 << 18,
+        metavar="N",
+        help="samples per block",
+    )
     common.add_protocol_args(p)
     common.add_doppler_args(p)
     common.add_sink_args(p)
@@ -63,7 +69,10 @@ def run(args: argparse.Namespace) -> int:
         info = source.info
         receivers = common.build_receivers(args, proto, options, info, satellite)
         stages = common.build_stages(args, info, satellite)
-        sinks = common.build_sinks(args, args.file, proto.name, options)
+        progress = Progress(info.num_samples, info.sample_rate, label="decoding", force=False)
+        if args.no_progress:
+            progress.enabled = False
+        sinks = common.build_sinks(args, args.file, proto.name, options, status=progress)
         if args.annotate:
             meta = getattr(source, "meta_path", None)
             if meta is None:
@@ -71,16 +80,13 @@ def run(args: argparse.Namespace) -> int:
             from sdrlink.sinks.annotations import AnnotationSink
 
             sinks.append(AnnotationSink(meta, info.sample_rate))
-        progress = Progress(info.num_samples, info.sample_rate, label="decoding", force=False)
-        if args.no_progress:
-            progress.enabled = False
         try:
             stats = run_pipeline(
                 source,
                 receivers,
                 sinks,
                 stages,
-                block_size=max(1, args.block_size),
+                block_size=args.block_size,
                 progress=progress,
                 keep_frames=False,
             )
@@ -94,6 +100,8 @@ def run(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     if stats.interrupted:
+        from sdrlink import interrupt
+
         print("sdrlink: interrupted; outputs are complete up to here", file=sys.stderr)
-        return 130
+        return interrupt.exit_code()
     return 0

@@ -4,22 +4,23 @@ The same engine as ``sdrlink decode`` (:func:`sdrlink.pipeline.run`), fed by a
 live source whose reader thread never waits for the decoder. Optionally the
 samples are recorded to SigMF while decoding. Ctrl-C ends the run cleanly:
 receivers are flushed, outputs closed (the recording renamed into place, the
-database committed) and the exit code is 0.
+database committed) and the exit code is 130 (143 for SIGTERM), as for decode.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-import time
 from typing import Any, TextIO
 
 import numpy as np
 
+from sdrlink import interrupt
 from sdrlink.blocks import SampleBlock
 from sdrlink.cli import common
 from sdrlink.errors import ConfigError
 from sdrlink.pipeline import RunStats
+from sdrlink.progress import ClearsLine, TerminalLine
 
 RECORD_TYPES = ("cf32_le", "ci16_le", "ci8", "cu8")
 
@@ -83,7 +84,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="S",
         help="retry a lost device for this long before failing (30)",
     )
-    g.add_argument("--block-size", type=int, default=1 << 16, metavar="N", help=argparse.SUPPRESS)
+    g.add_argument(
+        "--block-size",
+        type=common.positive_int,
+        default=1 << 16,
+        metavar="N",
+        help=argparse.SUPPRESS,
+    )
     common.add_protocol_args(p)
     common.add_doppler_args(p)
     common.add_sink_args(p)
@@ -98,21 +105,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-class StatusLine:
+class StatusLine(TerminalLine):
     """One self-refreshing line on stderr: level, losses, frames. Only on a terminal."""
 
     def __init__(self, stream: TextIO | None = None, hz: float = 2.0, force: bool = False) -> None:
-        self.stream = stream if stream is not None else sys.stderr
-        self.enabled = force or bool(getattr(self.stream, "isatty", lambda: False)())
-        self._min_dt = 1.0 / hz
-        self._last = 0.0
-        self._drawn = False
+        super().__init__(stream, force, hz)
 
     def update(self, block: SampleBlock, stats: RunStats, source: Any) -> None:
-        now = time.monotonic()
-        if not self.enabled or now - self._last < self._min_dt:
+        if not self.due():
             return
-        self._last = now
         x = block.samples
         power = float(np.vdot(x, x).real) / max(len(x), 1)
         level = 10 * np.log10(power) if power > 0 else -np.inf
@@ -120,36 +121,12 @@ class StatusLine:
         live = getattr(source, "stats", None)
         overflows = getattr(live, "overflows", 0)
         lost = stats.lost_samples
-        text = (
+        self.draw(
             f"{block.stop / info.sample_rate:8.1f} s  level {level:6.1f} dBFS  "
             f"frames {stats.frames} ({stats.valid_frames} ok)  overflows {overflows}  "
             f"lost {lost} samples in {stats.gaps} gap(s)  "
             f"buffer {100 * getattr(source, 'buffer_fill', 0.0):3.0f}%"
         )
-        self.stream.write("\r\x1b[K" + text)
-        self.stream.flush()
-        self._drawn = True
-
-    def clear(self) -> None:
-        if self._drawn:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()
-            self._drawn = False
-
-
-class _ClearsStatus:
-    """A text stream that wipes the status line before each write (frame lines)."""
-
-    def __init__(self, stream: TextIO, status: StatusLine) -> None:
-        self._stream = stream
-        self._status = status
-
-    def write(self, text: str) -> int:
-        self._status.clear()
-        return self._stream.write(text)
-
-    def flush(self) -> None:
-        self._stream.flush()
 
 
 class Recorder:
@@ -243,13 +220,13 @@ def run(args: argparse.Namespace) -> int:
             source.wait_started(timeout=max(args.give_up, 5.0))
         except KeyboardInterrupt:
             print("sdrlink: stopped before any samples arrived", file=sys.stderr)
-            return 0
+            return interrupt.exit_code()
         receivers = common.build_receivers(args, proto, options, info, satellite)
         stages = common.build_stages(args, info, satellite)
         sinks = common.build_sinks(args, args.device, proto.name, options, terminal=False)
         if not args.quiet:
-            stream: Any = _ClearsStatus(sys.stdout, status) if status.enabled else sys.stdout
-            sinks.insert(0, TerminalSink(stream=stream, show_bad=args.show_bad))
+            stream: Any = ClearsLine(sys.stdout, status) if status.enabled else sys.stdout
+            sinks.insert(0, TerminalSink(stream=stream, show_bad=args.include_bad))
         if args.record:
             kind = args.record_format or ("cu8" if args.device.startswith("rtl_tcp") else "cf32_le")
             recorder = Recorder(args.record, source, kind, args.device)
@@ -265,7 +242,7 @@ def run(args: argparse.Namespace) -> int:
                 receivers,
                 sinks,
                 stages,
-                block_size=max(1, args.block_size),
+                block_size=args.block_size,
                 on_block=on_block,
                 keep_frames=False,
             )
@@ -274,7 +251,7 @@ def run(args: argparse.Namespace) -> int:
             if recorder is not None:
                 recorder.close()
     _summary(stats, source, args.record if recorder is not None else None)
-    return 0
+    return interrupt.exit_code() if stats is not None and stats.interrupted else 0
 
 
 def _summary(stats: RunStats | None, source: Any, record: str | None) -> None:

@@ -2,7 +2,8 @@
 
 Each command lives in ``sdrlink/cli/NAME.py`` with ``register(subparsers)``
 (which sets ``func``) and ``run(args) -> int``. Exit codes: 0 success,
-2 usage or input error, 1 internal error, 130 interrupted.
+2 usage or input error, 1 internal error, 128 + the signal number when stopped
+by a signal (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP; see :mod:`sdrlink.interrupt`).
 """
 
 from __future__ import annotations
@@ -23,12 +24,17 @@ COMMANDS = [
     "passes",
     "sats",
     "protocols",
+    "framings",
     "batch",
 ]
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The command-line parser; ``argv`` selects which protocols' options it takes."""
+    from sdrlink.cli.common import CommandParser, select_protocols
+
+    select_protocols(argv or [])
+    parser = CommandParser(
         prog="sdrlink",
         description=(
             "Decode satellite IoT bursts (LoRa, FSK/AX.25, AX100) from SDR recordings "
@@ -37,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Run 'sdrlink COMMAND --help' for the options of a command.",
     )
     parser.add_argument("--version", action="version", version=f"sdrlink {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)
     for name in COMMANDS:
         try:
             module = importlib.import_module(f"sdrlink.cli.{name}")
@@ -83,20 +89,36 @@ def glue_signed_values(argv: list[str]) -> list[str]:
     return out
 
 
+def _command_parser(
+    parser: argparse.ArgumentParser, command: str | None
+) -> argparse.ArgumentParser | None:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+            return action.choices[command]
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(glue_signed_values(sys.argv[1:] if argv is None else list(argv)))
+    argv = glue_signed_values(sys.argv[1:] if argv is None else list(argv))
+    parser = build_parser(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # reported by the command's own parser: one line, with a hint
+        sub = _command_parser(parser, getattr(args, "command", None)) or parser
+        sub.error(f"unrecognized arguments: {' '.join(extra)}")
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    from sdrlink import interrupt
+
     try:
-        return int(args.func(args) or 0)
+        with interrupt.handle_signals():
+            return int(args.func(args) or 0)
     except SdrlinkError as exc:
         print(f"sdrlink: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("sdrlink: interrupted", file=sys.stderr)
-        return 130
+        return interrupt.exit_code()
     except BrokenPipeError:
         return 0
     except Exception as exc:  # a bug: say so, with the traceback for a report

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import sys
 
 from sdrlink.cli import common
 
@@ -73,6 +74,13 @@ def run(args: argparse.Namespace) -> int:
         f"{start:%Y-%m-%d %H:%M:%S} UTC + {args.hours:g} h; TLE epoch "
         f"{orbit.epoch:%Y-%m-%d %H:%M} UTC ({age:+.1f} days)"
     )
+    from sdrlink.doppler.tle import stale_warning
+
+    times = [start, *(p.aos for p in passes)]
+    furthest = max(times, key=lambda t: abs((t - orbit.epoch).total_seconds()))
+    text = stale_warning(orbit.tle.label, orbit.epoch, furthest)
+    if text:
+        print(f"sdrlink: warning: {text}", file=sys.stderr)
     if not passes:
         print(f"no passes above {args.min_elevation:g} degrees")
         return 0

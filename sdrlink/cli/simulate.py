@@ -34,8 +34,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("out", metavar="OUT", help="output recording (base name or .sigmf-meta)")
-    common.add_protocol_args(p)
+    p.add_argument(
+        "out", metavar="OUT", help="output SigMF recording (base name, .sigmf-meta or .sigmf-data)"
+    )
+    common.add_protocol_args(p, transmit=True)
     g = p.add_argument_group("recording")
     g.add_argument(
         "--rate", type=common.si_arg, default=250e3, metavar="HZ", help="sample rate (default 250k)"
@@ -50,6 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--datatype", choices=DATATYPES, default="cf32_le", help="sample format (default cf32_le)"
     )
     g.add_argument("--seed", type=int, metavar="N", help="random seed (repeatable output)")
+    g.add_argument("--force", action="store_true", help="replace an existing recording OUT")
     f = p.add_argument_group("frames")
     f.add_argument("--count", type=int, metavar="N", help="number of frames")
     f.add_argument(
@@ -155,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
     proto, options, satellite = common.protocol_options(args)
     freq = args.freq
     if freq is None:
-        freq = getattr(satellite, "frequency", None) or 436e6
+        freq = satellite.frequency_hz if satellite is not None else 436e6
     tle_sat = args.tle_sat or (
         str(satellite.norad)
         if satellite is not None and getattr(satellite, "norad", None)
@@ -198,6 +201,7 @@ def run(args: argparse.Namespace) -> int:
         min_elevation=args.min_elevation,
         seed=args.seed,
         datatype=args.datatype,
+        force=args.force,
     )
     frames = result.frames
     print(

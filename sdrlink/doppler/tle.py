@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sdrlink.errors import ConfigError, InputError
 
@@ -140,3 +141,19 @@ def _names(tles: list[Tle]) -> str:
     shown = [f"{t.label} ({t.norad})" if t.name else t.label for t in tles[:20]]
     more = f", ... {len(tles) - 20} more" if len(tles) > 20 else ""
     return ", ".join(shown) + more
+
+
+#: A TLE further than this from the time it is used for is stale: SGP4 errors
+#: grow by kilometres a day, which is tens of Hz of Doppler at UHF.
+STALE_DAYS = 14.0
+
+
+def stale_warning(label: str, epoch: Any, when: Any) -> str | None:
+    """A one-line warning when ``epoch`` is more than STALE_DAYS from ``when``, else None."""
+    days = abs((when - epoch).total_seconds()) / 86400.0
+    if days <= STALE_DAYS:
+        return None
+    return (
+        f"the TLE of {label} (epoch {epoch:%Y-%m-%d}) is {days:.0f} days from "
+        f"{when:%Y-%m-%d}; predictions that far off are unreliable: get a fresh TLE"
+    )

@@ -10,13 +10,14 @@ from __future__ import annotations
 import importlib
 
 from sdrlink.errors import ConfigError
-from sdrlink.protocols.base import Protocol, Receiver
+from sdrlink.protocols.base import Option, Protocol, Receiver
 
-__all__ = ["Protocol", "Receiver", "REGISTRY", "get_protocol", "protocol_names"]
+__all__ = ["Option", "Protocol", "Receiver", "REGISTRY", "get_protocol", "protocol_names"]
 
 REGISTRY: dict[str, str] = {
     "lora": "sdrlink.protocols.lora",
     "fsk": "sdrlink.protocols.fsk",
+    "bpsk": "sdrlink.protocols.bpsk",
 }
 
 

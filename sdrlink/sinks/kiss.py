@@ -58,6 +58,16 @@ def kiss_decode_stream(data: bytes) -> list[bytes]:
     return out
 
 
+def _is_ax25(frame: Frame) -> bool:
+    from sdrlink.errors import ConfigError
+    from sdrlink.framing import get_framing
+
+    try:
+        return get_framing(str(frame.fields.get("framing", ""))).ax25
+    except ConfigError:
+        return False
+
+
 class KissSink(Sink):
     """Writes valid AX.25 frames (or, with ``all_frames``, every valid frame) as KISS."""
 
@@ -71,8 +81,7 @@ class KissSink(Sink):
     def write(self, frame: Frame) -> None:
         if frame.crc_ok is False:
             return
-        framing = str(frame.fields.get("framing", ""))
-        if not self.all_frames and not framing.startswith("ax25"):
+        if not self.all_frames and not _is_ax25(frame):
             return
         self._fh.write(kiss_frame(frame.payload, self.port))
         self._fh.flush()

@@ -75,7 +75,9 @@ class FrameDB:
     """Connection to a frame log; creates or checks the schema."""
 
     def __init__(self, path: str | os.PathLike) -> None:
-        self.path = str(path)
+        from sdrlink.sinks.output import check_output
+
+        self.path = str(check_output(path, "frame log"))
         try:
             self.con = sqlite3.connect(self.path, timeout=30)
             self.con.execute("PRAGMA journal_mode=WAL")

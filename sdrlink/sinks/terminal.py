@@ -30,8 +30,8 @@ def format_frame(frame: Frame, max_hex: int = 64) -> str:
     """``time  offset  SNR  CRC  [protocol details]  hex  |text|`` on one line."""
     if frame.time is not None:
         when = frame.time.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + "Z"
-    else:
-        when = f"sample {frame.sample_index}"
+    else:  # as wide as a time, so that the columns stay aligned
+        when = f"sample {frame.sample_index}".ljust(24)
     detail = _detail(frame.fields)
     hexs = frame.payload.hex()
     if len(hexs) > max_hex:

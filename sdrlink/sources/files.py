@@ -11,6 +11,7 @@ import datetime as _dt
 import math
 import os
 import re
+from pathlib import Path
 
 from sdrlink.blocks import StreamInfo
 from sdrlink.errors import ConfigError, InputError
@@ -93,11 +94,15 @@ def open_file(
     freq = parse_si(center_freq) if center_freq is not None else None
     when = _utc(start_time) if start_time is not None else None
 
+    check_input(path)
     kind = fmt.lower() if fmt else detect_format(path)
     if kind == "sigmf":
-        src = open_sigmf_archive(path) if path.lower().endswith(".sigmf") else open_sigmf(path)
+        if path.lower().endswith(".sigmf"):
+            src = open_sigmf_archive(path, rate)
+        else:
+            src = open_sigmf(path, rate)
     elif kind == "sigmf-archive":
-        src = open_sigmf_archive(path)
+        src = open_sigmf_archive(path, rate)
     elif kind == "wav":
         src = open_wav(path)
     elif kind in RAW_FORMATS:
@@ -119,6 +124,27 @@ def open_file(
     if when is not None:
         src.info.start_time = when
     return src
+
+
+def check_input(path: str) -> None:
+    """Say what is wrong with a recording's path: missing (and why), a folder, unreadable.
+
+    A SigMF base name without extension is fine when its metadata file exists.
+    """
+    p = Path(path)
+    if not p.exists():
+        if os.path.exists(path + ".sigmf-meta"):
+            return
+        parent = p.parent
+        while str(parent) not in ("", ".", "/") and not parent.exists():
+            parent = parent.parent
+        if parent.exists() and not parent.is_dir():
+            raise InputError(f"{path}: {parent} is a file, not a folder")
+        raise InputError(f"{path}: file not found")
+    if p.is_dir():
+        raise InputError(f"{path}: is a folder, not a recording")
+    if not os.access(p, os.R_OK):
+        raise InputError(f"{path}: permission denied (cannot read the recording)")
 
 
 def _positive(value: float | str, what: str) -> float:

@@ -125,8 +125,13 @@ def check_consistency(meta: dict[str, Any], num_samples: int, where: str) -> Non
             )
 
 
-def info_from_meta(meta: dict[str, Any], where: str) -> tuple[Datatype, StreamInfo, int]:
-    """Datatype, stream info and header bytes (first capture) from metadata."""
+def info_from_meta(
+    meta: dict[str, Any], where: str, sample_rate: float | None = None
+) -> tuple[Datatype, StreamInfo, int]:
+    """Datatype, stream info and header bytes (first capture) from metadata.
+
+    ``sample_rate`` overrides (or, where the metadata lacks it, supplies) the rate.
+    """
     g = meta["global"]
     if "core:datatype" not in g:
         raise InputError(f"{where}: SigMF metadata lacks core:datatype")
@@ -134,9 +139,9 @@ def info_from_meta(meta: dict[str, Any], where: str) -> tuple[Datatype, StreamIn
     channels = g.get("core:num_channels", 1)
     if channels != 1:
         raise InputError(f"{where}: core:num_channels {channels!r} is unsupported (only 1)")
-    rate = g.get("core:sample_rate")
+    rate = g.get("core:sample_rate") if sample_rate is None else sample_rate
     if rate is None:
-        raise InputError(f"{where}: SigMF metadata lacks core:sample_rate")
+        raise InputError(f"{where}: SigMF metadata lacks core:sample_rate (give --rate)")
     rate = _number(rate, "core:sample_rate", where)
     if not rate > 0:
         raise InputError(f"{where}: core:sample_rate must be positive, not {rate}")
@@ -170,8 +175,9 @@ def _build(
     data_offset: int,
     data_size: int,
     label: str,
+    sample_rate: float | None = None,
 ) -> RawSource:
-    dtype, info, header = info_from_meta(meta, where)
+    dtype, info, header = info_from_meta(meta, where, sample_rate)
     trailing = _index(meta["global"], "core:trailing_bytes", where, "global") or 0
     nbytes = data_size - header - trailing
     if nbytes <= 0:
@@ -187,8 +193,10 @@ def _build(
     )
 
 
-def open_sigmf(path: str | os.PathLike[str]) -> RawSource:
-    """Open a SigMF pair given the base name, the meta file or the data file."""
+def open_sigmf(path: str | os.PathLike[str], sample_rate: float | None = None) -> RawSource:
+    """Open a SigMF pair given the base name, the meta file or the data file.
+
+    ``sample_rate`` overrides the metadata's (and stands in where it is missing)."""
     meta_path, data_path = meta_and_data_paths(path)
     where = str(meta_path)
     try:
@@ -208,13 +216,19 @@ def open_sigmf(path: str | os.PathLike[str]) -> RawSource:
     except OSError as exc:
         raise InputError(f"{data_path}: cannot read ({exc.strerror})") from None
     source = _build(
-        str(data_path), meta, where, data_offset=0, data_size=size, label=str(data_path)
+        str(data_path),
+        meta,
+        where,
+        data_offset=0,
+        data_size=size,
+        label=str(data_path),
+        sample_rate=sample_rate,
     )
     source.meta_path = meta_path  # where --annotate writes
     return source
 
 
-def open_sigmf_archive(path: str | os.PathLike[str]) -> RawSource:
+def open_sigmf_archive(path: str | os.PathLike[str], sample_rate: float | None = None) -> RawSource:
     """Open the single recording in an uncompressed ``.sigmf`` tar archive, in place."""
     label = os.fspath(path)
     try:
@@ -250,4 +264,5 @@ def open_sigmf_archive(path: str | os.PathLike[str]) -> RawSource:
         data_offset=offset,
         data_size=size,
         label=f"{label}:{data_name}",
+        sample_rate=sample_rate,
     )

@@ -138,10 +138,12 @@ class SigMFWriter:
             rate = float("nan")
         if not rate > 0:
             raise ConfigError(f"sample rate must be positive, not {sample_rate!r}")
+        from sdrlink.sinks.output import check_output
+
         self.meta_path, self.data_path = meta_and_data_paths(path)
         directory = self.data_path.parent
-        if not directory.is_dir():
-            raise InputError(f"{directory}: output directory does not exist")
+        check_output(self.data_path, "recording")
+        check_output(self.meta_path, "recording")
         self.datatype = datatype
         self.sample_rate = rate
         self.center_freq = center_freq
@@ -374,13 +376,18 @@ def _normalise(ann: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def add_annotations(meta_path: str | os.PathLike[str], annotations: list[dict[str, Any]]) -> None:
+def add_annotations(
+    meta_path: str | os.PathLike[str],
+    annotations: list[dict[str, Any]],
+    replace_generator: str | None = None,
+) -> None:
     """Add annotations to an existing recording's metadata, keeping everything else.
 
     Each dict uses SigMF keys (``core:sample_start``...) or the short names of
     :meth:`SigMFWriter.add_annotation`; other keys without a namespace become
-    ``sdrlink:KEY``. The list is kept sorted by sample_start and the file is
-    replaced atomically.
+    ``sdrlink:KEY``. With ``replace_generator``, the existing annotations whose
+    ``core:generator`` is that are dropped first. The list is kept sorted by
+    sample_start and the file is replaced atomically.
     """
     meta_file, _ = meta_and_data_paths(meta_path)
     try:
@@ -388,7 +395,14 @@ def add_annotations(meta_path: str | os.PathLike[str], annotations: list[dict[st
     except OSError as exc:
         raise InputError(f"{meta_file}: cannot read SigMF metadata ({exc.strerror})") from None
     meta = load_meta(text, str(meta_file))
-    anns = list(meta.get("annotations", [])) + [_normalise(a) for a in annotations]
+    old = [
+        a
+        for a in meta.get("annotations", [])
+        if replace_generator is None or a.get("core:generator") != replace_generator
+    ]
+    if not annotations and len(old) == len(meta.get("annotations", [])):
+        return  # nothing to add or replace: leave the file as it is
+    anns = old + [_normalise(a) for a in annotations]
     anns.sort(key=lambda a: a.get("core:sample_start", 0))  # stable: old before new
     meta["annotations"] = anns
     _write_json_atomic(meta_file, declare_extension(meta))

@@ -1,5 +1,6 @@
-"""FSK protocol family: 2-FSK, GFSK, GMSK and Bell 202 AFSK with AX.25 (plain or
-G3RUH-scrambled) or GomSpace AX100 ASM+Golay framing.
+"""FSK protocol family: 2-FSK, GFSK, GMSK and Bell 202 AFSK with any registered
+framing (AX.25 plain or G3RUH-scrambled, GomSpace AX100, AX5043, CCSDS, AO-40 FEC,
+...; see :mod:`sdrlink.framing`).
 
 Works on complex IQ (FM discriminator inside) and on real FM-discriminator
 audio as ground stations record passes.
@@ -7,67 +8,49 @@ audio as ground stations record passes.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 from typing import Any
 
 from sdrlink.blocks import StreamInfo
-from sdrlink.protocols.base import Protocol, Receiver
+from sdrlink.protocols.base import Option, Protocol, Receiver, framing_cli_options
 from sdrlink.protocols.fsk.modulator import modulate, modulate_audio
-from sdrlink.protocols.fsk.params import FRAMINGS, MODULATIONS, FskParams, make_params
+from sdrlink.protocols.fsk.params import MODULATIONS, FskParams, make_params
 
 __all__ = ["PROTOCOL", "FskParams", "FskReceiver", "make_params", "modulate", "modulate_audio"]
 
-_OPTIONS = ("modulation", "baud", "deviation", "bt", "framing", "afsk_tones", "carrier_search")
-
-
-def _add_arguments(group: argparse._ArgumentGroup) -> None:
-    group.add_argument(
+_MODEM_OPTIONS = (
+    Option(
+        "modulation",
         "--modulation",
+        "FSK flavour: fsk, gfsk, gmsk (h=0.5) or afsk (Bell 202 tones on FM; default fsk)",
         choices=MODULATIONS,
-        default=None,
-        help="FSK flavour (default fsk; gmsk has h=0.5; afsk = Bell 202 tones)",
-    )
-    group.add_argument(
-        "--baud",
-        type=float,
-        default=None,
-        help="symbol rate in Bd, e.g. 1200, 4800, 9600 (default 9600; afsk 1200)",
-    )
-    group.add_argument(
+    ),
+    Option("baud", "--baud", "symbol rate, e.g. 1200, 4800, 9.6k (default 9600; afsk 1200)", "BD"),
+    Option(
+        "deviation",
         "--deviation",
-        type=float,
-        default=None,
-        help="FM deviation in Hz (default baud/2; gmsk baud/4; afsk 3000)",
-    )
-    group.add_argument(
-        "--bt", type=float, default=None, help="Gaussian filter BT for gfsk/gmsk (default 0.5)"
-    )
-    group.add_argument(
-        "--framing",
-        choices=FRAMINGS,
-        default=None,
-        help="ax25, ax25_g3ruh (9600 Bd packet) or ax100 (GomSpace ASM+Golay)",
-    )
-    group.add_argument(
+        "FM deviation in Hz (default baud/2; gmsk baud/4; afsk 3000)",
+        "HZ",
+    ),
+    Option("bt", "--bt", "Gaussian filter BT of gfsk/gmsk (default 0.5)"),
+    Option("framing", "--framing", "framing (default ax25); see 'sdrlink framings'", "NAME"),
+    Option(
+        "carrier_search",
         "--carrier-search",
-        default=None,
-        metavar="HZ",
-        help=(
-            "IQ input: how far from the tuned frequency to look for the carrier without a "
-            "TLE (default 12k, enough for LEO Doppler at 436 MHz; 0 = off)"
-        ),
-    )
-    group.add_argument(
-        "--afsk-tones",
-        default=None,
-        metavar="MARK,SPACE",
-        help="AFSK tones in Hz (default 1200,2200)",
-    )
+        "IQ input: how far from the tuned frequency to look for the carrier without a TLE "
+        "(default 12k, enough for LEO Doppler at 436 MHz; 0 = off)",
+        "HZ",
+        receiver_only=True,
+    ),
+    Option("afsk_tones", "--afsk-tones", "AFSK tones in Hz (default 1200,2200)", "MARK,SPACE"),
+)
 
 
-def _options_from_args(args: argparse.Namespace) -> dict[str, Any]:
-    return {k: getattr(args, k) for k in _OPTIONS if getattr(args, k, None) is not None}
+def _cli_options() -> list[Option]:
+    """The modem's options, then every framing's own."""
+    from sdrlink.framing import all_framings
+
+    return list(_MODEM_OPTIONS) + framing_cli_options(all_framings())
 
 
 def _normalize(options: dict[str, Any]) -> dict[str, Any]:
@@ -95,13 +78,19 @@ def _modulate(params: Any, payload: bytes, sample_rate: float):  # noqa: ANN202
     return modulate(params, payload, sample_rate)
 
 
+def _carries_ax25(options: dict[str, Any]) -> bool:
+    from sdrlink.framing import get_framing
+
+    return get_framing(make_params(options).framing).ax25
+
+
 PROTOCOL = Protocol(
     name="fsk",
-    description="2-FSK/GFSK/GMSK/AFSK with AX.25, G3RUH, AX100 ASM+Golay or AX5043 framing",
-    add_arguments=_add_arguments,
-    options_from_args=_options_from_args,
+    description="2-FSK/GFSK/GMSK/AFSK with any framing ('sdrlink framings')",
+    cli_options=_cli_options,
     make_params=make_params,
     make_receiver=_make_receiver,
     modulate=_modulate,
     normalize_options=_normalize,
+    carries_ax25=_carries_ax25,
 )

@@ -12,38 +12,32 @@ import math
 
 import numpy as np
 
-from sdrlink.protocols.fsk import ax25, ax100, ax5043
+from sdrlink.framing import EncodedFrame, get_framing
 from sdrlink.protocols.fsk.params import FskParams
-from sdrlink.protocols.fsk.scramblers import g3ruh_scramble
 
 
-def _preamble_units(params: FskParams) -> int:
-    """Preamble length: AX100 0xAA bytes or AX.25 flags (about 100 ms or more)."""
-    return max(24 if params.framing == "ax100" else 32, int(params.baud // 80))
+def preamble_bits(params: FskParams) -> int:
+    """Preamble length asked of the framing: about 100 ms, at least 256 bits."""
+    return max(256, int(params.baud // 10))
+
+
+def encode_frame(params: FskParams, payload: bytes) -> EncodedFrame:
+    """Channel bits (0/1) of one frame with preamble and postamble, and the frame's start."""
+    framing = get_framing(params.framing)
+    if framing.encode is None:
+        raise ValueError(f"framing {framing.name} has no encoder")
+    return framing.encode(payload, dict(params.framing_options), preamble_bits(params))
 
 
 def frame_start_symbol(params: FskParams) -> int:
-    """Index in :func:`frame_symbols` where the receiver's frame starts (sync word or
-    the opening flag just before the AX.25 frame)."""
-    n = _preamble_units(params)
-    if params.framing == "ax5043":
-        return 16 * (n - 2)  # last repetition of the sync pattern
-    return 8 * n if params.framing == "ax100" else 8 * (n - 1)
+    """Index in the channel bits where the receiver's frame starts (sync word or the
+    opening flag just before an AX.25 frame); the same for every payload."""
+    return encode_frame(params, b"\x00" * 16).start
 
 
 def frame_symbols(params: FskParams, payload: bytes) -> np.ndarray:
     """Channel bits (0/1) of one frame with preamble and postamble."""
-    if params.framing == "ax100":
-        return ax100.frame_bits(payload, preamble_bytes=_preamble_units(params))
-    if params.framing == "ax5043":
-        return ax5043.frame_bits(payload, preamble_flags=_preamble_units(params))
-    n_pre = _preamble_units(params)
-    flags = np.tile(ax25.FLAG_BITS, n_pre)
-    bits = np.concatenate([flags, ax25.hdlc_frame_bits(payload), np.tile(ax25.FLAG_BITS, 4)])
-    line = ax25.nrzi_encode(bits)
-    if params.framing == "ax25_g3ruh":
-        line = g3ruh_scramble(line)
-    return line
+    return encode_frame(params, payload).bits
 
 
 def _gaussian_taps(sps: float, bt: float) -> np.ndarray:

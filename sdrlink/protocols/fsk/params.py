@@ -6,23 +6,24 @@ from dataclasses import dataclass
 from typing import Any
 
 from sdrlink.errors import ConfigError
+from sdrlink.framing import get_framing
 
 MODULATIONS = ("fsk", "gfsk", "gmsk", "afsk")
-FRAMINGS = ("ax25", "ax25_g3ruh", "ax100", "ax5043")
 
-# Spellings found in catalogues and recording descriptions.
-_FRAMING_ALIASES = {
-    "ax25": "ax25",
-    "ax.25": "ax25",
-    "ax25_g3ruh": "ax25_g3ruh",
-    "ax25g3ruh": "ax25_g3ruh",
-    "ax.25 g3ruh": "ax25_g3ruh",
-    "g3ruh": "ax25_g3ruh",
-    "ax100": "ax100",
-    "ax100 asm+golay": "ax100",
-    "asm+golay": "ax100",
-    "ax5043": "ax5043",
-}
+# the modem's own option keys; the framing's options come from its registry entry
+MODEM_OPTIONS = (
+    "modulation",
+    "baud",
+    "deviation",
+    "bt",
+    "framing",
+    "afsk_tones",
+    "af_carrier",
+    "af_deviation",
+    "invert",
+    "max_offset",
+    "carrier_search",
+)
 
 
 @dataclass(frozen=True)
@@ -36,12 +37,12 @@ class FskParams:
         deviation: peak frequency deviation in Hz of the RF carrier (for AFSK the
             FM deviation of the audio tones).
         bt: Gaussian filter bandwidth-time product (GFSK/GMSK only).
-        framing: "ax25", "ax25_g3ruh" (AX.25 with the G3RUH scrambler) or
-            "ax100" (GomSpace ASM+Golay with CCSDS scrambler and RS(255,223)) or
-            "ax5043" (AX5043 FEC: convolutional code, interleaver, HDLC, CRC-16/USB).
+        framing: canonical name of a registered framing (:mod:`sdrlink.framing`),
+            e.g. "ax25", "ax25_g3ruh", "ax100", "ax5043".
+        framing_options: the framing's own options, parsed, as sorted pairs.
         afsk_tones: mark and space tones in Hz (Bell 202: 1200/2200).
         invert: None tries both polarities where the framing cannot tell;
-            True/False forces one (only matters for AX100 and AX5043 framing).
+            True/False forces one (NRZI-coded AX.25 ignores it).
         max_offset: carrier offset (Hz) the IQ channel filter lets through
             around the acquired carrier (default max(baud, 2000)); wider costs
             sensitivity.
@@ -55,6 +56,7 @@ class FskParams:
     deviation: float = 4800.0
     bt: float = 0.5
     framing: str = "ax25"
+    framing_options: tuple[tuple[str, Any], ...] = ()
     afsk_tones: tuple[float, float] = (1200.0, 2200.0)
     invert: bool | None = None
     max_offset: float = 2000.0
@@ -66,24 +68,6 @@ class FskParams:
         if self.modulation == "afsk":
             return 2.0 * (self.deviation + max(self.afsk_tones))
         return 2.0 * self.deviation + self.baud
-
-
-def normalise_framing(value: str) -> str:
-    """Accept the usual spellings ("AX.25 G3RUH", "AX100 ASM+Golay", "AX.25 (AFSK 1200)")."""
-    key = str(value).strip().lower().replace("-", "_")
-    if key in _FRAMING_ALIASES:
-        return _FRAMING_ALIASES[key]
-    key2 = key.replace("_", " ")
-    if key2 in _FRAMING_ALIASES:
-        return _FRAMING_ALIASES[key2]
-    # descriptive spellings as catalogues and recording notes write them
-    if "ax5043" in key:
-        return "ax5043"
-    if "ax100" in key or "asm+golay" in key:
-        return "ax100"
-    if key.startswith(("ax.25", "ax25")):
-        return "ax25_g3ruh" if "g3ruh" in key else "ax25"
-    raise ConfigError(f"unknown FSK framing {value!r}; choose one of: {', '.join(FRAMINGS)}")
 
 
 def parse_tones(value: Any) -> tuple[float, float]:
@@ -101,22 +85,52 @@ def parse_tones(value: Any) -> tuple[float, float]:
     return tones[0], tones[1]
 
 
+def _number(value: Any) -> float:
+    """A number, or text with an SI suffix ("9.6k")."""
+    from sdrlink.sources.files import parse_si
+
+    return parse_si(value) if isinstance(value, str) else float(value)
+
+
+def tones_from_carrier(af_carrier: Any, af_deviation: Any) -> tuple[float, float]:
+    """AFSK described as gr-satellites does (audio carrier and deviation) -> (mark, space).
+
+    A 1 bit sits at ``af_carrier + af_deviation`` and a 0 bit at ``af_carrier -
+    af_deviation`` (a negative deviation swaps the tones); the modulator sends the
+    mark tone for a 1 bit. Bell 202 (1700, 500) gives (2200, 1200): the tones of
+    (1200, 2200) with the bits inverted, which NRZI coding (AX.25) does not notice.
+    """
+    try:
+        carrier, dev = float(af_carrier), float(af_deviation)
+    except (TypeError, ValueError):
+        raise ConfigError("af_carrier and af_deviation must be numbers (Hz)") from None
+    return parse_tones((carrier + dev, carrier - dev))
+
+
 def make_params(options: dict[str, Any]) -> FskParams:
-    """Build :class:`FskParams` from an options dict; None values mean default."""
+    """Build :class:`FskParams` from an options dict; None values mean default.
+
+    AFSK tones come from ``afsk_tones`` or, as the catalogue gives them, from
+    ``af_carrier`` and ``af_deviation`` (:func:`tones_from_carrier`); ``afsk_tones``
+    wins when both are given.
+    """
     opts = {k: v for k, v in options.items() if v is not None}
-    unknown = set(opts) - {
-        "modulation",
-        "baud",
-        "deviation",
-        "bt",
-        "framing",
-        "afsk_tones",
-        "invert",
-        "max_offset",
-        "carrier_search",
-    }
+    for key, value in opts.pop("framing_options", ()):  # FskParams' own form, as normalised
+        opts.setdefault(key, value)
+    framing = get_framing(str(opts.get("framing", "ax25")))
+    framing_keys = {o.key for o in framing.options}
+    unknown = set(opts) - set(MODEM_OPTIONS) - framing_keys
     if unknown:
-        raise ConfigError(f"unknown FSK option(s): {', '.join(sorted(unknown))}")
+        raise ConfigError(
+            f"unknown FSK option(s) {', '.join(sorted(unknown))}; the FSK options are "
+            f"{', '.join(MODEM_OPTIONS)}"
+            + (
+                f", and for framing {framing.name}: {', '.join(sorted(framing_keys))}"
+                if framing_keys
+                else ""
+            )
+        )
+    framing_options = framing.parse_options({k: opts[k] for k in framing_keys if k in opts})
     mod = str(opts.get("modulation", "fsk")).strip().lower()
     mod = {"2-fsk": "fsk", "2fsk": "fsk", "bell202": "afsk", "bell 202": "afsk"}.get(mod, mod)
     if mod not in MODULATIONS:
@@ -124,7 +138,7 @@ def make_params(options: dict[str, Any]) -> FskParams:
             f"unknown FSK modulation {mod!r}; choose one of: {', '.join(MODULATIONS)}"
         )
     try:
-        baud = float(opts.get("baud", 1200.0 if mod == "afsk" else 9600.0))
+        baud = _number(opts.get("baud", 1200.0 if mod == "afsk" else 9600.0))
     except (TypeError, ValueError):
         raise ConfigError(f"baud rate must be a number, got {opts['baud']!r}") from None
     if not 300 <= baud <= 100_000:
@@ -136,19 +150,27 @@ def make_params(options: dict[str, Any]) -> FskParams:
     else:
         dev_default = baud / 2
     try:
-        deviation = float(opts.get("deviation", dev_default))
-        bt = float(opts.get("bt", 0.5))
+        deviation = _number(opts.get("deviation", dev_default))
+        bt = _number(opts.get("bt", 0.5))
     except (TypeError, ValueError):
         raise ConfigError("deviation and bt must be numbers") from None
     if deviation <= 0:
         raise ConfigError(f"deviation must be positive, got {deviation:g} Hz")
     if not 0.1 <= bt <= 2.0:
         raise ConfigError(f"Gaussian BT must be within 0.1..2.0, got {bt:g}")
-    framing = normalise_framing(opts.get("framing", "ax25"))
-    tones = parse_tones(opts.get("afsk_tones", (1200.0, 2200.0)))
+    if "afsk_tones" in opts:
+        tones = parse_tones(opts["afsk_tones"])
+    elif "af_carrier" in opts or "af_deviation" in opts:
+        if mod != "afsk":
+            raise ConfigError("af_carrier and af_deviation are AFSK options (modulation afsk)")
+        if "af_carrier" not in opts or "af_deviation" not in opts:
+            raise ConfigError("AFSK needs both af_carrier and af_deviation (Hz)")
+        tones = tones_from_carrier(opts["af_carrier"], opts["af_deviation"])
+    else:
+        tones = (1200.0, 2200.0)
     invert = opts.get("invert")
     try:
-        max_offset = float(opts.get("max_offset", max(baud, 2000.0)))
+        max_offset = _number(opts.get("max_offset", max(baud, 2000.0)))
     except (TypeError, ValueError):
         raise ConfigError("max_offset must be a number (Hz)") from None
     if max_offset < 0:
@@ -167,7 +189,8 @@ def make_params(options: dict[str, Any]) -> FskParams:
         baud,
         deviation,
         bt,
-        framing,
+        framing.name,
+        tuple(sorted(framing_options.items())),
         tones,
         None if invert is None else bool(invert),
         max_offset,

@@ -18,19 +18,16 @@ import numpy as np
 from sdrlink.blocks import SampleBlock, StreamInfo
 from sdrlink.errors import InputError
 from sdrlink.frame import Frame
+from sdrlink.framing import get_framing
+from sdrlink.framing.base import RawFrame
+from sdrlink.framing.stream import FrameMerger, SymbolWindow
 from sdrlink.protocols.base import Receiver
 from sdrlink.protocols.fsk.acquire import CarrierSearch
-from sdrlink.protocols.fsk.deframers import (
-    Ax100Deframer,
-    Ax5043Deframer,
-    HdlcDeframer,
-    RawFrame,
-)
 from sdrlink.protocols.fsk.demodulator import ClockRecovery, FrontEnd
 from sdrlink.protocols.fsk.params import FskParams
 
 # (DPLL phase gain, DC release time constant in symbols), chosen on real recordings
-SYNC_SETTINGS = ((0.2, 200.0), (0.2, 30.0))
+SYNC_SETTINGS = ((0.2, 200.0), (0.2, 30.0), (0.05, 200.0))
 
 
 class _Chain:
@@ -38,37 +35,17 @@ class _Chain:
 
     def __init__(self, params: FskParams, sps: float, alpha: float, dc_symbols: float) -> None:
         self.clock = ClockRecovery(sps, alpha=alpha, dc_symbols=dc_symbols)
-        self.deframer: HdlcDeframer | Ax100Deframer | Ax5043Deframer
-        if params.framing == "ax100":
-            self.deframer = Ax100Deframer(params.invert)
-        elif params.framing == "ax5043":
-            self.deframer = Ax5043Deframer(params.invert)
-        else:
-            self.deframer = HdlcDeframer(g3ruh=params.framing == "ax25_g3ruh")
-        self.syms = np.zeros(0, np.float32)
-        self.pos = np.zeros(0, np.float64)
-        self.dcs = np.zeros(0, np.float32)
-        self.base = 0  # absolute symbol index of syms[0]
+        framing = get_framing(params.framing)
+        deframer = framing.make_deframer(dict(params.framing_options), params.invert)
+        self.win = SymbolWindow(deframer, side=("pos", "dc"))
 
     def feed(self, y: np.ndarray, final: bool) -> list[RawFrame]:
         s, p, d = self.clock.process(y)
-        self.syms = np.concatenate([self.syms, s])
-        self.pos = np.concatenate([self.pos, p])
-        self.dcs = np.concatenate([self.dcs, d])
-        return self.deframer.scan((self.syms > 0).astype(np.uint8), self.base, final)
-
-    def trim(self) -> None:
-        keep = self.deframer.window
-        if len(self.syms) > keep:
-            cut = len(self.syms) - keep
-            self.syms = self.syms[cut:]
-            self.pos = self.pos[cut:]
-            self.dcs = self.dcs[cut:]
-            self.base += cut
+        return self.win.feed(s, final, pos=p, dc=d)
 
 
 class FskReceiver(Receiver):
-    """Decodes AX.25 (plain or G3RUH) or AX100 frames from IQ or FM audio.
+    """Decodes frames of any registered framing from FSK IQ or FM audio.
 
     Complex input is FM-discriminated (the carrier offset becomes a DC level
     that the symbol synchroniser tracks and reports in Hz); real input is taken
@@ -78,7 +55,7 @@ class FskReceiver(Receiver):
     def __init__(self, params: FskParams, info: StreamInfo) -> None:
         if not info.sample_rate > 0:
             raise InputError("FSK receiver needs a positive sample rate")
-        need = params.baud * 4 if params.modulation != "afsk" else 4 * max(params.afsk_tones)
+        need = params.baud * 2 if params.modulation != "afsk" else 4 * max(params.afsk_tones)
         if info.sample_rate < need:
             raise InputError(
                 f"sample rate {info.sample_rate:g} Hz too low for {params.modulation} at "
@@ -104,7 +81,8 @@ class FskReceiver(Receiver):
         self.chains = [_Chain(params, self.sps, a, d) for a, d in SYNC_SETTINGS]
         self.dc_in_hz = info.is_complex and params.modulation != "afsk"
         self.in_per_sym = info.sample_rate / params.baud
-        self.emitted: list[tuple[int, int, bytes]] = []  # (start, stop, payload)
+        window = self.chains[0].win.deframer.window
+        self.merger = FrameMerger(4 * window * self.in_per_sym)
         # (samples consumed, absolute index of that sample) at every discontinuity,
         # so frame positions stay absolute across gaps and for streams not starting at 0
         self.consumed = 0
@@ -134,27 +112,25 @@ class FskReceiver(Receiver):
         # (stop, chain, start, raw frame, carrier removed ahead, its soft symbols, their DC levels)
         cands: list[tuple[int, int, int, RawFrame, float, np.ndarray, np.ndarray]] = []
         for k, chain in enumerate(self.chains):
+            win = chain.win
             for r in chain.feed(y, final):
-                first = float(self.front.to_input_index(chain.pos[r.start]))
+                pos = win.segment("pos", r)
+                # symbols are taken mid-symbol: the frame starts half a symbol earlier
+                half = 0.5 * self.sps
+                first = float(self.front.to_input_index(pos[0] - half))
                 start = max(0, self._absolute(first))
-                stop = self._absolute(float(self.front.to_input_index(chain.pos[r.stop - 1])))
-                # views stay valid after trim(), which rebinds rather than overwrites
-                seg = (chain.syms[r.start : r.stop], chain.dcs[r.start : r.stop])
+                stop = self._absolute(float(self.front.to_input_index(pos[-1] + half)))
                 carrier = self.search.offset_at(first) if self.search is not None else 0.0
-                cands.append((stop, k, start, r, carrier, *seg))
-            chain.trim()
+                cands.append((stop, k, start, r, carrier, win.symbols(r), win.segment("dc", r)))
+            win.trim()
         cands.sort(key=lambda c: (c[0], c[1]))
         out: list[Frame] = []
         for stop, _, start, r, carrier, syms, dcs in cands:
-            if any(p == r.payload and s <= stop and start <= e for s, e, p in self.emitted):
-                continue  # the other synchroniser's copy: build no Frame for it
-            self.emitted.append((start, stop, r.payload))
-            out.append(self._frame(r, start, syms, dcs, carrier))
+            if self.merger.accept(start, stop, r.payload):  # else: another chain's copy
+                out.append(self._frame(r, start, stop, syms, dcs, carrier))
         if len(self.breaks) > 64:
             self.breaks = self.breaks[-64:]
-        if self.emitted:  # forget frames that can no longer overlap a new one
-            horizon = self.emitted[-1][1] - 4 * self.chains[0].deframer.window * self.in_per_sym
-            self.emitted = [e for e in self.emitted if e[1] >= horizon]
+        self.merger.forget_old()
         return out
 
     def _absolute(self, consumed_index: float) -> int:
@@ -166,7 +142,7 @@ class FskReceiver(Receiver):
         return self.breaks[0][1] + idx - self.breaks[0][0] if self.breaks else idx
 
     def _frame(
-        self, r: RawFrame, start: int, seg: np.ndarray, dcs: np.ndarray, carrier: float
+        self, r: RawFrame, start: int, stop: int, seg: np.ndarray, dcs: np.ndarray, carrier: float
     ) -> Frame:
         mag = np.abs(seg)
         spread = float(mag.std())
@@ -188,5 +164,6 @@ class FskReceiver(Receiver):
             time=self.info.time_of(start),
             center_freq_hz=self.info.center_freq,
             fields=fields,
+            sample_count=max(1, stop - start + int(round(self.in_per_sym))),
         )
         return frame

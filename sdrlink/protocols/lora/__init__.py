@@ -30,10 +30,9 @@ from sdrlink.protocols.base import Protocol, Receiver
 from sdrlink.protocols.lora.modulator import encode_symbols, modulate
 from sdrlink.protocols.lora.params import (
     LoRaParams,
-    add_arguments,
+    cli_options,
     make_params,
     normalize_options,
-    options_from_args,
 )
 
 
@@ -53,8 +52,7 @@ def _modulate(params: Any, payload: bytes, sample_rate: float) -> np.ndarray:
 PROTOCOL = Protocol(
     name="lora",
     description="LoRa chirp spread spectrum (SF5-12, explicit/implicit header, CRC)",
-    add_arguments=add_arguments,
-    options_from_args=options_from_args,
+    cli_options=cli_options,
     make_params=make_params,
     make_receiver=make_receiver,
     modulate=_modulate,

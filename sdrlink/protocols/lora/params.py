@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass
 from typing import Any
 
 from sdrlink.errors import ConfigError
+from sdrlink.protocols.base import Option
 from sdrlink.sources.files import parse_si
 
-LDRO_LIMIT_S = 16e-3  # auto LDRO: on when a symbol lasts longer than this
+LDRO_LIMIT_S = 16e-3
+DEFAULT_SFS = list(
+    range(5, 13)
+)  # without --sf: every spreading factor  # auto LDRO: on when a symbol lasts longer than this
 
 
 @dataclass(frozen=True)
@@ -139,67 +142,67 @@ def parse_channels(text: str | float | list[float]) -> list[float]:
     return [parse_si(v) for v in str(text).split(",") if v.strip()]
 
 
-def add_arguments(group: argparse._ArgumentGroup) -> None:
-    """LoRa options (every default None so catalogue values can fill in)."""
-    group.add_argument("--sf", default=None, help='spreading factor(s): "9", "7,9,12" or "all"')
-    group.add_argument("--bw", default=None, help='LoRa bandwidth, e.g. "125k" (7.8k..500k)')
-    group.add_argument("--cr", default=None, help='coding rate 1..4 or "4/5".."4/8"')
-    group.add_argument(
+OPTIONS = (
+    Option("sf", "--sf", 'spreading factor(s): "9", "7,9,12" or "all" (default: all, 5..12)'),
+    Option("bw", "--bw", 'LoRa bandwidth, e.g. "125k" (7.8k..500k; default 125k)', "HZ"),
+    Option("cr", "--cr", 'coding rate 1..4 or "4/5".."4/8" (implicit header; default 4/5)'),
+    Option(
+        "implicit_header",
         "--implicit",
-        action="store_true",
-        default=None,
-        help="implicit header (give --length, --cr and CRC)",
-    )
-    group.add_argument("--length", default=None, help="payload length for implicit header")
-    group.add_argument(
-        "--no-crc",
-        dest="no_crc",
-        action="store_true",
-        default=None,
-        help="no payload CRC (implicit header)",
-    )
-    group.add_argument("--ldro", default=None, help="low-data-rate optimisation: auto|on|off")
-    group.add_argument("--sync", default=None, help="sync word byte (0x12 private, 0x34 LoRaWAN)")
-    group.add_argument("--preamble", default=None, help="preamble length in symbols (>= 6)")
-    group.add_argument(
+        "implicit header (give --length, --cr and CRC; default: explicit header)",
+        switch=True,
+    ),
+    Option("payload_len", "--length", "payload length for an implicit header", "BYTES"),
+    Option("crc", "--no-crc", "no payload CRC (implicit header; default: CRC)", switch=False),
+    Option("ldro", "--ldro", "low-data-rate optimisation: auto|on|off (default auto)"),
+    Option("sync_word", "--sync", "sync word byte (default 0x12 private; 0x34 LoRaWAN)", "BYTE"),
+    Option("preamble_len", "--preamble", "preamble length in symbols (>= 6; default 8)", "N"),
+    Option(
+        "channels",
         "--channel",
-        default=None,
-        help="channel offsets from the centre frequency, e.g. --channel=-200k,+100k",
-    )
+        "channel offsets from the centre frequency, e.g. --channel=-200k,+100k (default 0)",
+        "HZ,...",
+        receiver_only=True,
+    ),
+)
 
 
-def options_from_args(args: argparse.Namespace) -> dict[str, Any]:
-    """The explicitly given LoRa options, parsed."""
-    opts: dict[str, Any] = {}
-    if getattr(args, "sf", None) is not None:
-        opts["sf"] = parse_sf_list(args.sf)
-    if getattr(args, "bw", None) is not None:
-        opts["bw"] = parse_bw(args.bw)
-    if getattr(args, "cr", None) is not None:
-        opts["cr"] = parse_cr(args.cr)
-    if getattr(args, "implicit", None):
-        opts["implicit_header"] = True
-    if getattr(args, "length", None) is not None:
-        opts["payload_len"] = parse_int(args.length, "payload length")
-    if getattr(args, "no_crc", None):
-        opts["crc"] = False
-    if getattr(args, "ldro", None) is not None:
-        opts["ldro"] = parse_ldro(args.ldro)
-    if getattr(args, "sync", None) is not None:
-        opts["sync_word"] = parse_int(args.sync, "sync word")
-    if getattr(args, "preamble", None) is not None:
-        opts["preamble_len"] = parse_int(args.preamble, "preamble length")
-    if getattr(args, "channel", None) is not None:
-        opts["channels"] = parse_channels(args.channel)
-    return opts
+def cli_options() -> tuple[Option, ...]:
+    """The LoRa command-line options."""
+    return OPTIONS
 
+
+KEYS = (
+    "sf",
+    "bw",
+    "cr",
+    "implicit_header",
+    "payload_len",
+    "crc",
+    "ldro",
+    "sync_word",
+    "preamble_len",
+    "channels",
+)
 
 _ALIASES = {
     "implicit": "implicit_header",
     "length": "payload_len",
     "sync": "sync_word",
     "preamble": "preamble_len",
+    "channel": "channels",
 }
+
+
+def parse_bool(value: Any, what: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{what} {value!r}: use true or false")
 
 
 def normalize_options(options: dict[str, Any]) -> dict[str, Any]:
@@ -209,6 +212,10 @@ def normalize_options(options: dict[str, Any]) -> dict[str, Any]:
         key = _ALIASES.get(key, key)
         if value is None:
             continue
+        if key not in KEYS:
+            raise ConfigError(
+                f"unknown LoRa option {key!r}; the LoRa options are {', '.join(KEYS)}"
+            )
         if key == "sf":
             value = parse_sf_list(value)
         elif key == "bw":
@@ -219,8 +226,10 @@ def normalize_options(options: dict[str, Any]) -> dict[str, Any]:
             value = parse_ldro(value)
         elif key in ("sync_word", "preamble_len", "payload_len"):
             value = parse_int(value, key.replace("_", " "))
-        elif key in ("channels", "channel"):
-            key, value = "channels", parse_channels(value)
+        elif key == "channels":
+            value = parse_channels(value)
+        elif key in ("crc", "implicit_header"):
+            value = parse_bool(value, key.replace("_", " "))
         out[key] = value
     return out
 
@@ -241,5 +250,5 @@ def params_for(options: dict[str, Any], sf: int) -> LoRaParams:
 def make_params(options: dict[str, Any]) -> LoRaParams:
     """LoRaParams from an options dict (the first SF when several are given)."""
     opts = normalize_options(options)
-    sfs = opts.get("sf", [7])
+    sfs = opts.get("sf", DEFAULT_SFS)
     return params_for(opts, sfs[0])

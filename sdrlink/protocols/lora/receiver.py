@@ -19,7 +19,7 @@ from sdrlink.errors import ConfigError, InputError
 from sdrlink.frame import Frame
 from sdrlink.protocols.base import Receiver
 from sdrlink.protocols.lora.channel import Channelizer, FrameResampler, SampleBuffer
-from sdrlink.protocols.lora.params import normalize_options, params_for
+from sdrlink.protocols.lora.params import DEFAULT_SFS, normalize_options, params_for
 from sdrlink.protocols.lora.sync import Detector
 
 
@@ -48,7 +48,7 @@ class LoRaReceiver(Receiver):
         opts = normalize_options(options)
         if not info.is_complex:
             raise InputError("LoRa needs complex IQ samples, not a real (audio) stream")
-        sfs = opts.get("sf", [7])
+        sfs = opts.get("sf", DEFAULT_SFS)
         self.params = {sf: params_for(opts, sf) for sf in sfs}
         bw = float(next(iter(self.params.values())).bw)
         fs = float(info.sample_rate)

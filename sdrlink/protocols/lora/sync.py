@@ -571,9 +571,11 @@ class Detector:
         start_chip = origin - n
         pos = start_chip * self.step
         index = int(math.floor(pos + 0.5))
+        end = (origin + data0 + total * n) * self.step
         frame = Frame(
             protocol="lora",
             sample_index=index,
+            sample_count=int(math.ceil(end - index)),
             payload=payload,
             crc_ok=crc_ok,
             freq_offset_hz=float(freq + c.info["c_mid"] * self.bw / n),

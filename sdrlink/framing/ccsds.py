@@ -1,0 +1,321 @@
+"""CCSDS TM synchronisation and channel coding (CCSDS 131.0-B), as satellites fly it.
+
+On air, every frame starts with the 32-bit attached sync marker 0x1ACFFC1D,
+followed by the frame: ``frame_size`` data bytes and, with Reed-Solomon, the
+parity of ``rs_interleaving`` interleaved RS(255,223) codewords (shortened to
+the frame; dual or conventional basis), all XORed with the CCSDS
+pseudo-randomiser from the first byte after the marker (``scrambler``
+ccsds) or not. The marker is never randomised.
+
+* ``ccsds_rs`` ("CCSDS Reed-Solomon"): the bits above as the channel bits.
+* ``ccsds_uncoded`` ("CCSDS Uncoded"): the same without Reed-Solomon: no
+  check, so the marker must match to within one bit and frames carry
+  ``crc_ok`` None.
+* ``ccsds_concatenated`` ("CCSDS Concatenated"): the bits above (markers
+  included) go through the K=7 r=1/2 convolutional code, decoded here
+  continuously by soft Viterbi in both symbol-pair alignments; the marker is
+  then found in the decoded bits. ``convolutional`` names the variant.
+
+``precoding`` differential: the bits (before the convolutional code, if any)
+are differentially encoded (NRZ-M), which removes a BPSK phase ambiguity;
+otherwise the marker is looked for in both polarities. Options and defaults
+follow gr-satellites' CCSDS deframers (frame 223 bytes, dual basis, depth 1,
+CCSDS scrambler and code).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from sdrlink.coding.convolutional import ViterbiStream, conv_encode, named_code
+from sdrlink.coding.linecode import diff_decode, diff_encode
+from sdrlink.coding.reedsolomon import decode_frame, encode_frame
+from sdrlink.coding.scramblers import ccsds_xor
+from sdrlink.errors import ConfigError
+from sdrlink.framing.base import (
+    Deframer,
+    EncodedFrame,
+    Framing,
+    FramingOption,
+    RawFrame,
+    parse_choice,
+    parse_int_in,
+)
+from sdrlink.framing.sync import bits_of, find_sync
+
+ASM = 0x1ACFFC1D
+ASM_BITS = bits_of(ASM, 32)
+MAX_FRAME = 8 * 223  # data bytes with the deepest interleaving
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What a CCSDS frame looks like, from the framing's options."""
+
+    frame_size: int
+    rs: bool
+    basis: str
+    interleave: int
+    scrambler: bool
+    differential: bool
+
+    @property
+    def coded_bytes(self) -> int:
+        return self.frame_size + (32 * self.interleave if self.rs else 0)
+
+    @property
+    def bits(self) -> int:
+        """Marker and frame, in bits."""
+        return 32 + 8 * self.coded_bytes
+
+
+def layout(options: Mapping[str, Any], rs: bool) -> Layout:
+    """Check the options together (ConfigError) and describe the frame."""
+    lay = Layout(
+        int(options["frame_size"]),
+        rs,
+        str(options.get("rs_basis", "dual")),
+        int(options.get("rs_interleaving", 1)),
+        options["scrambler"] == "ccsds",
+        options["precoding"] == "differential",
+    )
+    if rs:
+        if lay.frame_size % lay.interleave or lay.frame_size // lay.interleave > 223:
+            raise ConfigError(
+                f"CCSDS frame of {lay.frame_size} bytes does not fit {lay.interleave} "
+                "interleaved RS(255,223) codeword(s) (frame size must be a multiple of "
+                "the depth, at most 223 per codeword)"
+            )
+    return lay
+
+
+class AsmFinder:
+    """Streaming search of CCSDS frames in hard bits with absolute indices."""
+
+    def __init__(self, lay: Layout, invert: bool | None, max_errors: int) -> None:
+        self.lay = lay
+        # differential decoding resolves the polarity
+        self.invert = False if lay.differential else invert
+        self.max_errors = max_errors
+        self.bits = np.zeros(0, np.uint8)
+        self.base = 0  # absolute index of bits[0]
+        self.prev = 0  # last raw bit before bits (differential decoding)
+        self.next_sync = 0
+        self.skip_until = 0  # no marker inside a frame already accepted
+
+    def push(self, bits: np.ndarray) -> None:
+        bits = np.asarray(bits, dtype=np.uint8)
+        if self.lay.differential and len(bits):
+            dec = diff_decode(bits, self.prev)
+            self.prev = int(bits[-1])
+            bits = dec
+        self.bits = np.concatenate([self.bits, bits])
+
+    def scan(self, final: bool) -> list[tuple[int, bytes, bool | None, dict[str, Any]]]:
+        """Frames whose bits are all in (absolute start, data, crc_ok, fields)."""
+        need = self.lay.bits
+        lo = max(0, self.next_sync - self.base)
+        stop = len(self.bits) - need + 1
+        out: list[tuple[int, bytes, bool | None, dict[str, Any]]] = []
+        if stop > lo:
+            idx, inverted = find_sync(self.bits[lo : stop + 31], ASM_BITS, self.max_errors)
+            for i, inv in zip((idx + lo).tolist(), inverted.tolist(), strict=True):
+                a = self.base + i
+                if i >= stop or a < self.skip_until:
+                    continue
+                if self.invert is not None and inv != self.invert:
+                    continue
+                res = self._frame(self.bits[i + 32 : i + need], inv)
+                if res is None:
+                    continue
+                data, ok, fields = res
+                errors = int(np.count_nonzero(self.bits[i : i + 32] != (ASM_BITS ^ int(inv))))
+                fields.update({"inverted": bool(inv), "sync_errors": errors})
+                out.append((a, data, ok, fields))
+                self.skip_until = a + need
+            self.next_sync = self.base + stop
+        # keep only what a later marker search can still need
+        cut = max(0, self.next_sync - self.base)
+        self.bits = self.bits[cut:]
+        self.base += cut
+        return out
+
+    def _frame(self, bits: np.ndarray, inv: bool) -> tuple[bytes, bool | None, dict] | None:
+        lay = self.lay
+        raw = np.packbits(1 - bits if inv else bits).tobytes()
+        if lay.scrambler:
+            raw = ccsds_xor(raw)
+        if not lay.rs:
+            return raw, None, {}
+        res = decode_frame(raw, lay.interleave, lay.basis)
+        if res is None:
+            return None
+        return res[0], True, {"rs_corrected": res[1]}
+
+
+class CcsdsDeframer(Deframer):
+    """CCSDS frames in the hard decisions of the symbols (ccsds_rs, ccsds_uncoded)."""
+
+    def __init__(self, lay: Layout, invert: bool | None) -> None:
+        self.finder = AsmFinder(lay, invert, 4 if lay.rs else 1)
+        self.window = lay.bits + 64
+        self.fed = 0  # absolute index of the next symbol to take
+
+    def scan(self, soft: np.ndarray, base: int, final: bool) -> list[RawFrame]:
+        new = np.asarray(soft[max(0, self.fed - base) :])
+        self.fed = base + len(soft)
+        self.finder.push((new > 0).astype(np.uint8))
+        need = self.finder.lay.bits
+        return [
+            RawFrame(a - base, a - base + need, data, ok, fields)
+            for a, data, ok, fields in self.finder.scan(final)
+        ]
+
+
+class ConcatenatedDeframer(Deframer):
+    """Soft Viterbi in both pair alignments, then CCSDS frames in the decoded bits."""
+
+    def __init__(self, lay: Layout, code_name: str, invert: bool | None) -> None:
+        code = named_code(code_name)
+        self.streams = [ViterbiStream(code), ViterbiStream(code)]
+        self.finders = [AsmFinder(lay, invert, 4 if lay.rs else 1) for _ in range(2)]
+        lag = self.streams[0].depth + self.streams[0].every
+        self.window = 2 * (lay.bits + lag) + 64
+        self.fed = 0
+
+    def scan(self, soft: np.ndarray, base: int, final: bool) -> list[RawFrame]:
+        new = np.asarray(soft[max(0, self.fed - base) :], dtype=np.float32)
+        first = self.fed == 0
+        self.fed = base + len(soft)
+        need = self.finders[0].lay.bits
+        found: list[RawFrame] = []
+        for a, (stream, finder) in enumerate(zip(self.streams, self.finders, strict=True)):
+            sym = new[1:] if (a == 1 and first) else new
+            bits = stream.process(sym)
+            if final:
+                bits = np.concatenate([bits, stream.flush()])
+            finder.push(bits)
+            for b, data, ok, fields in finder.scan(final):
+                start = a + 2 * b - base  # first symbol of the marker, in this window
+                fields["alignment"] = a
+                found.append(RawFrame(start, start + 2 * need, data, ok, fields))
+        found.sort(key=lambda r: r.start)
+        return found
+
+
+# --- options and encoders ---------------------------------------------------------------
+
+OPT_FRAME_SIZE = FramingOption(
+    "frame_size",
+    223,
+    "frame length in bytes without Reed-Solomon parity",
+    parse_int_in(1, MAX_FRAME),
+    "BYTES",
+)
+OPT_BASIS = FramingOption(
+    "rs_basis",
+    "dual",
+    "Reed-Solomon symbol basis: dual (CCSDS) or conventional",
+    parse_choice("dual", "conventional"),
+    "BASIS",
+)
+OPT_INTERLEAVING = FramingOption(
+    "rs_interleaving", 1, "Reed-Solomon interleaving depth (1..8)", parse_int_in(1, 8), "DEPTH"
+)
+OPT_PRECODING = FramingOption(
+    "precoding",
+    "none",
+    "differential (NRZ-M) precoding: none or differential",
+    parse_choice("none", "differential"),
+    "CODING",
+)
+OPT_SCRAMBLER = FramingOption(
+    "scrambler",
+    "ccsds",
+    "randomiser after the sync marker: ccsds or none",
+    parse_choice("ccsds", "none"),
+    "SCRAMBLER",
+)
+OPT_CONVOLUTIONAL = FramingOption(
+    "convolutional",
+    "ccsds",
+    "K=7 r=1/2 code variant: ccsds, nasa-dsn, 'ccsds uninverted' or 'nasa-dsn uninverted'",
+    parse_choice("ccsds", "nasa-dsn", "ccsds uninverted", "nasa-dsn uninverted"),
+    "CODE",
+)
+
+
+def _frame_bits(payload: bytes, lay: Layout) -> np.ndarray:
+    """Marker + (RS-coded, randomised) frame bits of ``payload`` (padded with zeros)."""
+    if len(payload) > lay.frame_size:
+        raise ValueError(f"this CCSDS frame carries {lay.frame_size} bytes")
+    data = bytes(payload).ljust(lay.frame_size, b"\x00")
+    if lay.rs:
+        data = encode_frame(data, lay.interleave, lay.basis)
+    if lay.scrambler:
+        data = ccsds_xor(data)
+    return np.unpackbits(np.frombuffer(ASM.to_bytes(4, "big") + data, dtype=np.uint8))
+
+
+def _encode_plain(
+    payload: bytes, options: Mapping[str, Any], preamble_bits: int, rs: bool
+) -> EncodedFrame:
+    lay = layout(options, rs)
+    pre = np.arange(max(32, preamble_bits)) % 2
+    bits = np.concatenate([pre, _frame_bits(payload, lay), np.arange(32) % 2]).astype(np.uint8)
+    if lay.differential:
+        bits = diff_encode(bits)
+    return EncodedFrame(bits, len(pre))
+
+
+def _encode_concatenated(
+    payload: bytes, options: Mapping[str, Any], preamble_bits: int
+) -> EncodedFrame:
+    lay = layout(options, True)
+    code = named_code(options["convolutional"])
+    n_pre = max(32, -(-preamble_bits // 2))
+    pre = np.arange(n_pre) % 2
+    post = np.arange(256) % 2  # lets the receiver's Viterbi release the frame's end
+    info = np.concatenate([pre, _frame_bits(payload, lay), post]).astype(np.uint8)
+    if lay.differential:
+        info = diff_encode(info)
+    return EncodedFrame(conv_encode(info, code), 2 * n_pre)
+
+
+_BLOCK_OPTIONS = (OPT_FRAME_SIZE, OPT_PRECODING, OPT_BASIS, OPT_INTERLEAVING, OPT_SCRAMBLER)
+
+FRAMINGS = (
+    Framing(
+        name="ccsds_rs",
+        description="CCSDS Reed-Solomon: sync 0x1ACFFC1D, randomiser, RS(255,223) (131.0-B)",
+        make_deframer=lambda options, invert: CcsdsDeframer(layout(options, True), invert),
+        encode=lambda payload, options, pre: _encode_plain(payload, options, pre, True),
+        aliases=("CCSDS Reed-Solomon",),
+        options=_BLOCK_OPTIONS,
+        max_payload=MAX_FRAME,
+    ),
+    Framing(
+        name="ccsds_uncoded",
+        description="CCSDS uncoded: sync 0x1ACFFC1D, randomiser, fixed-size frame, no check",
+        make_deframer=lambda options, invert: CcsdsDeframer(layout(options, False), invert),
+        encode=lambda payload, options, pre: _encode_plain(payload, options, pre, False),
+        aliases=("CCSDS Uncoded",),
+        options=(OPT_FRAME_SIZE, OPT_PRECODING, OPT_SCRAMBLER),
+        max_payload=MAX_FRAME,
+    ),
+    Framing(
+        name="ccsds_concatenated",
+        description="CCSDS concatenated: K=7 r=1/2 convolutional code (soft Viterbi) + RS",
+        make_deframer=lambda options, invert: ConcatenatedDeframer(
+            layout(options, True), options["convolutional"], invert
+        ),
+        encode=_encode_concatenated,
+        aliases=("CCSDS Concatenated",),
+        options=(*_BLOCK_OPTIONS, OPT_CONVOLUTIONAL),
+        max_payload=MAX_FRAME,
+    ),
+)
