@@ -19,7 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.fft
 from scipy import stats
+
+from sdrlink.protocols.lrfhss.channelizer import FrameBuffer
 
 BIN_FRAMES = 16  # filter-bank frames per power bin (and DFT length)
 SUB_PER_CHAN = 8  # sub-bands kept per channel
@@ -27,7 +30,8 @@ SUM_BANDS = 5  # sub-bands summed
 HALF_S = 0.116  # half of the detection window, seconds
 FLOOR_S = 3.0  # history of the noise floor, seconds
 FLOOR_Q = 25.0  # percentile of the noise floor
-FLOOR_STRIDE = 2  # every 2nd bin of a long history is enough for the floor
+FLOOR_STRIDE = 3  # every 3rd bin of a long history is enough for the floor
+FLOOR_EVERY = 64  # bins between refreshes of the floor (0.5 s)
 BALANCE = 0.3  # the weakest quarter of a header window holds at least this share of the excess
 
 
@@ -36,13 +40,6 @@ class Candidate:
     bin: int  # absolute power-bin index of the window centre
     sub: int  # sub-band index (centre of the summed five)
     score: float  # window power over the noise floor
-
-
-def _dft_matrix() -> np.ndarray:
-    n = np.arange(BIN_FRAMES)
-    k = np.arange(BIN_FRAMES // 2 - SUB_PER_CHAN // 2, BIN_FRAMES // 2 + SUB_PER_CHAN // 2)
-    # bin k of the shifted DFT sits at (k - BIN_FRAMES/2) * rate / BIN_FRAMES
-    return np.exp(-2j * np.pi * np.outer(n, k - BIN_FRAMES // 2) / BIN_FRAMES).astype(np.complex64)
 
 
 class EnergyDetector:
@@ -57,7 +54,9 @@ class EnergyDetector:
         self.sub_width = frame_rate / BIN_FRAMES  # Hz per sub-band
         self.half = max(2, int(round(HALF_S * self.bin_rate)))
         self.floor_bins = int(round(FLOOR_S * self.bin_rate))
-        self._w = _dft_matrix()
+        # the middle SUB_PER_CHAN bins of a BIN_FRAMES-point DFT, lowest frequency first
+        half = SUB_PER_CHAN // 2
+        self._bins_sel = np.r_[BIN_FRAMES - half : BIN_FRAMES, 0:half]
         # a summed sub-band is a Gamma(SUM_BANDS) variable of mean SUM_BANDS (in noise units)
         self._q = float(stats.gamma.ppf(FLOOR_Q / 100, SUM_BANDS) / SUM_BANDS)
         n_win = 2 * self.half * SUM_BANDS
@@ -65,12 +64,13 @@ class EnergyDetector:
         self.thr_half = 1.0 + (sigmas - 2.0) / np.sqrt(n_win / 2)
         self.sd_quarter = 1.0 / np.sqrt(n_win / 4)
         self._pending = np.zeros((0, n_chan), dtype=np.complex64)
-        self.bins = np.zeros((0, self.n_sub), dtype=np.float32)
-        self.bins_start = 0  # absolute index of bins[0]
+        self._bins = FrameBuffer(self.n_sub, np.float32)
         self.next_bin = 0  # first bin not yet searched
         self._started = False
         self._warmup = warmup  # frames the filter bank needs to fill its filters
         self._first = 0
+        self._floors: dict[int, np.ndarray] = {}
+        self._final = False
 
     def sub_freq(self, sub: int, channel_freqs: np.ndarray) -> float:
         """Centre frequency (Hz) of sub-band ``sub`` given the bank's channel centres."""
@@ -83,7 +83,8 @@ class EnergyDetector:
             self._started = True
             f0 = first_frame + self._warmup
             self._first = f0 + (-f0) % BIN_FRAMES  # first frame binned: warm-up skipped
-            self.bins_start = self.next_bin = self._first // BIN_FRAMES
+            self.next_bin = self._first // BIN_FRAMES
+            self._bins.start = self.next_bin
         if first_frame < self._first:
             frames = frames[self._first - first_frame :]
         if len(frames) == 0:
@@ -92,23 +93,33 @@ class EnergyDetector:
             frames = np.concatenate([self._pending, frames])
         n = (len(frames) // BIN_FRAMES) * BIN_FRAMES
         if n:
-            blocks = frames[:n].reshape(-1, BIN_FRAMES, self.n_chan)
-            spec = np.tensordot(blocks, self._w, axes=([1], [0]))  # (bins, chan, sub)
-            p = (spec.real**2 + spec.imag**2).reshape(len(blocks), self.n_sub)
+            nb = n // BIN_FRAMES
+            # 16-point DFTs (pocketfft, one thread: no BLAS thread pool on a busy machine)
+            spec = scipy.fft.fft(frames[:n].reshape(nb, BIN_FRAMES, self.n_chan), axis=1, workers=1)
+            spec = spec[:, self._bins_sel, :]  # (bins, sub, chan), sub-bands low to high
+            p = (spec.real**2 + spec.imag**2).transpose(0, 2, 1).reshape(nb, self.n_sub)
             # sum of SUM_BANDS neighbouring sub-bands, centred (edges: fewer, rescaled)
             cs = np.cumsum(np.pad(p, ((0, 0), (SUM_BANDS // 2 + 1, SUM_BANDS // 2))), axis=1)
             s = (cs[:, SUM_BANDS:] - cs[:, :-SUM_BANDS]).astype(np.float32)
-            self.bins = np.concatenate([self.bins, s]) if len(self.bins) else s
+            self._bins.append(s, self._bins.stop)
         self._pending = frames[n:].copy()
 
     @property
-    def bins_stop(self) -> int:
-        return self.bins_start + len(self.bins)
+    def bins_start(self) -> int:
+        return self._bins.start
 
-    def search(self, final: bool = False, step: int = 32) -> list[Candidate]:
+    @property
+    def bins_stop(self) -> int:
+        return self._bins.stop
+
+    def _rows(self, a: int, b: int) -> np.ndarray:
+        return self._bins.view(a, b)
+
+    def search(self, final: bool = False, step: int = 128) -> list[Candidate]:
         """Candidates in the bins whose whole window has arrived (all of them when final)."""
         out: list[Candidate] = []
         h = self.half
+        self._final = final
         while True:
             a = self.next_bin
             b = a + step
@@ -118,27 +129,49 @@ class EnergyDetector:
                 b = self.bins_stop
             out += self._search(a, b)
             self.next_bin = b
-        keep = self.next_bin - 2 * h - self.floor_bins
+        # keep what the floors of the last few refreshes and a guided look back need
+        keep = self.next_bin - 2 * h - self.floor_bins - 3 * FLOOR_EVERY
         if keep > self.bins_start:
-            self.bins = self.bins[keep - self.bins_start :]
-            self.bins_start = keep
+            self._bins.trim(keep)
         return out
 
+    def _floor_ready(self, b: int) -> bool:
+        return (b // FLOOR_EVERY) * FLOOR_EVERY + 2 * self.half <= self.bins_stop
+
     def _floor(self, b: int) -> np.ndarray:
+        """Noise floor per sub-band near bin ``b``.
+
+        Taken at bins fixed by their absolute index (every FLOOR_EVERY), from
+        the FLOOR_S before them, so that it never depends on block sizes.
+        """
+        key = b // FLOOR_EVERY
+        if key in self._floors:
+            return self._floors[key]
         h = self.half
-        f_hi = min(b + 2 * h, self.bins_stop)
-        f_lo = max(f_hi - self.floor_bins, self.bins_start)
-        hist = self.bins[f_lo - self.bins_start : f_hi - self.bins_start]
+        f_hi = key * FLOOR_EVERY + 2 * h
+        f_lo = max(f_hi - self.floor_bins, self._first // BIN_FRAMES)
+        if self._final:
+            f_hi = min(f_hi, self.bins_stop)
+        if f_hi > self.bins_stop or f_lo < self.bins_start:
+            raise RuntimeError("noise floor asked for bins not held")  # a bug, not input
+        hist = self._rows(f_lo, f_hi)
         stride = max(1, min(FLOOR_STRIDE, len(hist) // 200))
         hist = hist[(-f_lo) % stride :: stride]
         kth = int(FLOOR_Q / 100 * (len(hist) - 1))
-        floor = np.partition(hist, kth, axis=0)[kth] / self._q
-        return np.maximum(floor, 1e-20)
+        floor = np.maximum(np.partition(hist, kth, axis=0)[kth] / self._q, 1e-20)
+        self._floors[key] = floor
+        for old in [k for k in self._floors if k < key - 8]:
+            del self._floors[old]
+        return floor
 
     def has_window(self, centre: int, slack: int = 0) -> bool:
         """Whether the bins around ``centre`` (+- slack) are all held."""
         h = self.half
-        return centre - slack - h >= self.bins_start and centre + slack + h <= self.bins_stop
+        return (
+            centre - slack - h >= self.bins_start
+            and centre + slack + h <= self.bins_stop
+            and (self._final or self._floor_ready(centre))
+        )
 
     def peaks_near(self, centre: int, slack: int, sigmas: float, limit: int) -> list[Candidate]:
         """The strongest places within ``slack`` bins of ``centre``, over every sub-band.
@@ -151,8 +184,8 @@ class EnergyDetector:
         if not self.has_window(centre, slack):
             return []
         h = self.half
-        lo = centre - slack - h - self.bins_start
-        seg = self.bins[lo : lo + 2 * (slack + h)]
+        lo = centre - slack - h
+        seg = self._rows(lo, lo + 2 * (slack + h))
         cs = np.concatenate([np.zeros((1, self.n_sub)), np.cumsum(seg, axis=0, dtype=np.float64)])
         k = np.arange(h, h + 2 * slack + 1)
         floor = self._floor(centre)
@@ -174,7 +207,7 @@ class EnergyDetector:
         h = self.half
         lo = max(a - 2 * h, self.bins_start)
         hi = min(b + 2 * h, self.bins_stop)
-        seg = self.bins[lo - self.bins_start : hi - self.bins_start]
+        seg = self._rows(lo, hi)
         floor = self._floor(b)
         cs = np.concatenate([np.zeros((1, self.n_sub)), np.cumsum(seg, axis=0, dtype=np.float64)])
         j = np.arange(max(a, lo + h), min(b, hi - h))
@@ -188,11 +221,14 @@ class EnergyDetector:
         if not ok.any():
             return []
         # the weakest quarter must hold a share of the excess, unless noise explains the shortfall
-        q = h // 2
-        quarters = [(cs[k + e] - cs[k + e - q]) / (q * floor) for e in (-h + q, 0, q, h)]
-        lo_x = np.minimum.reduce(quarters) - 1.0
-        hi_x = np.maximum.reduce(quarters) - 1.0
-        ok &= lo_x > BALANCE * hi_x - 2.0 * self.sd_quarter
+        ji, ci = np.nonzero(ok)
+        kk, q = k[ji], h // 2
+        quarters = np.stack(
+            [(cs[kk + e, ci] - cs[kk + e - q, ci]) / (q * floor[ci]) for e in (-h + q, 0, q, h)]
+        )
+        lo_x, hi_x = quarters.min(axis=0) - 1.0, quarters.max(axis=0) - 1.0
+        keep = lo_x > BALANCE * hi_x - 2.0 * self.sd_quarter
+        ok[ji[~keep], ci[~keep]] = False
         if not ok.any():
             return []
         # local maxima of the total over +-h bins and +-SUM_BANDS sub-bands (ties: earliest)

@@ -12,6 +12,7 @@ the carrier steps to the next hop's frequency at every block boundary
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy.special import erf
@@ -112,6 +113,23 @@ def _phase_step(tau: np.ndarray) -> np.ndarray:
     return 0.5 + 0.5 * (f(tau + 0.5) - f(tau - 0.5))
 
 
+_STEP_RES = 4096  # table points per bit of the phase step (linear interpolation)
+
+
+@lru_cache(maxsize=1)
+def _step_table() -> np.ndarray:
+    return _phase_step(np.arange(-2 * _STEP_RES, 2 * _STEP_RES + 2) / _STEP_RES)
+
+
+def _phase_step_fast(tau: np.ndarray) -> np.ndarray:
+    """:func:`_phase_step` from a table (error below 1e-7 rad)."""
+    x = (np.clip(tau, -2.0, 2.0) + 2.0) * _STEP_RES
+    i = np.minimum(x.astype(np.int64), 4 * _STEP_RES)
+    frac = x - i
+    table = _step_table()
+    return table[i] + frac * (table[i + 1] - table[i])
+
+
 def gmsk_phase(bits: np.ndarray, t_bits: np.ndarray) -> np.ndarray:
     """GMSK phase (radians) of a bit stream at times ``t_bits`` (in bit periods).
 
@@ -127,7 +145,7 @@ def gmsk_phase(bits: np.ndarray, t_bits: np.ndarray) -> np.ndarray:
         j = j0 + d
         ok = (j >= 0) & (j < len(a))
         jj = np.clip(j, 0, len(a) - 1)
-        acc += np.where(ok, a[jj] * _phase_step(t_bits - (jj + 0.5 + DELAY_BITS)), 0.0)
+        acc += np.where(ok, a[jj] * _phase_step_fast(t_bits - (jj + 0.5 + DELAY_BITS)), 0.0)
     return (np.pi / 2) * acc
 
 

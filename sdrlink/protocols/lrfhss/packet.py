@@ -189,23 +189,30 @@ class Job:
     # ------------------------------------------------------------------ decoding
 
     def decode(self) -> Decoded | None:
-        """Try the hypotheses (the claimed copy index first) until a payload passes its CRC."""
+        """Try the hypotheses, the claimed copy index first, until a payload passes its CRC.
+
+        The others are ranked by how many header copies are found where they
+        put them (a wrong one finds none but the anchor).
+        """
         self.done = True
-        tried = []
-        for h in self.hyps:
-            heads = self._headers(h)
-            present = [o for o in heads if o is not None]
-            # a hypothesis whose following copies are missing where it puts them is unlikely
-            tried.append((h, heads, len(present)))
-        first = tried[0]
-        rest = sorted(tried[1:], key=lambda x: -x[2])
-        best_fail = None
-        for h, heads, _ in [first] + rest:
-            res = self._payload(h, heads)
-            if res is not None and res.crc_ok:
-                return res
-            if best_fail is None and res is not None:
-                best_fail = res
+        first = self.hyps[0]
+        heads = self._headers(first)
+        res = self._payload(first, heads)
+        if res is not None and res.crc_ok:
+            return res
+        others = []
+        for h in self.hyps[1:]:
+            hh = self._headers(h)
+            others.append((sum(o is not None for o in hh), h, hh))
+        others.sort(key=lambda x: -x[0])
+        best_fail = res
+        for n_found, h, hh in others:
+            if n_found < 2 and len(others) > 1 and others[0][0] >= 2:
+                break  # a hypothesis that finds more copies explains the packet better
+            r = self._payload(h, hh)
+            if r is not None and r.crc_ok:
+                return r
+            best_fail = best_fail or r
         return best_fail
 
     def _column(self, h: Hypothesis, hop: HopSpec, freq: float) -> demod.Column:

@@ -200,7 +200,25 @@ def parse_bool(value: Any, what: str) -> bool:
     raise ConfigError(f"LR-FHSS {what} {value!r}: use on or off")
 
 
-_ALIASES = {"bw": "ocw", "hop_id": "hop_seq_id", "hop_seq": "hop_seq_id", "sync": "sync_word"}
+_ALIASES = {
+    "bw": "ocw",
+    "hop_id": "hop_seq_id",
+    "hop_seq": "hop_seq_id",
+    "sync": "sync_word",
+    "header_copies": "header_count",
+}
+KEYS = (
+    "dr",
+    "region",
+    "ocw",
+    "cr",
+    "grid",
+    "header_count",
+    "hop_seq_id",
+    "sync_word",
+    "hopping",
+    "device_offset",
+)
 
 
 def normalize_options(options: dict[str, Any]) -> dict[str, Any]:
@@ -215,6 +233,10 @@ def normalize_options(options: dict[str, Any]) -> dict[str, Any]:
         key = _ALIASES.get(key, key)
         if value is None:
             continue
+        if key not in KEYS:
+            raise ConfigError(
+                f"unknown LR-FHSS option {key!r}; the LR-FHSS options are {', '.join(KEYS)}"
+            )
         if key == "ocw":
             out[key] = parse_ocw(value)
         elif key == "cr":
@@ -229,10 +251,8 @@ def normalize_options(options: dict[str, Any]) -> dict[str, Any]:
             out[key] = parse_int(value, key.replace("_", " "))
         elif key == "sync_word":
             out[key] = parse_sync(value).hex()
-        elif key == "hopping":
+        else:  # hopping
             out[key] = parse_bool(value, "hopping")
-        else:
-            out[key] = value
     if "dr" in out:
         region = out.get("region", "EU868")
         specs = []
@@ -247,6 +267,17 @@ def normalize_options(options: dict[str, Any]) -> dict[str, Any]:
         out.setdefault("ocw", sorted({s[0] for s in specs}))
         out.setdefault("cr", sorted({s[1] for s in specs}))
     return out
+
+
+def data_rate_of(bw: int, cr: int, grid: int) -> str | None:
+    """'DR8 EU868' (all regions that name it) for a LoRaWAN configuration, else None."""
+    names = {}
+    for (region, dr), spec in DATA_RATES.items():
+        if spec == (bw, cr, grid):
+            names.setdefault(dr, []).append(region)
+    if not names:
+        return None
+    return "; ".join(f"DR{dr} {'/'.join(regions)}" for dr, regions in sorted(names.items()))
 
 
 def make_params(options: dict[str, Any]) -> LrFhssParams:

@@ -26,13 +26,19 @@ from sdrlink.frame import Frame
 from sdrlink.protocols.base import Receiver
 from sdrlink.protocols.lrfhss import coding, demod
 from sdrlink.protocols.lrfhss.channelizer import FilterBank, FrameBuffer
-from sdrlink.protocols.lrfhss.detect import BIN_FRAMES, EnergyDetector
+from sdrlink.protocols.lrfhss.detect import BIN_FRAMES, SUB_PER_CHAN, EnergyDetector
 from sdrlink.protocols.lrfhss.header import HeaderObs, decode_copies, read_block
 from sdrlink.protocols.lrfhss.hopping import BIT_RATE, ocw_hz
 from sdrlink.protocols.lrfhss.packet import HDR_T, Decoded, Job, same_packet
-from sdrlink.protocols.lrfhss.params import CR_TEXT, LORAWAN_SYNC_WORD, normalize_options
+from sdrlink.protocols.lrfhss.params import (
+    CR_TEXT,
+    LORAWAN_SYNC_WORD,
+    data_rate_of,
+    normalize_options,
+)
 
 T_BIT = 1.0 / BIT_RATE
+ENERGY_SIGMAS = 4.5  # energy detection threshold (noise standard deviations) at 2000 sub-bands
 SYNC_MIN_RHO = 0.08  # normalised sync correlation worth reading a header for
 SEARCH_S = 0.05  # +- block-start uncertainty of an energy candidate
 SEARCH_HZ = 250.0  # +- carrier uncertainty of an energy candidate
@@ -69,8 +75,14 @@ class LrFhssReceiver(Receiver):
         self.sync_word = bytes.fromhex(opts.get("sync_word", LORAWAN_SYNC_WORD.hex()))
         self.bank = FilterBank(self.fs)
         self.frames = FrameBuffer(self.bank.n_chan)
+        # the threshold rises with the number of sub-bands, so that false alarms per second
+        # (each costs a sync search) stay about constant on wide captures
+        n_sub = self.bank.n_chan * SUB_PER_CHAN
         self.detector = EnergyDetector(
-            self.bank.n_chan, self.bank.rate, warmup=-(-len(self.bank.taps) // self.bank.decim)
+            self.bank.n_chan,
+            self.bank.rate,
+            sigmas=ENERGY_SIGMAS + 0.5 * max(0.0, np.log10(n_sub / 2000)),
+            warmup=-(-len(self.bank.taps) // self.bank.decim),
         )
         self.pending: list[tuple[float, float]] = []  # (block-start estimate, freq) to search
         self.guided: list[float] = []  # block starts where another copy may be
@@ -287,7 +299,10 @@ class LrFhssReceiver(Receiver):
     def _combine(self, obs: HeaderObs) -> HeaderObs | None:
         """Decode ``obs`` together with earlier undecoded copies a whole number of blocks away."""
         partners = []
+        rho = obs.extra.get("rho", 0.0)
         for o in self.undecoded:
+            if max(rho, o.extra.get("rho", 0.0)) < GUIDED_TRIGGER:
+                continue  # two weak hits are mostly noise: not worth the trials
             d = (obs.block_start - o.block_start) / HDR_T
             n = int(round(d))
             if 1 <= n <= 3 and abs(d - n) * HDR_T < 0.75 * T_BIT:
@@ -323,8 +338,6 @@ class LrFhssReceiver(Receiver):
         self.stats["packets"] += 1
         f = res.fields
         sample = int(round(res.start * self.fs))
-        c = self.bank.freqs
-        del c
         return Frame(
             protocol="lrfhss",
             sample_index=sample,
@@ -333,6 +346,7 @@ class LrFhssReceiver(Receiver):
             freq_offset_hz=res.fc,
             snr_db=float(10 * np.log10(max(res.snr, 1e-12))),
             fields={
+                "dr": data_rate_of(f.bw, f.cr, f.grid),
                 "cr": CR_TEXT[f.cr],
                 "ocw_hz": round(ocw_hz(f.bw), 2),
                 "grid_hz": 3906.25 if f.grid == 1 else 25390.625,
@@ -348,4 +362,4 @@ class LrFhssReceiver(Receiver):
         )
 
 
-__all__ = ["LrFhssReceiver", "same_packet", "coding"]
+__all__ = ["LrFhssReceiver"]
