@@ -91,7 +91,8 @@ def run_narrow(seconds: float, interval: float, rng) -> list[object]:  # noqa: A
     cpu = time.process_time() - t0
     got = {f.payload for f in frames if f.crc_ok}
     found = sum(p in got for _, _, p in pkts)
-    return ["137k DR8", "250 k", f"{seconds:g} s", "memory", cpu, seconds / cpu, f"{found}/{len(pkts)}"]
+    n = f"{found}/{len(pkts)}"
+    return ["137k DR8", "250 k", f"{seconds:g} s", "memory", cpu, seconds / cpu, n]
 
 
 def run_wide(seconds: float, interval: float, rng) -> list[object]:  # noqa: ANN001
@@ -110,7 +111,8 @@ def run_wide(seconds: float, interval: float, rng) -> list[object]:  # noqa: ANN
         cpu = time.process_time() - t0
     got = {f.payload for f in frames if f.crc_ok}
     found = sum(p in got for _, _, p in pkts)
-    return ["1523k DR5", "2.4 M", f"{seconds:g} s", "cu8 file", cpu, seconds / cpu, f"{found}/{len(pkts)}"]
+    n = f"{found}/{len(pkts)}"
+    return ["1523k DR5", "2.4 M", f"{seconds:g} s", "cu8 file", cpu, seconds / cpu, n]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,12 +24,12 @@ from sdrlink.blocks import SampleBlock, StreamInfo
 from sdrlink.errors import ConfigError, InputError
 from sdrlink.frame import Frame
 from sdrlink.protocols.base import Receiver
-from sdrlink.protocols.lrfhss import coding, demod
+from sdrlink.protocols.lrfhss import demod
 from sdrlink.protocols.lrfhss.channelizer import FilterBank, FrameBuffer
 from sdrlink.protocols.lrfhss.detect import BIN_FRAMES, SUB_PER_CHAN, EnergyDetector
 from sdrlink.protocols.lrfhss.header import HeaderObs, decode_copies, read_block
 from sdrlink.protocols.lrfhss.hopping import BIT_RATE, ocw_hz
-from sdrlink.protocols.lrfhss.packet import HDR_T, Decoded, Job, same_packet
+from sdrlink.protocols.lrfhss.packet import HDR_T, Decoded, Job
 from sdrlink.protocols.lrfhss.params import (
     CR_TEXT,
     LORAWAN_SYNC_WORD,
