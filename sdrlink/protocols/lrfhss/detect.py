@@ -237,8 +237,8 @@ class EnergyDetector:
         full = 0.5 * ((cs[kk + h] - cs[kk - h]) / (h * floor))
         out = []
         for ji, c in zip(*np.nonzero(ok), strict=True):
-            v = total[ji, c]
             p = j[ji] - (lo + h)
+            v = full[p, c]  # the same sums as the neighbours it is compared with
             c0, c1 = max(c - SUM_BANDS, 0), min(c + SUM_BANDS + 1, self.n_sub)
             win = full[max(p - h, 0) : p + h + 1, c0:c1]
             if v >= win.max() and v > full[max(p - h, 0) : p, c0:c1].max(initial=-1.0):

@@ -115,6 +115,7 @@ class Job:
         order = [anchor.fields.index] + [k for k in range(4) if k != anchor.fields.index]
         self.hyps = [self._hypothesis(k) for k in order]
         self.done = False
+        self.winner: Hypothesis | None = None
 
     def _hypothesis(self, k: int) -> Hypothesis:
         a = self.anchor
@@ -147,8 +148,9 @@ class Job:
         self.others.append(obs)
 
     def claims(self, t: float, f: float) -> bool:
-        """Whether time ``t`` and frequency ``f`` lie on one of this packet's hops."""
-        for h in self.hyps[:1]:
+        """Whether time ``t`` and frequency ``f`` lie on one of this packet's hops (those
+        of the claimed copy index until decoded, then those of the decoded hypothesis)."""
+        for h in [self.winner] if self.winner is not None else self.hyps[:1]:
             for hop in h.hops:
                 if hop.start - 0.05 <= t <= hop.start + hop.n_bits * T_BIT + 0.05:
                     if abs(f - h.freq(hop, t)) < 400.0:
@@ -199,6 +201,7 @@ class Job:
         heads = self._headers(first)
         res = self._payload(first, heads)
         if res is not None and res.crc_ok:
+            self.winner = first
             return res
         others = []
         for h in self.hyps[1:]:
@@ -211,6 +214,7 @@ class Job:
                 break  # a hypothesis that finds more copies explains the packet better
             r = self._payload(h, hh)
             if r is not None and r.crc_ok:
+                self.winner = h
                 return r
             best_fail = best_fail or r
         return best_fail

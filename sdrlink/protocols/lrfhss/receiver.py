@@ -43,6 +43,7 @@ SYNC_MIN_RHO = 0.08  # normalised sync correlation worth reading a header for
 SEARCH_S = 0.05  # +- block-start uncertainty of an energy candidate
 SEARCH_HZ = 250.0  # +- carrier uncertainty of an energy candidate
 KEEP_UNDECODED_S = 4 * HDR_T  # undecoded copies kept for combining
+REPEAT_S = 30.0  # emitted packets remembered, so that one found twice is reported once
 GUIDED_SIGMAS = 2.5  # energy threshold where another copy must be
 GUIDED_LIMIT = 6  # places tried per guided look
 GUIDED_RHO = 0.06  # sync correlation accepted in a guided look
@@ -88,6 +89,8 @@ class LrFhssReceiver(Receiver):
         self.guided: list[float] = []  # block starts where another copy may be
         self.undecoded: list[HeaderObs] = []
         self.jobs: list[Job] = []
+        self.finished: list[Job] = []  # decoded (or given up) packets, for a while
+        self.emitted: list[Decoded] = []
         self.recent: list[tuple[float, float, HeaderObs]] = []  # (t, f) of read copies
         self.stats = {"candidates": 0, "syncs": 0, "headers": 0, "combined": 0, "packets": 0}
 
@@ -137,10 +140,10 @@ class LrFhssReceiver(Receiver):
         done = [j for j in self.jobs if j.complete() or (final and not j.done)]
         for job in done:
             res = job.decode()
-            if res is not None:
-                frame = self._frame(res)
-                if frame is not None:
-                    out.append(frame)
+            if res is not None and res.crc_ok and not self._repeat(res):
+                out.append(self._frame(res))
+                self.emitted.append(res)
+        self.finished += [j for j in self.jobs if j.done]
         self.jobs = [j for j in self.jobs if not j.done]
         self._trim()
         for f in out:
@@ -162,6 +165,17 @@ class LrFhssReceiver(Receiver):
             o for o in self.undecoded if o.block_start > self._t_stop - 2 * KEEP_UNDECODED_S
         ]
         self.recent = [r for r in self.recent if r[0] > self._t_stop - 2.0]
+        self.finished = [j for j in self.finished if j.needed_until() > self._t_stop - 2.0]
+        self.emitted = [r for r in self.emitted if r.start > self._t_stop - REPEAT_S]
+
+    def _repeat(self, res: Decoded) -> bool:
+        """Whether ``res`` is a packet already emitted (found again from another copy)."""
+        return any(
+            r.payload == res.payload
+            and abs(r.start - res.start) < 2 * HDR_T
+            and abs(r.fc - res.fc) < 100.0
+            for r in self.emitted
+        )
 
     def _columns(
         self, t0: float, t1: float, freq: float, partial: bool = False
@@ -188,7 +202,7 @@ class LrFhssReceiver(Receiver):
 
     def _claimed(self, t: float, f: float) -> bool:
         """Whether (t, f) lies on a hop of a packet already known, or on a copy already read."""
-        for job in self.jobs:
+        for job in self.jobs + self.finished:
             if job.claims(t, f):
                 return True
         for tr, fr, obs in self.recent:
@@ -240,7 +254,7 @@ class LrFhssReceiver(Receiver):
         if not self._accepts(obs):
             return
         self.stats["headers"] += 1
-        for job in self.jobs:
+        for job in self.jobs + self.finished:
             if job.matches(obs):
                 job.add(obs)
                 return
@@ -332,9 +346,7 @@ class LrFhssReceiver(Receiver):
 
     # ------------------------------------------------------------------ frames
 
-    def _frame(self, res: Decoded) -> Frame | None:
-        if not res.crc_ok:
-            return None
+    def _frame(self, res: Decoded) -> Frame:
         self.stats["packets"] += 1
         f = res.fields
         sample = int(round(res.start * self.fs))
