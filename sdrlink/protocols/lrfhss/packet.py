@@ -36,6 +36,7 @@ HDR_T = coding.HEADER_BITS * T_BIT
 FRAG_T = (coding.FRAG_BITS + coding.GUARD_BITS) * T_BIT
 MARGIN_T = 6 * T_BIT  # column margin around a hop
 CONFIRM = 0.6  # sync-pattern score of a header copy confirmed at its predicted place
+CONFIRM_RHO = 0.09  # and its sync correlation (noise stays below it in that small search)
 FREQ_FIT_MIN = 2.0  # Hz: below this predicted spread a fragment's frequency is not re-fitted
 PRIOR_ALPHA_SD = 60.0  # Hz/s: how far the drift may be from what the anchor header measured
 DISTURBED = 2.0  # a hop whose noise is this much above the packet's has its own LLR scale
@@ -230,16 +231,35 @@ class Job:
         and are read again with it; the hypothesis takes that drift.
         """
         out: list[HeaderObs | None] = []
+        a = self.anchor
+        anchor_pos = 3 - h.k
         for hop in h.hops[:4]:
-            f = h.freq(hop, hop.start + 0.5 * HDR_T)
-            col = self._column(h, hop, f)
-            obs, score = read_block(
-                col, hop.start, f, self.sync_word, alpha_span=0.0, alpha0=h.alpha, freq_span=4.0
+            if hop.position == anchor_pos:
+                out.append(a)
+                continue
+            # where the copy is, the drift not trusted: the sync search covers what a
+            # drift of up to MAX_DRIFT moves it from the anchor's carrier
+            dt = hop.start - a.block_start
+            f0 = a.freq - self.offsets[anchor_pos] + hop.offset
+            span = 5.0 + MAX_DRIFT * abs(dt)
+            col = self._column(h, hop, f0)
+            hits = demod.find_sync(
+                col,
+                hop.start - 2 * T_BIT,
+                hop.start + 2 * T_BIT,
+                self.sync_word,
+                max_hits=1,
+                f_lo=f0 - span,
+                f_hi=f0 + span,
             )
-            ok = score > CONFIRM or (
-                obs.fields is not None and same_packet(obs.fields, self.fields)
-            )
-            out.append(obs if ok else None)
+            obs = None
+            if hits:
+                c = self._column(h, hop, hits[0].freq)
+                obs, score = read_block(c, hits[0].block_start, hits[0].freq, self.sync_word)
+                same = obs.fields is not None and same_packet(obs.fields, self.fields)
+                found = hits[0].rho >= CONFIRM_RHO and score > CONFIRM
+                obs = obs if found or same else None
+            out.append(obs)
         present = [(i, o) for i, o in enumerate(out) if o is not None]
         if len(present) >= 2:
             blocks = [o.extra["lattice"][:3] for _, o in present]

@@ -16,6 +16,7 @@ the stream is cut into blocks):
 
 from __future__ import annotations
 
+import heapq
 from typing import Any
 
 import numpy as np
@@ -26,7 +27,12 @@ from sdrlink.frame import Frame
 from sdrlink.protocols.base import Receiver
 from sdrlink.protocols.lrfhss import demod
 from sdrlink.protocols.lrfhss.channelizer import FilterBank, FrameBuffer
-from sdrlink.protocols.lrfhss.detect import BIN_FRAMES, SUB_PER_CHAN, EnergyDetector
+from sdrlink.protocols.lrfhss.detect import (
+    BIN_FRAMES,
+    FLOOR_EVERY,
+    SUB_PER_CHAN,
+    EnergyDetector,
+)
 from sdrlink.protocols.lrfhss.header import HeaderObs, decode_copies, read_block
 from sdrlink.protocols.lrfhss.hopping import BIT_RATE, ocw_hz
 from sdrlink.protocols.lrfhss.packet import HDR_T, Decoded, Job
@@ -85,8 +91,9 @@ class LrFhssReceiver(Receiver):
             sigmas=ENERGY_SIGMAS + 0.5 * max(0.0, np.log10(n_sub / 2000)),
             warmup=-(-len(self.bank.taps) // self.bank.decim),
         )
-        self.pending: list[tuple[float, float]] = []  # (block-start estimate, freq) to search
-        self.guided: list[float] = []  # block starts where another copy may be
+        self.events: list[tuple[float, int, str, Any]] = []  # (ready time, seq, kind, what)
+        self._seq = 0
+        self._now = 0.0  # ready time of the event being handled
         self.undecoded: list[HeaderObs] = []
         self.jobs: list[Job] = []
         self.finished: list[Job] = []  # decoded (or given up) packets, for a while
@@ -121,30 +128,33 @@ class LrFhssReceiver(Receiver):
         return self._t_frame(self.frames.stop - 1)
 
     def _run(self, final: bool) -> list[Frame]:
+        """Work through the events whose data have arrived, in the order of that time.
+
+        Every event (a candidate's sync search, a guided look, a packet's
+        decode) has the stream time by which its inputs are all in. Events
+        run in that order, and only when no candidate the detector may still
+        report could come earlier: so the same things happen in the same
+        order whatever the block sizes.
+        """
         for cand in self.detector.search(final=final):
             self.stats["candidates"] += 1
             t_c = self._t_frame(cand.bin * BIN_FRAMES + BIN_FRAMES / 2)
+            t_b = t_c - 57 * T_BIT
             f_c = self.detector.sub_freq(cand.sub, self.bank.freqs)
-            self.pending.append((t_c - 57 * T_BIT, f_c))
-        out: list[Frame] = []
-        still = []
-        for t_b, f_c in self.pending:
-            if final or t_b + SEARCH_S + HDR_T + 0.02 < self._t_stop:
-                self._search(t_b, f_c)
-            else:
-                still.append((t_b, f_c))
-        self.pending = still
-        self._run_guided(final)
+            self._push(t_b + SEARCH_S + HDR_T + 0.02, "search", (t_b, f_c))
         for job in self.jobs:
-            job.collect(lambda t0, t1, f: self._columns(t0, t1, f, partial=final))
-        done = [j for j in self.jobs if j.complete() or (final and not j.done)]
-        for job in done:
-            res = job.decode()
-            if res is not None and res.crc_ok and not self._repeat(res):
-                out.append(self._frame(res))
-                self.emitted.append(res)
-        self.finished += [j for j in self.jobs if j.done]
-        self.jobs = [j for j in self.jobs if not j.done]
+            job.collect(lambda t0, t1, f: self._columns(t0, t1, f))
+        limit = np.inf if final else min(self._t_avail(), self._horizon())
+        out: list[Frame] = []
+        while self.events and self.events[0][0] <= limit:
+            t_ready, _, kind, arg = heapq.heappop(self.events)
+            self._now = t_ready
+            if kind == "search":
+                self._search(*arg)
+            elif kind == "guided":
+                self._guided(arg, final)
+            else:
+                out += self._decode(arg, final)
         self._trim()
         for f in out:
             f.time = self.info.time_of(f.sample_index)
@@ -152,21 +162,56 @@ class LrFhssReceiver(Receiver):
         out.sort(key=lambda f: f.sample_index)
         return out
 
+    def _push(self, t_ready: float, kind: str, arg: Any) -> None:
+        self._seq += 1
+        heapq.heappush(self.events, (t_ready, self._seq, kind, arg))
+
+    def _t_avail(self) -> float:
+        """Stream time up to which frames and power bins are all in."""
+        bins_frame = self.detector.bins_stop * BIN_FRAMES
+        return min(self._t_stop, self._t_frame(bins_frame - 1))
+
+    def _horizon(self) -> float:
+        """The earliest ready time a candidate still to be reported can have."""
+        t_c = self._t_frame(self.detector.next_bin * BIN_FRAMES + BIN_FRAMES / 2)
+        return t_c - 57 * T_BIT + SEARCH_S + HDR_T + 0.02
+
+    def _decode(self, job: Job, final: bool) -> list[Frame]:
+        job.collect(lambda t0, t1, f: self._columns(t0, t1, f, partial=final))
+        if not job.complete() and not final:
+            # columns of a hop whose frames were trimmed: zeros (cannot happen unless the
+            # buffer was cut short); decode with what there is
+            job.collect(lambda t0, t1, f: self._columns(t0, t1, f, partial=True))
+        res = job.decode()
+        self.jobs.remove(job)
+        self.finished.append(job)
+        if res is not None and res.crc_ok and not self._repeat(res):
+            self.emitted.append(res)
+            return [self._frame(res)]
+        return []
+
     def _trim(self) -> None:
-        t_keep = self._t_stop - (4 * HDR_T + 2 * SEARCH_S + 0.3)
-        for t_b, _ in self.pending:
-            t_keep = min(t_keep, t_b - SEARCH_S - 0.05)
-        for t_b in self.guided:
-            t_keep = min(t_keep, t_b - 0.1)
+        """Forget frames no event, present or future, can need.
+
+        A header copy found at block start ``t_b`` may start a packet whose
+        first copies lie up to three header blocks earlier.
+        """
+        back = 3 * HDR_T + SEARCH_S + 0.1
+        t_next = self._t_frame(self.detector.next_bin * BIN_FRAMES) - 57 * T_BIT
+        t_keep = min(self._t_stop, t_next) - back
+        for _, _, kind, arg in self.events:
+            if kind == "search":
+                t_keep = min(t_keep, arg[0] - back)
+            elif kind == "guided":
+                t_keep = min(t_keep, arg - back)
         for job in self.jobs:
             t_keep = min(t_keep, job.earliest_uncollected())
         self.frames.trim(int(np.floor(self._frame_at(t_keep))) - 4)
-        self.undecoded = [
-            o for o in self.undecoded if o.block_start > self._t_stop - 2 * KEEP_UNDECODED_S
-        ]
-        self.recent = [r for r in self.recent if r[0] > self._t_stop - 2.0]
-        self.finished = [j for j in self.finished if j.needed_until() > self._t_stop - 2.0]
-        self.emitted = [r for r in self.emitted if r.start > self._t_stop - REPEAT_S]
+        now = self._now
+        self.undecoded = [o for o in self.undecoded if o.block_start > now - 2 * KEEP_UNDECODED_S]
+        self.recent = [r for r in self.recent if r[0] > now - 2.0]
+        self.finished = [j for j in self.finished if j.needed_until() > now - 2.0]
+        self.emitted = [r for r in self.emitted if r.start > now - REPEAT_S]
 
     def _repeat(self, res: Decoded) -> bool:
         """Whether ``res`` is a packet already emitted (found again from another copy)."""
@@ -249,7 +294,8 @@ class LrFhssReceiver(Receiver):
             self.undecoded.append(obs)
             if not guided and obs.extra.get("rho", 0.0) >= GUIDED_TRIGGER:
                 for n in (-3, -2, -1, 1, 2, 3):
-                    self.guided.append(obs.block_start + n * HDR_T)
+                    t_b = obs.block_start + n * HDR_T
+                    self._push(max(self._guided_ready(t_b), self._now), "guided", t_b)
             return
         if not self._accepts(obs):
             return
@@ -258,48 +304,50 @@ class LrFhssReceiver(Receiver):
             if job.matches(obs):
                 job.add(obs)
                 return
-        self.jobs.append(Job(obs, self.sync_word))
+        job = Job(obs, self.sync_word)
+        self.jobs.append(job)
+        self._push(max(job.needed_until(), self._now), "decode", job)
 
-    def _run_guided(self, final: bool) -> None:
-        """Look for more copies of undecoded headers where they must be, with a low threshold."""
-        still = []
-        for t_b in self.guided:
-            centre = int(round(self._frame_at(t_b + 57 * T_BIT) / BIN_FRAMES - 0.5))
-            if not self.detector.has_window(centre, 2):
-                if not final and centre + 2 + self.detector.half >= self.detector.bins_stop:
-                    still.append(t_b)
+    def _guided_ready(self, t_b: float) -> float:
+        """When a guided look at block start ``t_b`` has its frames, bins and noise floor."""
+        centre = self._guided_bin(t_b)
+        d = self.detector
+        last_bin = max(centre + 2 + d.half, (centre // FLOOR_EVERY) * FLOOR_EVERY + 2 * d.half)
+        return max(t_b + HDR_T + 0.03, self._t_frame((last_bin + 1) * BIN_FRAMES))
+
+    def _guided_bin(self, t_b: float) -> int:
+        return int(round(self._frame_at(t_b + 57 * T_BIT) / BIN_FRAMES - 0.5))
+
+    def _guided(self, t_b: float, final: bool) -> None:
+        """Look for another copy of an undecoded header where it must be, with a low threshold."""
+        centre = self._guided_bin(t_b)
+        if not self.detector.has_window(centre, 2):
+            return  # before the stream's start, or past its end
+        for cand in self.detector.peaks_near(centre, 2, GUIDED_SIGMAS, GUIDED_LIMIT):
+            f_c = self.detector.sub_freq(cand.sub, self.bank.freqs)
+            if self._claimed(t_b + 57 * T_BIT, f_c):
                 continue
-            if t_b + HDR_T + 0.02 > self._t_stop and not final:
-                still.append(t_b)
+            cols = self._columns(t_b - 0.03, t_b + HDR_T + 0.03, f_c, partial=final)
+            if cols is None:
                 continue
-            for cand in self.detector.peaks_near(centre, 2, GUIDED_SIGMAS, GUIDED_LIMIT):
-                f_c = self.detector.sub_freq(cand.sub, self.bank.freqs)
-                if self._claimed(t_b + 57 * T_BIT, f_c):
+            col = min(cols, key=lambda k: abs(k.freq - f_c))
+            hits = demod.find_sync(
+                col,
+                t_b - 2 * T_BIT,
+                t_b + 2 * T_BIT,
+                self.sync_word,
+                max_hits=1,
+                f_lo=f_c - 150.0,
+                f_hi=f_c + 150.0,
+            )
+            for hit in hits:
+                if hit.rho < GUIDED_RHO or self._claimed(hit.block_start + 57 * T_BIT, hit.freq):
                     continue
-                cols = self._columns(t_b - 0.03, t_b + HDR_T + 0.03, f_c, partial=final)
-                if cols is None:
-                    continue
-                col = min(cols, key=lambda k: abs(k.freq - f_c))
-                hits = demod.find_sync(
-                    col,
-                    t_b - 2 * T_BIT,
-                    t_b + 2 * T_BIT,
-                    self.sync_word,
-                    max_hits=1,
-                    f_lo=f_c - 150.0,
-                    f_hi=f_c + 150.0,
-                )
-                for hit in hits:
-                    if hit.rho < GUIDED_RHO or self._claimed(
-                        hit.block_start + 57 * T_BIT, hit.freq
-                    ):
-                        continue
-                    best = min(cols, key=lambda k: abs(k.freq - hit.freq))
-                    obs, _ = read_block(best, hit.block_start, hit.freq, self.sync_word)
-                    obs.extra["rho"] = hit.rho
-                    self.recent.append((obs.block_start + 57 * T_BIT, obs.freq, obs))
-                    self._header(obs, guided=True)
-        self.guided = still
+                best = min(cols, key=lambda k: abs(k.freq - hit.freq))
+                obs, _ = read_block(best, hit.block_start, hit.freq, self.sync_word)
+                obs.extra["rho"] = hit.rho
+                self.recent.append((obs.block_start + 57 * T_BIT, obs.freq, obs))
+                self._header(obs, guided=True)
 
     def _accepts(self, obs: HeaderObs) -> bool:
         f = obs.fields
