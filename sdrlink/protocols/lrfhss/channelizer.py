@@ -96,7 +96,7 @@ class FrameBuffer:
 
     def __init__(self, n_chan: int, dtype: type = np.complex64) -> None:
         self.dtype = dtype
-        self._data = np.zeros((256, n_chan), dtype=dtype)
+        self._data: np.ndarray = np.zeros((256, n_chan), dtype=dtype)
         self.start = 0  # absolute index of the first live frame
         self._off = 0  # row of the first live frame
         self._len = 0
@@ -114,7 +114,7 @@ class FrameBuffer:
             live = self._data[self._off : self._off + self._len]
             cap = max(len(self._data), 2 * (self._len + n))
             if cap > len(self._data):
-                new = np.zeros((cap, self._data.shape[1]), self.dtype)
+                new: np.ndarray = np.zeros((cap, self._data.shape[1]), self.dtype)
                 new[: self._len] = live
                 self._data = new
             else:
@@ -129,7 +129,7 @@ class FrameBuffer:
         base = self._off - self.start
         if a >= self.start and b <= self.stop:
             return self._data[a + base : b + base, c0:c1]
-        out = np.zeros((max(b - a, 0), c1 - c0), dtype=self.dtype)
+        out: np.ndarray = np.zeros((max(b - a, 0), c1 - c0), dtype=self.dtype)
         lo, hi = max(a, self.start), min(b, self.stop)
         if hi > lo:
             out[lo - a : hi - a] = self._data[lo + base : hi + base, c0:c1]

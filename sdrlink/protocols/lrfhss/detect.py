@@ -193,7 +193,7 @@ class EnergyDetector:
         best_t = np.argmax(tot, axis=0)
         score = tot[best_t, np.arange(self.n_sub)]
         thr = 1.0 + sigmas / np.sqrt(2 * h * SUM_BANDS)
-        out = []
+        out: list[Candidate] = []
         for c in np.argsort(-score):
             if score[c] <= thr or len(out) >= limit:
                 break

@@ -91,7 +91,8 @@ def _hop_params(bw: int, grid: int, hop_id: int) -> _HopParams:
 def hop_positions(bw: int, grid: int, hop_id: int, n: int) -> tuple[int, ...]:
     """The first ``n`` LFSR outputs (hop positions 0..n_grid-1) of a sequence."""
     p = _hop_params(bw, grid, hop_id)
-    state, out = p.state, []
+    state = p.state
+    out: list[int] = []
     while len(out) < n:
         lsb = state & 1
         state >>= 1

@@ -271,7 +271,7 @@ def normalize_options(options: dict[str, Any]) -> dict[str, Any]:
 
 def data_rate_of(bw: int, cr: int, grid: int) -> str | None:
     """'DR8 EU868' (all regions that name it) for a LoRaWAN configuration, else None."""
-    names = {}
+    names: dict[int, list[str]] = {}
     for (region, dr), spec in DATA_RATES.items():
         if spec == (bw, cr, grid):
             names.setdefault(dr, []).append(region)
