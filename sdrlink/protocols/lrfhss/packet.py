@@ -324,7 +324,13 @@ class Job:
         for hop, o in zip(h.hops[:4], heads, strict=True):
             if o is not None:
                 hops.append(
-                    ("header", hop.position, hop.start, HDR_T, track.freq(hop.start) + hop.offset)
+                    (
+                        "header",
+                        3 - hop.position,
+                        hop.start,
+                        HDR_T,
+                        track.freq(hop.start) + hop.offset,
+                    )
                 )
         for i, hop in enumerate(h.hops[4:]):
             hops.append(

@@ -412,7 +412,6 @@ class LrFhssReceiver(Receiver):
                 "grid_hz": 3906.25 if f.grid == 1 else 25390.625,
                 "hop_seq_id": f.hop_seq_id,
                 "hopping": f.hopping,
-                "length": f.length,
                 "header_copies": res.copies,
                 "header_copies_decoded": res.copies_decoded,
                 "fragments": f"{res.frags_ok}/{res.n_frags}",
