@@ -89,7 +89,7 @@ def reencode_payload(bits: np.ndarray, cr: int) -> np.ndarray:
 
 
 def turbo_payload(
-    points: list[np.ndarray], length: int, cr: int, iterations: int = 8
+    points: list[np.ndarray], length: int, cr: int, iterations: int = 12
 ) -> PayloadResult:
     """Iterative decoding of a payload from the lattice-point LLRs of its fragments.
 
