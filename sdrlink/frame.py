@@ -21,7 +21,8 @@ class Frame:
             None when the frame carries no CRC.
         freq_offset_hz: measured carrier offset relative to the tuned centre
             frequency (after any Doppler compensation has been added back).
-        snr_db: SNR estimate in the signal bandwidth.
+        snr_db: SNR estimate in the signal bandwidth (LR-FHSS: in one hop's
+            488.28 Hz, 24.08 dB above the SNR in 125 kHz).
         time: UTC time of ``sample_index`` when the source's start time is known.
         center_freq_hz: the source's tuned centre frequency, when known.
         fields: protocol-specific values (spreading factor, header, addresses ...).

@@ -161,6 +161,17 @@ def test_options_narrow_what_is_accepted(rng):
     assert [f.payload for f in run(x, options={"ocw": "137k", "cr": "1/3"})] == [b"narrowed"]
     assert run(x, options={"dr": 9}) == []
     assert run(x, options={"ocw": "39k"}) == []
+    assert [f.payload for f in run(x, options={"hop_seq_id": 3})] == [b"narrowed"]
+    assert run(x, options={"hop_seq_id": 4}) == []
+    assert run(x, options={"hopping": False}) == []
+
+
+def test_a_packet_without_hopping(rng):
+    p = LrFhssParams(bw=2, cr=3, header_count=3, hop_seq_id=10, hopping=False)
+    x, _ = recording([(p, b"one frequency")], rng)
+    x = add_noise(apply_offset(x, FS, 3e3), 6.0, 488.28125, FS, rng, signal_power=1.0)
+    frames = run(x, options={"hopping": False})
+    assert [(f.payload, f.fields["hopping"]) for f in frames] == [(b"one frequency", False)]
 
 
 def test_sync_word_option(rng):

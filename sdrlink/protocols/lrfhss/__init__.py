@@ -63,17 +63,24 @@ OPTIONS = (
     Option(
         "header_count",
         "--header-copies",
-        "header copies sent: 1..4 (simulate; default 3 at CR 1/3, else 2)",
+        "header copies sent: 1..4 (simulate only; default 3 at CR 1/3, else 2)",
         "N",
     ),
     Option(
         "hop_seq_id",
         "--hop-seq",
-        "hop-sequence id (simulate; 0..511, 0..383 on narrow channels; default 0)",
+        "hop-sequence id: simulate sends it (0..511, 0..383 below 336k; default 0), "
+        "decode accepts only it (default: any)",
         "ID",
     ),
     Option("sync_word", "--sync", "header sync word (default 2C0F7995, LoRaWAN)", "HEX"),
-    Option("hopping", "--no-hopping", "no frequency hopping (default: hopping)", switch=False),
+    Option(
+        "hopping",
+        "--no-hopping",
+        "no frequency hopping: simulate sends on one frequency, decode accepts only such "
+        "packets (default: hopping; decode: both)",
+        switch=False,
+    ),
 )
 
 

@@ -7,10 +7,11 @@ phase after bit ``b`` is a multiple of pi/2 (Laurent's first pulse ``C0``
 carries almost all of the signal): the matched filter sampled at those
 lattice points gives ``y_b``, and ``r_b = y_b * j**-b`` is ``+-g`` (one
 complex gain per hop) with ``r_b = r_{b-1}`` for a 1 bit and ``-r_{b-1}`` for
-a 0 bit. Bits are therefore differential in ``r`` and need no absolute phase:
-soft bits come from pairs of neighbouring lattice points. Carrier phase,
-residual frequency and drift of each hop are estimated from ``r_b**2`` (the
-data drop out of the square), then refined with decisions.
+a 0 bit. Bits are therefore differential in ``r`` and need no absolute
+phase. Carrier phase, residual frequency and drift of each hop are estimated
+from ``r_b**2`` (the data drop out of the square), then refined with
+decisions. The soft values handed on are the LLRs of the signs of ``r_b``;
+:mod:`.fec` turns them into bits (iteratively, together with the code).
 """
 
 from __future__ import annotations
@@ -357,19 +358,6 @@ def amplitude_noise(u: np.ndarray, w: np.ndarray | None = None) -> tuple[float, 
         a = float(np.sum(w * u * np.tanh(a * u / var))) / sw
         var = max(m2 - a * a, 1e-3 * m2, 1e-12)
     return abs(a), var
-
-
-def soft_bits(u: np.ndarray, amp: float | np.ndarray, noise: float | np.ndarray) -> np.ndarray:
-    """Bit LLRs from phase-corrected real lattice values ``u`` (one fewer than ``u``).
-
-    Bit ``b`` is 1 when ``u_b`` and ``u_{b-1}`` agree in sign; its LLR is the
-    box-plus of the two points' LLRs.
-    """
-    llr = 2.0 * np.asarray(amp) * u / np.asarray(noise)
-    llr = np.clip(llr, -30, 30)
-    a, b = llr[1:], llr[:-1]
-    out = 2.0 * np.arctanh(np.clip(np.tanh(a / 2) * np.tanh(b / 2), -0.999999, 0.999999))
-    return out.astype(np.float32)
 
 
 def block_lattice_times(block_start: float, first_bit: int, n: int) -> np.ndarray:

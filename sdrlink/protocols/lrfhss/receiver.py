@@ -1,17 +1,23 @@
 """Streaming blind LR-FHSS receiver.
 
-Stages, all keyed on absolute sample indices (results do not depend on how
-the stream is cut into blocks):
+Stages, all keyed on absolute sample indices:
 
 1. :class:`~.channelizer.FilterBank`: the capture as ~1 kHz channels.
 2. :class:`~.detect.EnergyDetector`: where a 233 ms header hop may be.
 3. :func:`~.demod.find_sync` at each candidate, then :func:`~.header.read_block`:
-   a header copy with its carrier, drift and soft bits. Copies that fail
-   their CRC alone are kept a while and combined with copies found a whole
-   number of header blocks away (soft bits summed after flipping the bits by
-   which their copy indices differ).
-4. :class:`~.packet.Job` per packet: columns of every hop copied as they
-   arrive, the payload decoded when the last hop is in.
+   a header copy with its carrier, drift and soft bits. A copy that fails its
+   CRC alone is kept a while: when its sync word is clear, the places a whole
+   number of header blocks away are searched with a lower threshold (a
+   "guided look"), and copies found a whole number of blocks apart are
+   decoded together (iteratively, their bits flipped by the difference of
+   their copy indices, one drift for all).
+4. :class:`~.packet.Job` per packet: the columns of every hop copied as they
+   arrive, the payload decoded when the last hop is in. A packet found again
+   from another copy is reported once.
+
+Every step is an event with the stream time by which its inputs are in;
+events run in that order, so the frames and their values do not depend on
+how the stream was cut into blocks.
 """
 
 from __future__ import annotations
@@ -61,8 +67,9 @@ class LrFhssReceiver(Receiver):
     """Finds and decodes every LR-FHSS packet in the capture, without being told its setup.
 
     Options narrow what is accepted: ``ocw`` (channel widths), ``cr``
-    (coding rates), ``grid``, or ``dr``/``region``; ``sync_word`` changes the
-    header sync word (LoRaWAN: 2C0F7995).
+    (coding rates), ``grid``, ``dr``/``region``, ``hop_seq_id``, ``hopping``;
+    ``sync_word`` changes the header sync word (LoRaWAN: 2C0F7995);
+    ``header_count`` (a transmitter setting) is ignored.
     """
 
     def __init__(self, options: dict[str, Any], info: StreamInfo) -> None:
@@ -74,6 +81,8 @@ class LrFhssReceiver(Receiver):
         self.ocw = opts.get("ocw")
         self.crs = opts.get("cr")
         self.grids = opts.get("grid")
+        self.hop_id = opts.get("hop_seq_id")
+        self.hopping = opts.get("hopping")
         narrowest = min(ocw_hz(b) for b in (self.ocw or [0]))
         if self.fs < narrowest * 0.999:
             raise ConfigError(
@@ -355,6 +364,10 @@ class LrFhssReceiver(Receiver):
         if self.ocw is not None and f.bw not in self.ocw:
             return False
         if self.crs is not None and f.cr not in self.crs:
+            return False
+        if self.hop_id is not None and f.hop_seq_id != self.hop_id:
+            return False
+        if self.hopping is not None and f.hopping != self.hopping:
             return False
         return self.grids is None or f.grid in self.grids
 
