@@ -2,7 +2,7 @@
 # Set up sdrlink in ./.venv on a Debian/Ubuntu machine.
 #
 #   bash scripts/setup.sh          # runtime: sdrlink command in .venv/bin
-#   bash scripts/setup.sh --test   # also the test, lint and notebook tools
+#   bash scripts/setup.sh --test   # also the test, lint and browser-test tools
 #
 # What it does:
 # 1. Installs the system packages it needs with apt when they are missing (as root, or
@@ -16,9 +16,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # every documented command works after a plain setup (batch needs Dask, the
-# notebooks need Jupyter's kernel and pandas); --test adds the test tools
-extras="[batch,notebooks]"
-[ "${1:-}" = "--test" ] && extras="[batch,notebooks,test]"
+# notebooks need Jupyter's kernel and pandas, the station's web page aiohttp);
+# --test adds the test tools
+extras="[batch,notebooks,station]"
+[ "${1:-}" = "--test" ] && extras="[batch,notebooks,station,test]"
 
 need_pkgs=(build-essential python3-dev python3-venv python3-soapysdr
            soapysdr-module-rtlsdr soapysdr-module-hackrf)

@@ -217,7 +217,10 @@ def simulate_recording(
         link.t0 = float(to_posix(start_time))
     if payloads is not None:
         count = len(payloads)
-    longest = max(len(proto.modulate(params, p, fs)) / fs for p in _payloads(payloads, payload, 1))
+    longest = max(  # payloads=[]: noise only (the station's simulated radio between frames)
+        (len(proto.modulate(params, p, fs)) / fs for p in _payloads(payloads, payload, 1)),
+        default=0.0,
+    )
     if longest > interval_s and (count is None or count > 1):
         raise ConfigError(
             f"a frame lasts {longest:.3g} s on air, longer than the {interval_s:g} s between "

@@ -53,3 +53,60 @@ def _close_figures():
     plt = sys.modules.get("matplotlib.pyplot")
     if plt is not None:
         plt.close("all")
+
+
+def _tool_or_skip(path: str, variable: str, what: str) -> str:
+    """``path`` when it exists; else skip, or fail when ``variable`` is 1 (CI sets it)."""
+    import shutil
+
+    found = shutil.which(path)
+    if found:
+        return found
+    msg = f"{what} ({path}) not installed"
+    if os.environ.get(variable) == "1":
+        pytest.fail(f"{msg} ({variable}=1)")
+    pytest.skip(msg)
+
+
+@pytest.fixture
+def rotctld():
+    """A real Hamlib rotctld with its dummy rotator on a free loopback port: (host, port)."""
+    import socket
+    import subprocess
+    import time
+
+    exe = _tool_or_skip("rotctld", "SDRLINK_REQUIRE_ROTCTLD", "Hamlib's rotctld (hamlib-utils)")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [exe, "-m", "1", "-T", "127.0.0.1", "-t", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        else:
+            pytest.fail("rotctld did not start listening")
+        yield "127.0.0.1", port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """Debian's chromium (skip without it, fail when SDRLINK_REQUIRE_BROWSER=1)."""
+    path = _tool_or_skip("/usr/bin/chromium", "SDRLINK_REQUIRE_BROWSER", "chromium")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        if os.environ.get("SDRLINK_REQUIRE_BROWSER") == "1":
+            pytest.fail("playwright not installed (SDRLINK_REQUIRE_BROWSER=1)")
+        pytest.skip("playwright not installed")
+    return path

@@ -85,7 +85,7 @@ def test_every_transmitter_is_supported_or_says_why():
             get_protocol(t.protocol).make_params(t.options)  # raises on a bad entry
         else:
             assert reason, (s.name, t.name)
-    assert counts[True] >= 250 and counts[False] >= 250
+    assert counts[True] >= 580  # of 632 (the rest: framings and modems still missing)
 
 
 def test_support_follows_the_protocol_registry(monkeypatch):

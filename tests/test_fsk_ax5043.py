@@ -52,3 +52,20 @@ def test_soft_symbols_carry_weak_errors_that_hard_decisions_cannot(rng):
     assert ax5043.frames_from_bits(info) == [frame] and errors == 50
     hard, _ = ax5043.decode_coded((soft > 0).astype(np.uint8))
     assert ax5043.frames_from_bits(hard) == []
+
+
+def test_two_frames_in_one_viterbi_span_keep_their_own_start(rng):
+    """The span decoded after frame A's sync runs on into frame B: B is dated at B."""
+    a, b = b"first frame " * 2, b"second frame" * 2
+    gap = rng.integers(0, 2, 304).astype(np.uint8)  # noise, keeping the interleaver aligned
+    bits_a, bits_b = ax5043.encode(a, {}, 24 * 16).bits, ax5043.encode(b, {}, 24 * 16).bits
+    stream = np.concatenate([gap, bits_a, gap, bits_b, gap])
+    start_b = 2 * len(gap) + len(bits_a)
+    soft = stream.astype(np.float32) * 2 - 1
+    frames = ax5043.Ax5043Deframer(invert=False).scan(soft, 0, final=True)
+    assert {f.payload for f in frames} == {a, b}
+    for f in frames:  # every copy (the receiver keeps the first one)
+        if f.payload == a:  # within A's preamble
+            assert len(gap) <= f.start <= len(gap) + len(bits_a) // 2
+        else:  # within B's, not at A's
+            assert start_b <= f.start <= start_b + len(bits_b) // 2

@@ -18,6 +18,6 @@ def test_plain_setup_installs_what_every_documented_command_needs():
     plain = re.search(r'^extras="\[([^\]]*)\]"', setup, re.M)
     assert plain, "setup.sh names the extras it installs by default"
     extras = set(plain.group(1).split(","))
-    assert {"batch", "notebooks"} <= extras  # 'sdrlink batch' and the notebooks
+    assert {"batch", "notebooks", "station"} <= extras  # batch, the notebooks, station --web
     notebooks = re.search(r"^notebooks = \[(.*)\]$", PYPROJECT, re.M)
     assert notebooks and "pandas" in notebooks.group(1)  # the notebooks' frame tables

@@ -231,3 +231,25 @@ def test_bad_settings_are_config_errors(tmp_path):
     with pytest.raises(ConfigError, match="start time"):
         simulate_recording(tmp_path / "a", TONE, {}, count=1, tle=DATA, station=STATION, **kw)
     assert not list(tmp_path.iterdir())
+
+
+def test_no_payloads_gives_noise_only(tmp_path):
+    from sdrlink.simulate import simulate_recording
+
+    r = simulate_recording(
+        tmp_path / "quiet",
+        "fsk",
+        {"baud": 9600},
+        sample_rate=48e3,
+        center_freq=437e6,
+        duration=0.5,
+        payloads=[],
+        snr_db=10,
+        seed=1,
+    )
+    assert r.frames == [] and r.num_samples == 24000
+    import sdrlink
+
+    rec = sdrlink.open(r.meta_path)
+    x = rec.at(0, 0.5)
+    assert len(x) == 24000 and 0.02 < float(np.std(x)) < 0.2

@@ -19,8 +19,10 @@ from sdrlink import interrupt
 from sdrlink.blocks import SampleBlock
 from sdrlink.cli import common
 from sdrlink.errors import ConfigError
-from sdrlink.pipeline import RunStats
+from sdrlink.frame import Frame
+from sdrlink.pipeline import RunStats, Sink
 from sdrlink.progress import ClearsLine, TerminalLine
+from sdrlink.sources.recorder import Recorder
 
 RECORD_TYPES = ("cf32_le", "ci16_le", "ci8", "cu8")
 
@@ -101,6 +103,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         choices=RECORD_TYPES,
         help="recording datatype (default: cu8 for rtl_tcp, cf32_le otherwise)",
     )
+    w = p.add_argument_group("web page")
+    w.add_argument(
+        "--web",
+        metavar="HOST:PORT",
+        help="serve a live page: spectrum, waterfall, frames (loopback unless --web-token)",
+    )
+    w.add_argument("--web-token", metavar="TOKEN", help="token the page requires")
     p.add_argument("--no-status", action="store_true", help="no status line")
     p.set_defaults(func=run)
 
@@ -129,60 +138,12 @@ class StatusLine(TerminalLine):
         )
 
 
-class Recorder:
-    """The ``on_block`` hook that writes every block (gaps as zeros) to a SigMF recording.
-
-    Gaps are filled with zeros so that recording index == stream index, and
-    each gap gets an annotation saying how many samples were lost.
-    """
-
-    def __init__(self, path: str, source: Any, datatype: str, device: str) -> None:
-        from sdrlink.sources.writer import SigMFWriter
-
-        info = source.info
-        self.writer = SigMFWriter(
-            path,
-            sample_rate=info.sample_rate,
-            center_freq=info.center_freq,
-            datatype=datatype,
-            start_time=info.start_time,
-            description=f"sdrlink live recording from {device or 'default SoapySDR device'}",
-            hw=info.extra.get("hw"),
-            extra_global={"sdrlink:device": device},
-        )
-        self.info = info
-        self.gaps = 0
-
-    def __call__(self, block: SampleBlock, stats: RunStats) -> None:
-        w = self.writer
-        if w.start_time is None:
-            w.start_time = self.info.start_time
-        if block.lost:
-            self.gaps += 1
-            w.add_annotation(
-                block.start - block.lost,
-                block.lost,
-                label="gap",
-                comment=f"{block.lost} samples lost by the receiver (zero-filled)",
-            )
-            left = block.lost
-            zeros = np.zeros(min(left, 1 << 20), dtype=np.complex64)
-            while left:
-                n = min(left, len(zeros))
-                w.write(zeros[:n])
-                left -= n
-        w.write(block.samples)
-
-    def close(self) -> None:
-        self.writer.close()
-
-
 def run(args: argparse.Namespace) -> int:
     from sdrlink.pipeline import run as run_pipeline
     from sdrlink.sinks import TerminalSink
     from sdrlink.sources.live import open_radio
 
-    proto, options, satellite = common.protocol_options(args)
+    modes, satellite = common.modes_from_args(args)
     freq = args.freq
     if freq is None and satellite is not None:
         freq = satellite.frequency_hz
@@ -221,12 +182,15 @@ def run(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             print("sdrlink: stopped before any samples arrived", file=sys.stderr)
             return interrupt.exit_code()
-        receivers = common.build_receivers(args, proto, options, info, satellite)
+        hub, server = _web(args, freq)
+        receivers = common.build_receivers(modes, info)
         stages = common.build_stages(args, info, satellite)
-        sinks = common.build_sinks(args, args.device, proto.name, options, terminal=False)
+        sinks = common.build_sinks(args, args.device, modes, terminal=False)
         if not args.quiet:
             stream: Any = ClearsLine(sys.stdout, status) if status.enabled else sys.stdout
             sinks.insert(0, TerminalSink(stream=stream, show_bad=args.include_bad))
+        if hub is not None:
+            sinks.append(_HubSink(hub, args.sat or ""))
         if args.record:
             kind = args.record_format or ("cu8" if args.device.startswith("rtl_tcp") else "cf32_le")
             recorder = Recorder(args.record, source, kind, args.device)
@@ -235,6 +199,8 @@ def run(args: argparse.Namespace) -> int:
             if recorder is not None:
                 recorder(block, run_stats)
             status.update(block, run_stats, source)
+            if hub is not None:
+                hub.spectrum(block.samples, info.center_freq, info.sample_rate)
 
         try:
             stats = run_pipeline(
@@ -250,8 +216,41 @@ def run(args: argparse.Namespace) -> int:
             status.clear()
             if recorder is not None:
                 recorder.close()
+            if server is not None:
+                server.stop()
     _summary(stats, source, args.record if recorder is not None else None)
     return interrupt.exit_code() if stats is not None and stats.interrupted else 0
+
+
+class _HubSink(Sink):
+    """Frames to the web page."""
+
+    def __init__(self, hub: Any, satellite: str) -> None:
+        self.hub, self.satellite = hub, satellite
+
+    def write(self, frame: Frame) -> None:
+        from sdrlink.station.files import frame_record
+
+        self.hub.frame(frame_record(frame, self.satellite))
+
+
+def _web(args: argparse.Namespace, freq: float) -> tuple[Any, Any]:
+    """The hub and the started web server for --web (or None, None)."""
+    if not args.web:
+        if args.web_token:
+            raise ConfigError("--web-token needs --web HOST:PORT")
+        return None, None
+    from sdrlink.web.hub import Hub
+    from sdrlink.web.server import WebServer, parse_bind
+
+    host, port = parse_bind(args.web)
+    hub = Hub(
+        "live",
+        {"device": args.device or "SoapySDR default", "state": f"live at {freq / 1e6:.4f} MHz"},
+    )
+    server = WebServer(hub, host, port, token=args.web_token).start()
+    print(f"sdrlink: web page at {server.url}", file=sys.stderr, flush=True)
+    return hub, server
 
 
 def _summary(stats: RunStats | None, source: Any, record: str | None) -> None:
@@ -260,7 +259,7 @@ def _summary(stats: RunStats | None, source: Any, record: str | None) -> None:
     live = source.stats
     seconds = (stats.samples + stats.lost_samples) / source.info.sample_rate
     print(
-        f"{stats.frames} frame(s), {stats.valid_frames} with valid CRC, in {seconds:.1f} s; "
+        f"{stats.summary()}, in {seconds:.1f} s; "
         f"{stats.gaps} gap(s), {stats.lost_samples} samples lost "
         f"({live.overflows} device overflow(s), {live.buffer_dropped} dropped by a slow "
         f"decoder, {live.restarts} reconnect(s))",

@@ -26,6 +26,7 @@ COMMANDS = [
     "protocols",
     "framings",
     "batch",
+    "station",
 ]
 
 

@@ -9,7 +9,7 @@ bits are NRZI coded (a 0 is a change, a 1 no change), optionally G3RUH-scrambled
 from __future__ import annotations
 
 import bisect
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,6 +95,18 @@ def check_hdlc(bits: np.ndarray) -> bytes | None:
     return data[:-2]
 
 
+def check_ax25(bits: np.ndarray) -> tuple[bytes, dict[str, Any]] | None:
+    """An AX.25 frame with a valid FCS between two flags, with its address fields."""
+    frame = check_hdlc(bits)
+    if frame is None:
+        return None
+    fields: dict[str, Any] = {}
+    addr = parse_addresses(frame)
+    if addr is not None:
+        fields.update({k: v for k, v in addr.items() if k != "header_len"})
+    return frame, fields
+
+
 @dataclass
 class Address:
     """One AX.25 address field."""
@@ -156,8 +168,16 @@ class HdlcDeframer(Deframer):
     bit: decoded bits and flag positions are cached by absolute index.
     """
 
-    def __init__(self, g3ruh: bool) -> None:
+    def __init__(
+        self,
+        g3ruh: bool,
+        check: Callable[[np.ndarray], tuple[bytes, dict[str, Any]] | None] | None = None,
+        min_bytes: int = MIN_FRAME_BYTES,
+    ) -> None:
         self.g3ruh = g3ruh
+        # what a flag pair holds: the bits between them -> (frame, fields) or None
+        self.check = check if check is not None else check_ax25
+        self.min_bits = 8 * min_bytes
         max_bits = MAX_FRAME_BYTES * 8 * 6 // 5 + 16
         self.window = max_bits + 64
         self.max_bits = max_bits
@@ -207,19 +227,15 @@ class HdlcDeframer(Deframer):
             if c < self.next_close:
                 continue
             n = c - a - 8
-            if not MIN_FRAME_BYTES * 8 <= n <= self.max_bits:
+            if not self.min_bits <= n <= self.max_bits:
                 continue
             k = bisect.bisect_left(self.sixes, a + 8)
             if k < len(self.sixes) and self.sixes[k] <= c - 6:
                 continue  # six 1s in a row between the flags: abort, not a frame
-            frame = check_hdlc(self.dec[a + 8 - self.dec_base : c - self.dec_base])
-            if frame is None:
+            res = self.check(self.dec[a + 8 - self.dec_base : c - self.dec_base])
+            if res is None:
                 continue
-            fields: dict[str, Any] = {}
-            addr = parse_addresses(frame)
-            if addr is not None:
-                fields.update({k: v for k, v in addr.items() if k != "header_len"})
-            out.append(RawFrame(a - base, c + 8 - base, frame, True, fields))
+            out.append(RawFrame(a - base, c + 8 - base, res[0], True, res[1]))
         if self.flags:
             self.next_close = max(self.next_close, self.flags[-1] + 1)
             self.flags = self.flags[-1:]  # the last flag may open the next frame

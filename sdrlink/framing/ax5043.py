@@ -139,7 +139,16 @@ class Ax5043Deframer(Deframer):
             for a, c in zip(flags[:-1].tolist(), flags[1:].tolist(), strict=False):
                 for frame in frames_from_bits(info[a : c + 8]):
                     fields = {"viterbi_errors": errors, "inverted": bool(inv)}
-                    out.append(RawFrame(i, min(len(hard), i + 2 * (c + 8)), frame, True, fields))
+                    # A frame starts at its sync, unless it lies further into the
+                    # Viterbi span than a preamble would put it: the span after a sync
+                    # (or a false sync in noise) can run on into a later frame. That one
+                    # is dated from its closing flag and its length (two coded bits per
+                    # info bit; bit stuffing makes it a little late, never early).
+                    bits = 8 * (len(frame) + 2)
+                    est = max(a, c - bits)
+                    start = i if est <= 48 + bits // 10 else i + 2 * est
+                    stop = min(len(hard), i + 2 * (c + 8))
+                    out.append(RawFrame(start, stop, frame, True, fields))
         if pending is not None:
             self.next_sync = base + pending
         elif len(hard) >= 32:

@@ -162,6 +162,8 @@ class LiveSource(Source):
     ``notify(message)`` receives one-line reports (device lost, restarted);
     they are also kept in ``events``. A stream that worked and then delivers
     nothing for ``stall_after`` seconds counts as a failed device.
+    ``now()`` gives the UTC time the first sample is stamped with (default: the
+    system clock; the station passes its own clock).
     """
 
     name: str = "device"
@@ -175,8 +177,10 @@ class LiveSource(Source):
         duration: float | None = None,
         notify: Callable[[str], None] | None = None,
         stall_after: float = 5.0,
+        now: Callable[[], _dt.datetime] | None = None,
     ) -> None:
         self.info = info
+        self.now = now or (lambda: _dt.datetime.now(_dt.timezone.utc))
         self.stall_after = float(stall_after)
         self.stats = LiveStats()
         self.give_up_after = float(give_up_after)
@@ -385,9 +389,7 @@ class LiveSource(Source):
         now = time.monotonic()
         rate = self.info.sample_rate
         if self.info.start_time is None:  # first samples: nothing can be missing before them
-            self.info.start_time = _dt.datetime.now(_dt.timezone.utc) - _dt.timedelta(
-                seconds=n / rate
-            )
+            self.info.start_time = self.now() - _dt.timedelta(seconds=n / rate)
             lost = 0
             self._first.set()
         elif result.time_ns is not None and self._last_time_ns is not None:
@@ -430,8 +432,8 @@ def open_radio(
 ) -> LiveSource:
     """Open a radio by its ``--device`` text: ``rtl_tcp=HOST:PORT`` or SoapySDR arguments.
 
-    ``live`` passes ``buffer_seconds``, ``give_up_after``, ``duration`` and
-    ``notify`` on to :class:`LiveSource`. Settings the radio cannot take raise
+    ``live`` passes ``buffer_seconds``, ``give_up_after``, ``duration``,
+    ``notify`` and ``now`` on to :class:`LiveSource`. Settings the radio cannot take raise
     DeviceError naming what it supports; rtl_tcp has no antenna, bandwidth or
     channel choice (ConfigError).
     """
