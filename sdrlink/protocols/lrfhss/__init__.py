@@ -10,10 +10,13 @@ follows in 48-bit fragments. See :mod:`.coding`, :mod:`.hopping`,
 receiver: it needs no setting, its options only narrow what it accepts.
 
 ``Frame.snr_db`` is the SNR in one hop's bandwidth, 488.28 Hz (signal power
-over the noise power in 488.28 Hz); subtract 24.08 dB for the SNR in a
-125 kHz reference bandwidth, as LoRa sensitivity figures quote it.
-``Frame.freq_offset_hz`` is the channel centre (the carrier the hop offsets
-are relative to) at the first header copy received. ``Frame.fields``:
+over the noise power in 488.28 Hz, ``fields["snr_bandwidth_hz"]``), which at
+one bit per 488.28 Hz is also the Eb/N0 of a sent bit (``fields["ebn0_db"]``);
+subtract 24.08 dB for the SNR in a 125 kHz reference bandwidth, as LoRa
+sensitivity figures quote it. ``Frame.freq_offset_hz`` is the channel centre
+(the carrier the hop offsets are relative to) at the first header copy
+received; ``Frame.sample_index`` is that copy's start and ``sample_count``
+runs to the end of the last fragment. ``Frame.fields``:
 ``dr`` (LoRaWAN data rate, when the configuration is one), ``cr``,
 ``ocw_hz``, ``grid_hz``, ``hop_seq_id``, ``hopping``, ``header_copies``
 (copies whose sync word was found), ``header_copies_decoded`` (copies whose

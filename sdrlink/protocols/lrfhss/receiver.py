@@ -411,14 +411,19 @@ class LrFhssReceiver(Receiver):
         self.stats["packets"] += 1
         f = res.fields
         sample = int(round(res.start * self.fs))
+        snr = float(10 * np.log10(max(res.snr, 1e-12)))
+        _, _, t_last, dur_last, _ = res.hops[-1]
         return Frame(
             protocol="lrfhss",
             sample_index=sample,
             payload=res.payload,
             crc_ok=res.crc_ok,
             freq_offset_hz=res.fc,
-            snr_db=float(10 * np.log10(max(res.snr, 1e-12))),
+            snr_db=snr,
+            sample_count=max(1, int(round((t_last + dur_last) * self.fs)) - sample),
             fields={
+                "snr_bandwidth_hz": BIT_RATE,
+                "ebn0_db": round(snr, 2),  # one bit per 488.28 Hz: the same number
                 "dr": data_rate_of(f.bw, f.cr, f.grid),
                 "cr": CR_TEXT[f.cr],
                 "ocw_hz": round(ocw_hz(f.bw), 2),
