@@ -40,6 +40,7 @@ class Candidate:
     bin: int  # absolute power-bin index of the window centre
     sub: int  # sub-band index (centre of the summed five)
     score: float  # window power over the noise floor
+    long: bool = False  # inside a burst longer than a header
 
 
 class EnergyDetector:
@@ -123,7 +124,7 @@ class EnergyDetector:
         while True:
             a = self.next_bin
             b = a + step
-            if b + 2 * h > self.bins_stop:
+            if b + 3 * h > self.bins_stop:
                 if not final or a >= self.bins_stop:
                     break
                 b = self.bins_stop
@@ -205,8 +206,8 @@ class EnergyDetector:
 
     def _search(self, a: int, b: int) -> list[Candidate]:
         h = self.half
-        lo = max(a - 2 * h, self.bins_start)
-        hi = min(b + 2 * h, self.bins_stop)
+        lo = max(a - 3 * h, self.bins_start)
+        hi = min(b + 3 * h, self.bins_stop)
         seg = self._rows(lo, hi)
         floor = self._floor(b)
         cs = np.concatenate([np.zeros((1, self.n_sub)), np.cumsum(seg, axis=0, dtype=np.float64)])
@@ -242,5 +243,15 @@ class EnergyDetector:
             c0, c1 = max(c - SUM_BANDS, 0), min(c + SUM_BANDS + 1, self.n_sub)
             win = full[max(p - h, 0) : p + h + 1, c0:c1]
             if v >= win.max() and v > full[max(p - h, 0) : p, c0:c1].max(initial=-1.0):
-                out.append(Candidate(bin=int(j[ji]), sub=int(c), score=float(v)))
+                # energy on the same band a window before or after: a burst longer than
+                # a header (a packet without hopping, another protocol); where its headers
+                # are, the energy does not say
+                k0 = j[ji] - lo
+                around = [
+                    (cs[min(max(k0 + e + h, 0), len(cs) - 1), c] - cs[max(k0 + e - h, 0), c])
+                    / (2 * h * floor[c])
+                    for e in (-2 * h, 2 * h)
+                ]
+                long = max(around) - 1.0 > 0.5 * (v - 1.0)
+                out.append(Candidate(bin=int(j[ji]), sub=int(c), score=float(v), long=long))
         return out

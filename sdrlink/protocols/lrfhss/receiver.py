@@ -53,6 +53,7 @@ T_BIT = 1.0 / BIT_RATE
 ENERGY_SIGMAS = 4.5  # energy detection threshold (noise standard deviations) at 2000 sub-bands
 SYNC_MIN_RHO = 0.08  # normalised sync correlation worth reading a header for
 SEARCH_S = 0.05  # +- block-start uncertainty of an energy candidate
+SEARCH_LONG_S = 0.13  # the same inside a longer burst (any header sync within half a block)
 SEARCH_HZ = 250.0  # +- carrier uncertainty of an energy candidate
 KEEP_UNDECODED_S = 4 * HDR_T  # undecoded copies kept for combining
 REPEAT_S = 30.0  # emitted packets remembered, so that one found twice is reported once
@@ -150,7 +151,8 @@ class LrFhssReceiver(Receiver):
             t_c = self._t_frame(cand.bin * BIN_FRAMES + BIN_FRAMES / 2)
             t_b = t_c - 57 * T_BIT
             f_c = self.detector.sub_freq(cand.sub, self.bank.freqs)
-            self._push(t_b + SEARCH_S + HDR_T + 0.02, "search", (t_b, f_c))
+            span = SEARCH_LONG_S if cand.long else SEARCH_S
+            self._push(t_b + span + HDR_T + 0.02, "search", (t_b, f_c, span))
         for job in self.jobs:
             job.collect(lambda t0, t1, f: self._columns(t0, t1, f))
         limit = np.inf if final else min(self._t_avail(), self._horizon())
@@ -183,7 +185,7 @@ class LrFhssReceiver(Receiver):
     def _horizon(self) -> float:
         """The earliest ready time a candidate still to be reported can have."""
         t_c = self._t_frame(self.detector.next_bin * BIN_FRAMES + BIN_FRAMES / 2)
-        return t_c - 57 * T_BIT + SEARCH_S + HDR_T + 0.02
+        return t_c - 57 * T_BIT + SEARCH_S + HDR_T + 0.02  # a long one is later still
 
     def _decode(self, job: Job, final: bool) -> list[Frame]:
         job.collect(lambda t0, t1, f: self._columns(t0, t1, f, partial=final))
@@ -205,7 +207,7 @@ class LrFhssReceiver(Receiver):
         A header copy found at block start ``t_b`` may start a packet whose
         first copies lie up to three header blocks earlier.
         """
-        back = 3 * HDR_T + SEARCH_S + 0.1
+        back = 3 * HDR_T + SEARCH_LONG_S + 0.1
         t_next = self._t_frame(self.detector.next_bin * BIN_FRAMES) - 57 * T_BIT
         t_keep = min(self._t_stop, t_next) - back
         for _, _, kind, arg in self.events:
@@ -267,18 +269,19 @@ class LrFhssReceiver(Receiver):
                 return True
         return False
 
-    def _search(self, t_b: float, f_c: float) -> None:
+    def _search(self, t_b: float, f_c: float, span: float = 0.0) -> None:
+        span = span or SEARCH_S
         t_mid = t_b + 57 * T_BIT
         if self._claimed(t_mid, f_c):
             return
-        cols = self._columns(t_b - SEARCH_S - 0.02, t_b + SEARCH_S + HDR_T + 0.02, f_c)
+        cols = self._columns(t_b - span - 0.02, t_b + span + HDR_T + 0.02, f_c)
         if cols is None:
             return
         col = min(cols, key=lambda k: abs(k.freq - f_c))
         hits = demod.find_sync(
             col,
-            t_b - SEARCH_S,
-            t_b + SEARCH_S,
+            t_b - span,
+            t_b + span,
             self.sync_word,
             f_lo=f_c - SEARCH_HZ,
             f_hi=f_c + SEARCH_HZ,
