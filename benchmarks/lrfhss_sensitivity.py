@@ -90,12 +90,21 @@ def trial(task: tuple[int, float, int, float, float, bool]) -> tuple[int, float,
 
 
 def snr_at(snrs: list[float], per: list[float], target: float = 0.1) -> float:
-    """SNR where the PER crosses ``target`` (linear interpolation), nan if it never does."""
+    """SNR where the PER falls to ``target`` (linear interpolation between the last point
+    above it and the next); -inf when already below at the lowest SNR, nan when never."""
     for k in range(len(snrs) - 1, 0, -1):
         if per[k] <= target < per[k - 1]:
             f = (per[k - 1] - target) / (per[k - 1] - per[k])
             return snrs[k - 1] + f * (snrs[k] - snrs[k - 1])
-    return float(snrs[0]) if per and per[0] <= target else float("nan")
+    if per and per[0] <= target:
+        return float("-inf")
+    return float("nan")
+
+
+def _db(v: float, lowest: float) -> str:
+    if v == float("-inf"):
+        return f"< {lowest:.2f}"
+    return "never" if v != v else f"{v:.2f}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -140,8 +149,12 @@ def main(argv: list[str] | None = None) -> int:
         for s, pa, pb in zip(snrs, per_a, per_b, strict=True):
             rows.append([dr, s, s - REF_DB, 100 * pa] + ([] if a.no_peer else [100 * pb]))
         ea, eb = snr_at(snrs, per_a), snr_at(snrs, per_b)
-        line = [dr, ea, ea - REF_DB]
-        line += [] if a.no_peer else [eb, eb - REF_DB, eb - ea]
+        lo = snrs[0]
+        line = [dr, _db(ea, lo), _db(ea - REF_DB, lo - REF_DB)]
+        if not a.no_peer:
+            gap = eb - ea if np.isfinite(ea) and np.isfinite(eb) else float("nan")
+            gap_text = "peer never" if eb != eb and np.isfinite(ea) else _db(gap, 0.0)
+            line += [_db(eb, lo), _db(eb - REF_DB, lo - REF_DB), gap_text]
         summary.append(line)
     print(f"{a.trials} packets per point, carrier +-{cfo:g} Hz, drift +-{a.drift:g} Hz/s")
     print(table(head, rows))
