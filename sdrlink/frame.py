@@ -41,7 +41,8 @@ class Frame:
             ``fields["snr_bandwidth_hz"]`` where it is not a protocol
             parameter: LoRa the LoRa bandwidth (``fields["bw"]``); FSK, GFSK,
             GMSK Carson's bandwidth 2 * deviation + baud; AFSK
-            2 * (deviation + highest tone). The simulator
+            2 * (deviation + highest tone); LR-FHSS one hop's 488.28 Hz (24.08 dB
+            above the SNR in a 125 kHz reference bandwidth). The simulator
             (:mod:`sdrlink.simulate`) sets its SNR in the same bandwidth.
             Eb/N0 is ``fields["ebn0_db"]`` where a protocol gives it. NaN
             where the RF SNR cannot be measured (FSK from discriminator

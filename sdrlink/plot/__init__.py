@@ -13,6 +13,7 @@ from __future__ import annotations
 from sdrlink.plot.doppler import doppler_pass
 from sdrlink.plot.fsk import eye_diagram, soft_bit_histogram
 from sdrlink.plot.lora import acquisition_surface, lora_dechirped, lora_symbols
+from sdrlink.plot.lrfhss import lrfhss_hops
 from sdrlink.plot.per import per_curve
 from sdrlink.plot.spectrum import Spectrogram, spectrogram
 from sdrlink.plot.waterfall import waterfall
@@ -24,6 +25,7 @@ __all__ = [
     "eye_diagram",
     "lora_dechirped",
     "lora_symbols",
+    "lrfhss_hops",
     "per_curve",
     "soft_bit_histogram",
     "spectrogram",

@@ -18,6 +18,7 @@ REGISTRY: dict[str, str] = {
     "lora": "sdrlink.protocols.lora",
     "fsk": "sdrlink.protocols.fsk",
     "bpsk": "sdrlink.protocols.bpsk",
+    "lrfhss": "sdrlink.protocols.lrfhss",
 }
 
 

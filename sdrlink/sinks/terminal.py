@@ -13,8 +13,13 @@ _CRC = {True: "CRC ok ", False: "CRC BAD", None: "no CRC "}
 
 
 def _detail(fields: dict) -> str:
-    """A few protocol fields worth a glance: LoRa SF/CR, FSK framing, AX.25 addresses."""
+    """A few protocol fields worth a glance: LoRa SF/CR, FSK framing, AX.25 addresses,
+    LR-FHSS data rate, coding rate and channel width."""
     parts = []
+    if "ocw_hz" in fields:
+        if fields.get("dr"):
+            parts.append(str(fields["dr"]).split(";")[0])
+        parts.append(f"CR{fields.get('cr', '?')} {float(fields['ocw_hz']) / 1e3:.0f}k")
     if "sf" in fields:
         parts.append(f"SF{fields['sf']}")
         if "cr" in fields:
