@@ -5,9 +5,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-import scipy.fft
 
 from sdrlink._ext import lora_dsp
+from sdrlink.dsp.fft import fft_rows
 from sdrlink.protocols.lora import codec
 from sdrlink.protocols.lora.modulator import chirp
 
@@ -33,7 +33,7 @@ def dechirp_fft(
     sh = np.ascontiguousarray(np.atleast_1d(shift), dtype=np.float64)
     y = np.empty_like(x)
     lora_dsp.dechirp_shift(x, up if down else dn, sh, y)
-    return scipy.fft.fft(y, n=n * pad, axis=1, overwrite_x=True)
+    return fft_rows(y, n * pad)
 
 
 def frac_peak(mag: np.ndarray, k: int) -> float:
