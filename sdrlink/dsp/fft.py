@@ -151,22 +151,23 @@ def _save_wisdom(fftw: Any) -> None:
 class _Plan:
     """An FFTW plan for ``rows`` x ``n`` complex64, with its aligned buffers."""
 
-    def __init__(self, fftw: Any, rows: int, n: int) -> None:
+    def __init__(self, fftw: Any, rows: int, n: int, inverse: bool = False) -> None:
         self.rows, self.n = rows, n
         self.inp = fftw.zeros_aligned((rows, n), dtype="complex64")
         self.out = fftw.empty_aligned((rows, n), dtype="complex64")
+        kw = {"axes": (1,), "direction": "FFTW_BACKWARD" if inverse else "FFTW_FORWARD"}
         if _effort == "measure":
             _read_wisdom(fftw)
             try:  # known shape: no measuring
                 self.fft = fftw.FFTW(
-                    self.inp, self.out, axes=(1,), flags=("FFTW_MEASURE", "FFTW_WISDOM_ONLY")
+                    self.inp, self.out, flags=("FFTW_MEASURE", "FFTW_WISDOM_ONLY"), **kw
                 )
             except RuntimeError:
-                self.fft = fftw.FFTW(self.inp, self.out, axes=(1,), flags=("FFTW_MEASURE",))
+                self.fft = fftw.FFTW(self.inp, self.out, flags=("FFTW_MEASURE",), **kw)
                 _save_wisdom(fftw)
             self.inp[:] = 0  # measuring scribbles on the buffers
         else:
-            self.fft = fftw.FFTW(self.inp, self.out, axes=(1,), flags=("FFTW_ESTIMATE",))
+            self.fft = fftw.FFTW(self.inp, self.out, flags=("FFTW_ESTIMATE",), **kw)
 
 
 def _rows_bucket(rows: int) -> int:
@@ -190,11 +191,16 @@ def _plan(rows: int, n: int) -> _Plan | None:
     return plan
 
 
-def _fallback(x: np.ndarray, n: int) -> np.ndarray:
+def _fallback(x: np.ndarray, n: int, inverse: bool = False) -> np.ndarray:
+    """The same transform without FFTW (the inverse unscaled, as FFTW's)."""
     if importlib.util.find_spec("scipy") is not None:
         import scipy.fft
 
-        return np.asarray(scipy.fft.fft(x, n=n, axis=1), dtype=np.complex64)
+        f = scipy.fft.ifft if inverse else scipy.fft.fft
+        y = f(x, n=n, axis=1, norm="backward" if not inverse else "forward")
+        return np.asarray(y, dtype=np.complex64)
+    if inverse:
+        return (np.fft.ifft(x, n=n, axis=1) * n).astype(np.complex64)
     return np.fft.fft(x, n=n, axis=1).astype(np.complex64)
 
 
@@ -223,19 +229,20 @@ class RowFFT:
 
     For hot loops that write their input straight into the transform's
     buffer (no copy) and consume the output before the next call. The
-    object is not shared: it has its own plan and buffers.
+    object is not shared: it has its own plan and buffers. ``inverse``:
+    the inverse transform, unscaled (``n`` times ``numpy.fft.ifft``).
     """
 
-    def __init__(self, rows: int, n: int) -> None:
-        self.rows, self.n = rows, n
+    def __init__(self, rows: int, n: int, inverse: bool = False) -> None:
+        self.rows, self.n, self.inverse = rows, n, inverse
         fftw = _load_fftw()
-        self._plan = _Plan(fftw, rows, n) if fftw else None
+        self._plan = _Plan(fftw, rows, n, inverse) if fftw else None
         self.inp = self._plan.inp if self._plan else np.zeros((rows, n), dtype=np.complex64)
 
     def __call__(self) -> np.ndarray:
-        """The FFT of :attr:`inp` rows; valid until the next call."""
+        """The transform of :attr:`inp` rows; valid until the next call."""
         if self._plan is None:
-            return _fallback(self.inp, self.n)
+            return _fallback(self.inp, self.n, self.inverse)
         self._plan.fft.execute()
         return self._plan.out
 

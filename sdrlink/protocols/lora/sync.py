@@ -167,16 +167,21 @@ class Detector:
         fs: float,
         stream: SampleBuffer,
         resampler: FrameResampler,
+        center: float | None = None,
+        source_center: float = 0.0,
     ) -> None:
         self.p = params
         self.sf = params.sf
         self.n = 1 << params.sf
         self.pt = params.preamble_len
         self.extra = params.extra_upchirps  # SF5/SF6: up-chirps between down-chirps and data
-        self.offset = offset
+        self.offset = offset  # the channel asked for (reported as channel_hz)
+        self.center = offset if center is None else center  # where the detection stream is
+        self.source_center = source_center  # where the frames' source stream (raw) is
         self.fs = fs
         self.bw = float(params.bw)
-        self.step = resampler.ratio
+        self.step = fs / self.bw  # input samples per chip (frame positions)
+        self.src_step = resampler.ratio  # source (raw) samples per chip
         self.stream = stream
         self.raw: SampleBuffer = SampleBuffer()  # replaced by the receiver
         self.rs = resampler
@@ -197,7 +202,7 @@ class Detector:
         origin = (w - self.pt - 8) * n
         if self.cand is not None and self.cand.synced:
             origin = min(origin, int(self.cand.down_start) - (self.pt + 3) * n)
-        raw_keep = int(math.floor(origin * self.step)) - self.rs.half - 8
+        raw_keep = int(math.floor(origin * self.src_step)) - self.rs.half - 8
         return stream_keep, raw_keep
 
     # ------------------------------------------------------------------ main loop
@@ -375,7 +380,7 @@ class Detector:
             # on the frame's own re-channelized samples: one sync symbol at least must
             # be where it belongs (checked finely later), and the share of the energy
             # at the expected bins ranks the hypotheses (aligned windows hold it all)
-            freq = self.offset + cfo * self.bw / n
+            freq = self.center + cfo * self.bw / n
             z = self._chips(d - 3 * n, freq, 0, 5 * n).reshape(5, n)
             up = np.abs(dechirp_fft(z[:3], self.sf)) ** 2
             dn = np.abs(dechirp_fft(z[3:], self.sf, down=True)) ** 2
@@ -435,13 +440,15 @@ class Detector:
     def _chips(
         self, origin: float, freq: float, k0: int, k1: int, stretch: float = 0.0
     ) -> np.ndarray:
-        return self.rs.chips(self.raw, origin * self.step, k0, k1, freq, stretch)
+        return self.rs.chips(
+            self.raw, origin * self.src_step, k0, k1, freq - self.source_center, stretch
+        )
 
     def _raw_ready(self, origin: float, k1: int, final: bool = False) -> bool:
         """Whether the raw input covers chips up to ``k1`` (at the end: without filter tail)."""
         if final:
-            return (origin + k1) * self.step <= self.raw.stop + 1
-        return self.rs.span(origin * self.step, 0, k1)[1] <= self.raw.stop
+            return (origin + k1) * self.src_step <= self.raw.stop + 1
+        return self.rs.span(origin * self.src_step, 0, k1)[1] <= self.raw.stop
 
     def _demodulate(self, c: _Candidate, final: bool) -> tuple[str, list[Frame]]:
         n, pt = self.n, self.pt
@@ -455,7 +462,7 @@ class Detector:
             return "wait", []
         if c.tracker is not None:
             return self._finish_frame(c, final)
-        freq = self.offset + c.cfo_bins * self.bw / n
+        freq = self.center + c.cfo_bins * self.bw / n
         # pass 1: residual offset and timing from the re-channelized preamble
         zz = self._chips(origin, freq, 0, n_pre).reshape(-1, n)
         c0, rho, t_r, _ = self._fit_preamble(zz)
