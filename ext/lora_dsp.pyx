@@ -303,6 +303,19 @@ def pair_power(const float complex[:, ::1] spec, float[:, ::1] out):
             out[i, k] = (spec[i, k].real * spec[i, k].real + spec[i, k].imag * spec[i, k].imag) + p0
 
 
+cdef inline Py_ssize_t _argmax(const float *v, Py_ssize_t n, float *top) noexcept nogil:
+    """First index of the largest of ``v[0..n)`` (two passes: both vectorise)."""
+    cdef float best = v[0]
+    cdef Py_ssize_t k
+    for k in range(1, n):
+        best = v[k] if v[k] > best else best
+    top[0] = best
+    for k in range(n):
+        if v[k] == best:
+            return k
+    return 0
+
+
 def trigger_stats(const float[:, ::1] rows, long long[::1] ks, double[::1] ratio,
                   long long[::1] agree):
     """Preamble trigger statistics over every run of 4 consecutive power rows.
@@ -310,35 +323,40 @@ def trigger_stats(const float[:, ::1] rows, long long[::1] ks, double[::1] ratio
     For i < R - 3, with s = rows[i] + ... + rows[i+3]: ``ks[i]`` = argmax of s
     (first on ties), ``ratio[i]`` = max(s) / mean(s) and ``agree[i]`` = how
     many of the 4 rows peak within one bin (circularly) of ``ks[i]``.
+    Each run's sum is formed afresh from its own 4 rows, so the statistics of
+    a run never depend on which rows came before it in the call.
     """
     cdef Py_ssize_t r_n = rows.shape[0], n = rows.shape[1], m = r_n - 3, i, k, r
-    cdef float v, best
-    cdef double tot, mean
+    cdef float best, tot
+    cdef double mean
     cdef long long kb, d
+    cdef const float *r0
+    cdef const float *r1
+    cdef const float *r2
+    cdef const float *r3
+    cdef float *vp
     if m < 0:
         m = 0
     if ks.shape[0] < m or ratio.shape[0] < m or agree.shape[0] < m:
         raise ValueError("trigger_stats: output buffers too short")
+    if n == 0 or m == 0:
+        return
     cdef long long[::1] a = np.zeros(max(r_n, 1), dtype=np.int64)
+    cdef float[::1] v = np.empty(n, dtype=np.float32)
+    vp = &v[0]
     with nogil:
         for r in range(r_n):
-            best = rows[r, 0]
-            kb = 0
-            for k in range(1, n):
-                if rows[r, k] > best:
-                    best = rows[r, k]
-                    kb = k
-            a[r] = kb
+            a[r] = _argmax(&rows[r, 0], n, &best)
         for i in range(m):
-            best = -1.0
-            kb = 0
-            tot = 0.0
+            r0 = &rows[i, 0]
+            r1 = &rows[i + 1, 0]
+            r2 = &rows[i + 2, 0]
+            r3 = &rows[i + 3, 0]
+            tot = 0
             for k in range(n):
-                v = ((rows[i, k] + rows[i + 1, k]) + rows[i + 2, k]) + rows[i + 3, k]
-                tot = tot + v
-                if v > best:
-                    best = v
-                    kb = k
+                vp[k] = ((r0[k] + r1[k]) + r2[k]) + r3[k]
+                tot = tot + vp[k]
+            kb = _argmax(vp, n, &best)
             mean = tot / n
             ks[i] = kb
             ratio[i] = best / (mean if mean > 1e-30 else 1e-30)
@@ -350,3 +368,25 @@ def trigger_stats(const float[:, ::1] rows, long long[::1] ks, double[::1] ratio
                 if d <= 1 or d >= n - 1:
                     agree[i] = agree[i] + 1
 
+
+def scan_runs(const float[:, ::1] rows, long long[::1] ks, double[::1] ratio,
+              long long[::1] agree, double trigger, long long min_agree, double near):
+    """``trigger_stats`` over every run of 4 rows, then where the detector must look.
+
+    Returns (first run with ratio > ``trigger`` and at least ``min_agree``
+    agreeing rows, or -1; first run before it (or before the end) with
+    ratio > ``near``, or -1). The statistics stay in ``ks``, ``ratio``,
+    ``agree`` for the caller.
+    """
+    cdef Py_ssize_t m = rows.shape[0] - 3, i
+    cdef long long first = -1, first_near = -1
+    if m <= 0:
+        return -1, -1
+    trigger_stats(rows, ks, ratio, agree)
+    for i in range(m):
+        if ratio[i] > trigger and agree[i] >= min_agree:
+            first = i
+            break
+        if first_near < 0 and ratio[i] > near:
+            first_near = i
+    return first, first_near

@@ -37,3 +37,12 @@ def pair_power(spec: np.ndarray, out: np.ndarray) -> None: ...
 def trigger_stats(
     rows: np.ndarray, ks: np.ndarray, ratio: np.ndarray, agree: np.ndarray
 ) -> None: ...
+def scan_runs(
+    rows: np.ndarray,
+    ks: np.ndarray,
+    ratio: np.ndarray,
+    agree: np.ndarray,
+    trigger: float,
+    min_agree: int,
+    near: float,
+) -> tuple[int, int]: ...

@@ -28,6 +28,7 @@ from sdrlink.frame import Frame
 from sdrlink.protocols.base import Receiver
 from sdrlink.protocols.lora.channel import Channelizer, FrameResampler, SampleBuffer
 from sdrlink.protocols.lora.params import DEFAULT_SFS, normalize_options, params_for
+from sdrlink.protocols.lora.scan import ScanEngine
 from sdrlink.protocols.lora.sync import Detector
 
 
@@ -47,6 +48,7 @@ class _Channel:
         sfs: list[int],
         options: dict[str, Any],
         resampler: FrameResampler,
+        engines: dict[int, tuple[ScanEngine, ScanEngine]],
         center: float | None = None,
         source_rate: float | None = None,
     ) -> None:
@@ -61,7 +63,14 @@ class _Channel:
         src_center = 0.0 if source_rate is None else self.center
         self.detectors = [
             Detector(
-                params_for(options, sf), offset, fs, self.stream, resampler, self.center, src_center
+                params_for(options, sf),
+                offset,
+                fs,
+                self.stream,
+                resampler,
+                self.center,
+                src_center,
+                *engines[sf],
             )
             for sf in sfs
         ]
@@ -110,17 +119,21 @@ class LoRaReceiver(Receiver):
         self.fs = fs
         self.raw = SampleBuffer()
         self.bank: FftChannelizer | None = None
+        # one scan engine per SF (whole-bin and half-bin), shared by the channels
+        engines = {sf: (ScanEngine(sf), ScanEngine(sf, 0.5)) for sf in sfs}
         if fs > 2 * bw * (1 + 1e-9):  # wideband: one filter bank for all channels
             self.bank = FftChannelizer(fs, 2 * bw, list(channels))
             rate = self.bank.rate
             self.resampler = FrameResampler(rate, bw)
             self.channels = [
-                _Channel(off, fs, bw, sfs, opts, self.resampler, center, rate)
+                _Channel(off, fs, bw, sfs, opts, self.resampler, engines, center, rate)
                 for off, center in zip(channels, self.bank.centers, strict=True)
             ]
         else:
             self.resampler = FrameResampler(fs, bw)
-            self.channels = [_Channel(off, fs, bw, sfs, opts, self.resampler) for off in channels]
+            self.channels = [
+                _Channel(off, fs, bw, sfs, opts, self.resampler, engines) for off in channels
+            ]
             for ch in self.channels:
                 for det in ch.detectors:
                     det.raw = self.raw
@@ -150,8 +163,23 @@ class LoRaReceiver(Receiver):
                 ch.feed_source(y, j0)
         return self._run(final=True)
 
+    def _prescan(self) -> None:
+        """Scan the new windows of every channel at once, one engine call per SF."""
+        if len(self.channels) < 2:
+            return  # one detector per engine: its own scan is the same call
+        for i in range(len(self.channels[0].detectors)):
+            dets = [ch.detectors[i] for ch in self.channels]
+            todo = [(det, det.scan_segment(det.stream.stop // det.n)) for det in dets]
+            work = [(det, got) for det, got in todo if got is not None]
+            if not work:
+                continue
+            rows = dets[0].engine.pair_rows([got[1] for _, got in work], lead=3)
+            for (det, got), r in zip(work, rows, strict=True):
+                det.scan_rows(got[0], r)
+
     def _run(self, final: bool) -> list[Frame]:
         frames: list[Frame] = []
+        self._prescan()
         for ch in self.channels:
             for det in ch.detectors:
                 frames += det.run(final=final)

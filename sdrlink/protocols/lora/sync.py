@@ -52,6 +52,7 @@ from sdrlink.protocols.lora.demod import (
 )
 from sdrlink.protocols.lora.modulator import header_block_layout, symbol_count
 from sdrlink.protocols.lora.params import LoRaParams
+from sdrlink.protocols.lora.scan import ScanEngine
 from sdrlink.protocols.lora.tracker import Tracker
 
 TRIGGER_RATIO = 3.5  # peak / mean of the 4-window sum of adjacent-bin power pairs
@@ -169,6 +170,8 @@ class Detector:
         resampler: FrameResampler,
         center: float | None = None,
         source_center: float = 0.0,
+        engine: ScanEngine | None = None,
+        half_engine: ScanEngine | None = None,
     ) -> None:
         self.p = params
         self.sf = params.sf
@@ -185,6 +188,8 @@ class Detector:
         self.stream = stream
         self.raw: SampleBuffer = SampleBuffer()  # replaced by the receiver
         self.rs = resampler
+        self.engine = ScanEngine(self.sf) if engine is None else engine
+        self.half_engine = ScanEngine(self.sf, 0.5) if half_engine is None else half_engine
         self.next_window = 0
         self.hist: list[np.ndarray] = []
         self.cand: _Candidate | None = None
@@ -248,32 +253,49 @@ class Detector:
                 return True
         return False
 
+    def scan_segment(self, end: int) -> tuple[int, np.ndarray] | None:
+        """(first window, its windows) of the next batch to scan, for a shared engine; or None."""
+        n = self.n
+        if self.cand is not None or self.next_window >= end:
+            return None
+        last = min(end, self.next_window + SCAN_WINDOWS)
+        return last, self.stream.view(self.next_window * n, last * n).reshape(-1, n)
+
     def _scan_batch(self, last: int) -> bool:
         """Examine windows ``next_window .. last - 1``; True when a candidate was found."""
         n = self.n
-        first = self.next_window
-        if last <= first:
+        if last <= self.next_window:
             return False
-        x = self.stream.view(first * n, last * n).reshape(-1, n)
-        spec = dechirp_fft(x, self.sf)
+        x = self.stream.view(self.next_window * n, last * n).reshape(-1, n)
+        return self.scan_rows(last, self.engine.pair_rows([x], lead=3)[0])
+
+    def scan_rows(self, last: int, rows: np.ndarray) -> bool:
+        """Examine windows ``next_window .. last - 1`` from their pair power rows.
+
+        ``rows`` holds 3 free rows, then the windows' rows (see
+        :meth:`ScanEngine.pair_rows`); True when a candidate was found.
+        """
+        first = self.next_window
         nh = len(self.hist)
-        rows = np.empty((nh + len(spec), n), dtype=np.float32)
-        if nh:
-            rows[:nh] = self.hist
-        lora_dsp.pair_power(spec, rows[nh:])  # bins k and k+1: no loss between bins
+        rows = rows[3 - nh :]
+        for r, h in enumerate(self.hist):
+            rows[r] = h
         got: tuple[int, float] | None = None
-        trig = np.zeros(0, dtype=np.int64)
-        if len(rows) >= 4:
-            m = len(rows) - 3
+        m = len(rows) - 3
+        first_trig = -1
+        if m > 0:
             ks = np.empty(m, dtype=np.int64)
             ratio = np.empty(m)
             agree = np.empty(m, dtype=np.int64)
-            lora_dsp.trigger_stats(rows, ks, ratio, agree)  # over rows i..i+3
-            trig = np.flatnonzero((ratio > TRIGGER_RATIO) & (agree >= 3))
-            if not self.rs.identity:  # only oversampled input can start between chips
-                got = self._rescue(first - nh, rows, ratio, int(trig[0]) if len(trig) else m)
-        if len(trig) or got is not None:
-            i, k_up = got if got is not None else (int(trig[0]), float(ks[trig[0]]) + 0.5)
+            first_trig, first_near = lora_dsp.scan_runs(  # over rows i..i+3
+                rows, ks, ratio, agree, TRIGGER_RATIO, 3, RESCUE_RATIO
+            )
+            # only oversampled input can start between chips; near misses before the
+            # first trigger are looked at again at half-bin offsets
+            if first_near >= 0 and not self.rs.identity:
+                got = self._rescue(first - nh, rows, ratio, first_trig if first_trig >= 0 else m)
+        if first_trig >= 0 or got is not None:
+            i, k_up = got if got is not None else (first_trig, float(ks[first_trig]) + 0.5)
             end_row = i + 3  # row index in `rows` of the trigger window
             window = first + end_row - nh
             hist = [rows[r] for r in range(max(0, end_row - 2), end_row + 1)]
@@ -305,9 +327,7 @@ class Detector:
         if len(near) == 0:
             return None
         idx = (near[:, None] + np.arange(4)[None, :]).ravel()  # rows of each run
-        spec = dechirp_fft(self._windows((w0 + idx) * n), self.sf, shift=0.5)
-        half = np.empty((len(idx), n), dtype=np.float32)
-        lora_dsp.pair_power(spec, half)  # bins k+1/2, k+3/2
+        half = self.half_engine.pair_rows([self._windows((w0 + idx) * n)])[0]  # k+1/2, k+3/2
         whole = rows[idx]
         both = np.maximum(whole, half)  # each bin: whole- or half-bin pair, whichever is larger
         m = len(idx) - 3
