@@ -371,22 +371,73 @@ def trigger_stats(const float[:, ::1] rows, long long[::1] ks, double[::1] ratio
 
 def scan_runs(const float[:, ::1] rows, long long[::1] ks, double[::1] ratio,
               long long[::1] agree, double trigger, long long min_agree, double near):
-    """``trigger_stats`` over every run of 4 rows, then where the detector must look.
+    """Trigger statistics of every run of 4 rows, as far as the detector needs them.
 
-    Returns (first run with ratio > ``trigger`` and at least ``min_agree``
-    agreeing rows, or -1; first run before it (or before the end) with
-    ratio > ``near``, or -1). The statistics stay in ``ks``, ``ratio``,
-    ``agree`` for the caller.
+    For each run i (rows i..i+3, summed as (r0 + r1) + (r2 + r3) from the
+    run's own rows) ``ratio[i]`` = max / mean of the sum. ``ks[i]`` (argmax)
+    and ``agree[i]`` (rows peaking within one bin of it) are filled only for
+    runs above ``near`` (else -1): the rest can neither trigger nor be looked
+    at again. Stops at the first run with ratio > ``trigger`` and at least
+    ``min_agree`` agreeing rows. Returns (that run or -1, the first run before
+    it, or before the end, with ratio > ``near``, or -1).
     """
-    cdef Py_ssize_t m = rows.shape[0] - 3, i
-    cdef long long first = -1, first_near = -1
+    cdef Py_ssize_t r_n = rows.shape[0], n = rows.shape[1], m = r_n - 3, i, k, r
+    cdef long long first = -1, first_near = -1, kb, d, got
+    cdef float best, tot, x
+    cdef double mean
+    cdef float *pp
+    cdef float *vp
+    cdef const float *ra
+    cdef const float *rb
+    cdef const float *p0
+    cdef const float *p2
     if m <= 0:
         return -1, -1
-    trigger_stats(rows, ks, ratio, agree)
-    for i in range(m):
-        if ratio[i] > trigger and agree[i] >= min_agree:
-            first = i
-            break
-        if first_near < 0 and ratio[i] > near:
-            first_near = i
+    if ks.shape[0] < m or ratio.shape[0] < m or agree.shape[0] < m:
+        raise ValueError("scan_runs: output buffers too short")
+    cdef float[:, ::1] pairs = np.empty((r_n - 1, n), dtype=np.float32)
+    cdef float[::1] v = np.empty(n, dtype=np.float32)
+    cdef long long[::1] a = np.full(r_n, -1, dtype=np.int64)  # row argmax, on demand
+    vp = &v[0]
+    with nogil:
+        for r in range(r_n - 1):
+            ra = &rows[r, 0]
+            rb = &rows[r + 1, 0]
+            pp = &pairs[r, 0]
+            for k in range(n):
+                pp[k] = ra[k] + rb[k]
+        for i in range(m):
+            p0 = &pairs[i, 0]
+            p2 = &pairs[i + 2, 0]
+            best = p0[0] + p2[0]
+            tot = 0
+            for k in range(n):
+                x = p0[k] + p2[k]
+                tot = tot + x
+                best = x if x > best else best
+            mean = tot / n
+            ratio[i] = best / (mean if mean > 1e-30 else 1e-30)
+            ks[i] = -1
+            agree[i] = -1
+            if ratio[i] <= near:
+                continue
+            for k in range(n):
+                vp[k] = p0[k] + p2[k]
+            kb = _argmax(vp, n, &best)
+            ks[i] = kb
+            got = 0
+            for r in range(i, i + 4):
+                if a[r] < 0:
+                    a[r] = _argmax(&rows[r, 0], n, &x)
+                d = (a[r] - kb) % n
+                if d < 0:
+                    d = d + n
+                if d <= 1 or d >= n - 1:
+                    got = got + 1
+            agree[i] = got
+            if ratio[i] > trigger and got >= min_agree:
+                first = i
+                break
+            if first_near < 0:
+                first_near = i
     return first, first_near

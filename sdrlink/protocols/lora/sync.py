@@ -31,6 +31,7 @@ maximum-likelihood Hamming decoding.
 
 from __future__ import annotations
 
+import cmath
 import dataclasses
 import math
 from dataclasses import dataclass, field
@@ -46,8 +47,6 @@ from sdrlink.protocols.lora.demod import (
     dechirp_fft,
     decode_block,
     decode_blocks,
-    frac_offsets,
-    frac_peak,
     wrap,
 )
 from sdrlink.protocols.lora.modulator import header_block_layout, symbol_count
@@ -81,7 +80,26 @@ class _Candidate:
     info: dict[str, Any] = field(default_factory=dict)
 
 
-def preamble_offsets(up: np.ndarray, down: np.ndarray, pad: int = 1) -> tuple[float, float, float]:
+def _median(values: list[float]) -> float:
+    """Median of a short list (as numpy.median: the middle pair averaged)."""
+    v = sorted(values)
+    h = len(v) // 2
+    return v[h] if len(v) % 2 else (v[h - 1] + v[h]) / 2
+
+
+def _peak_pos(mag: np.ndarray, k: int) -> float:
+    """:func:`frac_peak` on a NumPy magnitude row, in plain floats."""
+    m = len(mag)
+    a, b, c = float(mag[(k - 1) % m]), float(mag[k]), float(mag[(k + 1) % m])
+    den = a - 2 * b + c
+    if den >= 0:
+        return float(k)
+    return k + min(max(0.5 * (a - c) / den, -0.5), 0.5)
+
+
+def preamble_offsets(
+    up: np.ndarray, down: np.ndarray, pad: int = 1, up_power: np.ndarray | None = None
+) -> tuple[float, float, float]:
     """Carrier offset, its drift and the timing from dechirped preamble windows.
 
     ``up`` holds consecutive up-chirp windows (window 0 starts at time 0, in
@@ -90,47 +108,54 @@ def preamble_offsets(up: np.ndarray, down: np.ndarray, pad: int = 1) -> tuple[fl
     down-chirp peak the other; the carrier offset moves both and also turns
     the phase of the peak from one window to the next by ``2*pi*cfo``, which
     gives its fraction precisely (and, window pair by window pair, its drift).
-    The spectra may be zero-padded ``pad`` times (finer peak positions).
+    The spectra may be zero-padded ``pad`` times (finer peak positions);
+    ``up_power`` is ``abs(up)**2`` when the caller has it already.
     Returns (cfo at time 0 in bins, drift in bins per symbol, timing in chips).
     """
     m = up.shape[1]
     n_up = up.shape[0]
-    pu_pow = (np.abs(up) ** 2).sum(axis=0)
+    pu_pow = (np.abs(up) ** 2 if up_power is None else up_power).sum(axis=0)
     pd_pow = (np.abs(down) ** 2).sum(axis=0)
     ku, kd = int(np.argmax(pu_pow)), int(np.argmax(pd_pow))
-    pu = wrap(frac_peak(np.sqrt(pu_pow), ku), m) / pad
-    pd = wrap(frac_peak(np.sqrt(pd_pow), kd), m) / pad
-    prods = up[1:, ku] * np.conj(up[:-1, ku])
+    pu = wrap(_peak_pos(np.sqrt(pu_pow), ku), m) / pad
+    pd = wrap(_peak_pos(np.sqrt(pd_pow), kd), m) / pad
+    col = up[:, ku].tolist()  # the peak bin of every window, as Python complex
+    prods = [col[i + 1] * col[i].conjugate() for i in range(n_up - 1)]
     t_u, t_d = n_up / 2, n_up + 3.0  # mean window centres
     rho = 0.0
-    if len(prods) >= 4:
-        cyc = np.unwrap(np.angle(prods)) / (2 * np.pi)
-        x = np.arange(1, len(prods) + 1, dtype=np.float64)  # pair i measures time i + 1
-        dx = x - x.mean()
-        sxx = float(dx @ dx)
-        slope = float(dx @ (cyc - cyc.mean())) / sxx  # least-squares line
-        resid = cyc - cyc.mean() - slope * dx
-        sigma = math.sqrt(float(resid @ resid) / max(len(x) - 2, 1) / sxx)
+    n_p = len(prods)
+    if n_p >= 4:
+        cyc = [cmath.phase(v) / (2 * np.pi) for v in prods]
+        for i in range(1, n_p):  # unwrapped
+            cyc[i] -= round(cyc[i] - cyc[i - 1])
+        x_mean = (n_p + 1) / 2  # pair i measures time i + 1
+        dx = [i + 1 - x_mean for i in range(n_p)]
+        sxx = sum(d * d for d in dx)
+        c_mean = sum(cyc) / n_p
+        slope = sum(d * (c - c_mean) for d, c in zip(dx, cyc, strict=True)) / sxx
+        resid = [c - c_mean - slope * d for d, c in zip(dx, cyc, strict=True)]
+        sigma = math.sqrt(sum(r * r for r in resid) / max(n_p - 2, 1) / sxx)
         if abs(slope) > 3 * sigma:  # a real drift (Doppler), not noise
-            rho = float(np.clip(slope, -0.5, 0.5))
+            rho = min(max(slope, -0.5), 0.5)
     # fractional offset at t_u from the phase advance, drift removed
-    k = np.arange(1, len(prods) + 1)
-    derot = prods * np.exp(-2j * np.pi * rho * (k - t_u))
-    total = derot.sum()
+    total = sum(v * cmath.exp(-2j * math.pi * rho * (i + 1 - t_u)) for i, v in enumerate(prods))
     if down.shape[0] >= 2:
-        dprod = down[1, kd] * np.conj(down[0, kd])
-        total += dprod * np.exp(-2j * np.pi * rho * (t_d - t_u))
-    cf = float(np.angle(total)) / (2 * np.pi)
+        d0, d1 = complex(down[0, kd]), complex(down[1, kd])
+        total += d1 * d0.conjugate() * cmath.exp(-2j * math.pi * rho * (t_d - t_u))
+    cf = cmath.phase(total) / (2 * math.pi)
     timing = (pu - pd + rho * (t_d - t_u)) / 2
     c_mag = pu - timing  # offset at t_u from the magnitudes
     c_u = cf + round(c_mag - cf)
     return c_u - rho * t_u, rho, timing
 
 
-def peak_drift(up: np.ndarray, pad: int = 1) -> tuple[float, float]:
+def peak_drift(
+    up: np.ndarray, pad: int = 1, power: np.ndarray | None = None
+) -> tuple[float, float]:
     """Carrier drift (bins per symbol) from where each dechirped up-chirp window peaks.
 
-    ``up`` holds consecutive up-chirp spectra, zero-padded ``pad`` times.
+    ``up`` holds consecutive up-chirp spectra, zero-padded ``pad`` times
+    (``power``: ``abs(up)**2`` when the caller has it already).
     Coarse next to the phase-based estimate of :func:`preamble_offsets`, but
     unlike it not limited to drifts that keep every window's peak within
     half a bin of the common one: satellite Doppler near closest approach
@@ -140,22 +165,29 @@ def peak_drift(up: np.ndarray, pad: int = 1) -> tuple[float, float]:
     of the positions around the line, the worst window left out).
     """
     m = up.shape[1]
-    power = np.abs(up) ** 2
+    if power is None:
+        power = np.abs(up) ** 2
     ku = int(np.argmax(power.sum(axis=0)))
     span = DRIFT_SPAN * pad
     local = np.sqrt(power[:, (ku + np.arange(-span, span + 1)) % m])
     j = np.clip(np.argmax(local, axis=1), 1, 2 * span - 1)
     rows = np.arange(len(local))
-    pos = (j + frac_offsets(local[rows, j - 1], local[rows, j], local[rows, j + 1])) / pad
-    i, k = np.triu_indices(len(pos), 1)
-    if len(i) < 3:
+    lo, mid, hi = (local[rows, j + d].tolist() for d in (-1, 0, 1))
+    pos = []
+    for jj, a, b, c in zip(j.tolist(), lo, mid, hi, strict=True):
+        den = a - 2 * b + c  # as frac_offsets: 0 where the three do not bend down
+        off = min(max(0.5 * (a - c) / den, -0.5), 0.5) if den < 0 else 0.0
+        pos.append((jj + off) / pad)
+    n_w = len(pos)
+    if n_w * (n_w - 1) // 2 < 3:
         return 0.0, math.inf
-    slope = float(np.median((pos[k] - pos[i]) / (k - i)))
-    x = rows - rows.mean()
-    resid = pos - slope * x
-    resid = np.sort(np.abs(resid - np.median(resid)))[:-1]  # the worst window left out
-    spread = math.sqrt(float(resid @ resid) / max(len(resid) - 2, 1))
-    return slope, spread / math.sqrt(float(x @ x))
+    slope = _median([(pos[k] - pos[i]) / (k - i) for i in range(n_w) for k in range(i + 1, n_w)])
+    x_mean = (n_w - 1) / 2
+    resid = [p - slope * (r - x_mean) for r, p in enumerate(pos)]
+    med = _median(resid)
+    worst_out = sorted(abs(r - med) for r in resid)[:-1]  # the worst window left out
+    spread = math.sqrt(sum(r * r for r in worst_out) / max(len(worst_out) - 2, 1))
+    return slope, spread / math.sqrt(sum((r - x_mean) ** 2 for r in range(n_w)))
 
 
 class Detector:
@@ -193,6 +225,8 @@ class Detector:
         self.next_window = 0
         self.hist: list[np.ndarray] = []
         self.cand: _Candidate | None = None
+        self._seen: dict[Any, Any] = {}  # sync work of the current run of candidates
+        self._seen_upto = 0
 
     # ------------------------------------------------------------------ buffers
 
@@ -356,17 +390,22 @@ class Detector:
         return self._demodulate(c, final)
 
     def _windows(self, starts: np.ndarray) -> np.ndarray:
+        """Windows of N chips of the detection stream from each of ``starts`` (a copy)."""
         n = self.n
         starts = np.asarray(starts, dtype=np.int64)
-        idx = starts[:, None] + np.arange(n)[None, :]
-        lo = int(idx.min())
-        seg = self.stream.view(lo, int(idx.max()) + 1)
-        return seg[idx - lo]
+        lo, hi = int(starts.min()), int(starts.max()) + n
+        seg = self.stream.view(lo, hi)
+        return np.lib.stride_tricks.sliding_window_view(seg, n)[starts - lo]
 
     def _sync(self, c: _Candidate) -> bool:
         n, pt = self.n, self.pt
+        # what an attempt computes is remembered for the next candidate of the same
+        # run of windows (after a failed attempt the next window triggers again)
+        if not self._seen or c.window > self._seen_upto + pt + 8:
+            self._seen = {}
+        self._seen_upto = c.window
         w_list = np.arange(c.window - 1, c.window + pt + 5)  # where the down-chirps can start
-        mags = np.abs(dechirp_fft(self._windows(w_list * n), self.sf, down=True, pad=2)) ** 2
+        mags = self._power_rows(w_list * n, np.zeros(len(w_list)), down=True, pad=2)
         pair = (mags[:-1] + mags[1:]).ravel()
         # the strongest few down-chirp pairs (noise may win the first place)
         peaks: list[tuple[int, float]] = []
@@ -397,27 +436,14 @@ class Detector:
         hyps.sort(reverse=True)
         keep: list[tuple[float, float, float]] = []
         for _, d, cfo in hyps[: MAX_HYPOTHESES + 1]:
-            # on the frame's own re-channelized samples: one sync symbol at least must
-            # be where it belongs (checked finely later), and the share of the energy
-            # at the expected bins ranks the hypotheses (aligned windows hold it all)
-            freq = self.center + cfo * self.bw / n
-            z = self._chips(d - 3 * n, freq, 0, 5 * n).reshape(5, n)
-            up = np.abs(dechirp_fft(z[:3], self.sf)) ** 2
-            dn = np.abs(dechirp_fft(z[3:], self.sf, down=True)) ** 2
-            m1, m2 = (int(v) for v in np.argmax(up[1:], axis=1))
-            # each near its value, or both shifted alike (a drifting carrier)
-            if not (
-                self._near(m1, s1, 2)
-                or self._near(m2, s2, 2)
-                or (self._near(m2 - m1, s2 - s1, 1) and self._near(m1, s1, 6))
-            ):
+            key = ("share", d, cfo)
+            if key not in self._seen:
+                self._seen[key] = self._share(d, cfo, s1, s2)
+            share = self._seen[key]
+            if share is None:
                 continue
-            at = sum(
-                float(row[[(v - 1) % n, v % n, (v + 1) % n]].sum())
-                for row, v in ((up[0], 0), (up[1], s1), (up[2], s2), (dn[0], 0), (dn[1], 0))
-            )
-            keep.append((at / float(up.sum() + dn.sum()), float(d), float(cfo)))
-            if keep[-1][0] > CLEAR_SHARE:  # unambiguous: no need to look further
+            keep.append((share, float(d), float(cfo)))
+            if share > CLEAR_SHARE:  # unambiguous: no need to look further
                 break
         if not keep:
             return False
@@ -426,6 +452,52 @@ class Detector:
         _, d, cfo = keep[0]
         c.down_start, c.cfo_bins = float(d), float(cfo)
         return True
+
+    def _share(self, d: float, cfo: float, s1: int, s2: int) -> float | None:
+        """Share of the energy at the expected bins for one hypothesis, or None.
+
+        On the frame's own re-channelized samples: one sync symbol at least
+        must be where it belongs (checked finely later), and the share of the
+        energy at the expected bins ranks the hypotheses (aligned windows hold
+        it all).
+        """
+        n = self.n
+        freq = self.center + cfo * self.bw / n
+        z = self._chips(d - 3 * n, freq, 0, 5 * n).reshape(5, n)
+        up = np.abs(dechirp_fft(z[:3], self.sf)) ** 2
+        dn = np.abs(dechirp_fft(z[3:], self.sf, down=True)) ** 2
+        m1, m2 = (int(v) for v in np.argmax(up[1:], axis=1))
+        # each near its value, or both shifted alike (a drifting carrier)
+        if not (
+            self._near(m1, s1, 2)
+            or self._near(m2, s2, 2)
+            or (self._near(m2 - m1, s2 - s1, 1) and self._near(m1, s1, 6))
+        ):
+            return None
+        at = sum(
+            float(row[[(v - 1) % n, v % n, (v + 1) % n]].sum())
+            for row, v in ((up[0], 0), (up[1], s1), (up[2], s2), (dn[0], 0), (dn[1], 0))
+        )
+        return at / float(up.sum() + dn.sum())
+
+    def _power_rows(
+        self, starts: np.ndarray, shifts: np.ndarray, down: bool, pad: int = 1
+    ) -> np.ndarray:
+        """``abs(dechirp_fft(...))**2`` of stream windows, each distinct one computed once.
+
+        Windows at ``starts`` (chips) with per-window ``shifts`` (bins); a
+        window met before during this run of candidates is not computed again.
+        """
+        keys = [(down, pad, a, b) for a, b in zip(starts.tolist(), shifts.tolist(), strict=True)]
+        missing = list(dict.fromkeys(k for k in keys if k not in self._seen))
+        if missing:
+            st = np.array([k[2] for k in missing], dtype=np.int64)
+            sh = np.array([k[3] for k in missing], dtype=np.float64)
+            rows = np.abs(dechirp_fft(self._windows(st), self.sf, shift=sh, down=down, pad=pad))
+            rows **= 2
+            for k, row in zip(missing, rows, strict=True):
+                self._seen[k] = row
+        return np.stack([self._seen[k] for k in keys])
 
     def _near(self, k: int, v: int, tol: int) -> bool:
         dd = (k - v) % self.n
@@ -438,15 +510,8 @@ class Detector:
         if len(d) == 0:
             return np.zeros(0)
         starts = np.round(d[:, None] + np.array([-3, -2, -1, 0, 1])[None, :] * n).astype(np.int64)
-        w = self._windows(starts.ravel()).reshape(len(d), 5, n)
-        shift = np.repeat(cfo, 3)
-        up = np.abs(dechirp_fft(w[:, :3].reshape(-1, n), self.sf, shift=shift)) ** 2
-        dn = (
-            np.abs(
-                dechirp_fft(w[:, 3:].reshape(-1, n), self.sf, shift=np.repeat(cfo, 2), down=True)
-            )
-            ** 2
-        )
+        up = self._power_rows(starts[:, :3].ravel(), np.repeat(cfo, 3), down=False)
+        dn = self._power_rows(starts[:, 3:].ravel(), np.repeat(cfo, 2), down=True)
         up = up.reshape(len(d), 3, n)
         dn = dn.reshape(len(d), 2, n)
         idx = np.array([0, s1, s2])
@@ -524,16 +589,18 @@ class Detector:
         """
         pt, sf, n = self.pt, self.sf, self.n
         up = dechirp_fft(zz[: pt - 1], sf, pad=PAD)
-        coarse, err = peak_drift(up, PAD)
+        power = np.abs(up) ** 2
+        coarse, err = peak_drift(up, PAD, power)
         if abs(coarse) > max(DRIFT_MIN, DRIFT_SIGMAS * err):
             s = np.arange(zz.size, dtype=np.float64) / n
             zz = (zz.reshape(-1) * np.exp(-1j * np.pi * coarse * s * s)).astype(np.complex64)
             zz = zz.reshape(-1, n)
             up = dechirp_fft(zz[: pt - 1], sf, pad=PAD)
+            power = np.abs(up) ** 2
         else:
             coarse = 0.0
         down = dechirp_fft(zz[pt + 1 : pt + 3], sf, down=True, pad=PAD)
-        c0, rho, timing = preamble_offsets(up, down, PAD)
+        c0, rho, timing = preamble_offsets(up, down, PAD, power)
         return c0, rho + coarse, timing, up
 
     def _next_hypothesis(self, c: _Candidate, final: bool) -> tuple[str, list[Frame]]:
