@@ -20,6 +20,7 @@ The capture is written in 1 s pieces, so memory stays small for long ones.
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 import types
 from dataclasses import dataclass
@@ -207,3 +208,35 @@ def write_capture(
             else:
                 np.clip(np.round(iq), -127, 127).astype(np.int8).tofile(fh)
     return truth
+
+
+def cached_capture(
+    where: Path,
+    fs: float,
+    channels: list[float],
+    seconds: float,
+    n_frames: int,
+    seed: int,
+    snr: tuple[float, float],
+    ppm: float,
+    fmt: str,
+    keep: bool,
+) -> tuple[Path, list[TruthFrame], bool]:
+    """The capture in ``where`` (written unless one with these settings is there).
+
+    Returns (path, truth, whether it was there already); with ``keep`` the
+    truth is saved next to it for the next run.
+    """
+    path = where / f"gateway.{fmt}"
+    settings = [seconds, fs, channels, n_frames, seed, list(snr), ppm, fmt, transmitter_name()]
+    saved = where / "gateway-truth.json"
+    if saved.exists() and path.exists():
+        old = json.loads(saved.read_text())
+        if old[0] == json.loads(json.dumps(settings)):
+            truth = [TruthFrame(**dict(d, payload=bytes.fromhex(d["payload"]))) for d in old[1]]
+            return path, truth, True
+    truth = write_capture(path, fs, channels, seconds, n_frames, seed, snr, ppm, fmt)
+    if keep:
+        rows = [dict(vars(f), payload=f.payload.hex()) for f in truth]
+        saved.write_text(json.dumps([settings, rows]))
+    return path, truth, False

@@ -36,13 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(ROOT))
 
 from _common import table  # noqa: E402
-from _gateway import (  # noqa: E402
-    SYNC_WORD,
-    TruthFrame,
-    eu868_like,
-    transmitter_name,
-    write_capture,
-)
+from _gateway import SYNC_WORD, cached_capture, eu868_like, transmitter_name  # noqa: E402
 
 from sdrlink.sources.files import parse_si  # noqa: E402
 
@@ -83,7 +77,9 @@ def decode(
             "-q",
             "--no-progress",
         ]
-        procs.append((subprocess.Popen(cmd, stderr=subprocess.PIPE), jsonl))
+        # close_fds=False lets subprocess use posix_spawn: the child never holds a copy of
+        # this (large) process, so its peak memory is its own
+        procs.append((subprocess.Popen(cmd, stderr=subprocess.PIPE, close_fds=False), jsonl))
     cpu, rss = 0.0, 0.0
     frames: list[dict] = []
     for p, jsonl in procs:
@@ -119,25 +115,13 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         where = Path(a.keep) if a.keep else Path(tmp)
         where.mkdir(parents=True, exist_ok=True)
-        path = where / f"gateway.{a.format}"
-        settings = [a.seconds, fs, a.channels, a.frames, a.seed, a.snr, a.ppm, a.format]
-        settings.append(transmitter_name())
-        saved = where / "gateway-truth.json"
         t0 = time.perf_counter()
-        if saved.exists() and path.exists() and json.loads(saved.read_text())[0] == settings:
-            truth = [TruthFrame(**d) for d in json.loads(saved.read_text())[1]]
-            how = "kept from an earlier run"
-        else:
-            truth = write_capture(
-                path, fs, channels, a.seconds, a.frames, a.seed, snr, a.ppm, a.format
-            )  # type: ignore[arg-type]
-            how = f"written in {time.perf_counter() - t0:.0f} s"
-            if a.keep:
-                rows = [dict(vars(f), payload=f.payload.hex()) for f in truth]
-                saved.write_text(json.dumps([settings, rows]))
-        for f in truth:
-            if isinstance(f.payload, str):
-                f.payload = bytes.fromhex(f.payload)
+        path, truth, reused = cached_capture(
+            where, fs, channels, a.seconds, a.frames, a.seed, snr, a.ppm, a.format, bool(a.keep)
+        )
+        how = (
+            "kept from an earlier run" if reused else f"written in {time.perf_counter() - t0:.0f} s"
+        )
         print(
             f"capture: {a.seconds:g} s at {fs / 1e6:g} Msps {a.format}, {len(channels)} channels, "
             f"{len(truth)} frames from {transmitter_name()} ({how})"
