@@ -441,3 +441,4 @@ def scan_runs(const float[:, ::1] rows, long long[::1] ks, double[::1] ratio,
             if first_near < 0:
                 first_near = i
     return first, first_near
+

@@ -29,6 +29,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from sdrlink._ext.bank import gather_bins
 from sdrlink.dsp.fft import RowFFT
 
 MARGIN_OUT = 80  # output samples dropped at each block end (the filter's reach)
@@ -190,17 +191,14 @@ class FftChannelizer:
         fwd, inv = self._fwd, self._inv
         assert inv is not None
         a = b0 * hop - self.margin - self._buf_start
-        buf = self._buf
-        for i in range(m):
-            fwd.inp[i] = buf[a + i * hop : a + i * hop + n]
-        spec = fwd()[:m]
+        blocks = np.lib.stride_tricks.sliding_window_view(self._buf, n)
+        fwd.inp[:m] = blocks[a : a + (m - 1) * hop + 1 : hop]
+        spec = fwd()
         starts = (b0 + np.arange(m)) * hop - self.margin  # absolute first sample per block
         for ci, c in enumerate(self._c):
             # the block's bins mix by exp(-2j*pi*c*n/N) from the block start: refer the
-            # phase to sample 0 instead
-            ph = np.exp(-2j * np.pi * ((c * starts) % n) / n).astype(np.complex64)
-            np.multiply(
-                spec[:, self.bins[ci]], self.weights[ci][None, :] * ph[:, None], out=inv.inp[:m]
-            )
+            # phase to sample 0 instead (in cycles, reduced exactly in integers)
+            phase = ((c * starts) % n) / n
+            gather_bins(spec, self.bins[ci], self.weights[ci], phase, inv.inp)
             y = inv()[:m]
             outs[ci].append(y[:, self.m0 : self.m0 + self.hop_out].reshape(-1).copy())
