@@ -317,19 +317,22 @@ cdef inline Py_ssize_t _argmax(const float *v, Py_ssize_t n, float *top) noexcep
 
 
 def trigger_stats(const float[:, ::1] rows, long long[::1] ks, double[::1] ratio,
-                  long long[::1] agree):
+                  long long[::1] agree, Py_ssize_t step=1):
     """Preamble trigger statistics over every run of 4 consecutive power rows.
 
     For i < R - 3, with s = rows[i] + ... + rows[i+3]: ``ks[i]`` = argmax of s
     (first on ties), ``ratio[i]`` = max(s) / mean(s) and ``agree[i]`` = how
     many of the 4 rows peak within one bin (circularly) of ``ks[i]``.
     Each run's sum is formed afresh from its own 4 rows, so the statistics of
-    a run never depend on which rows came before it in the call.
+    a run never depend on which rows came before it in the call. With
+    ``step`` > 1 only the runs i = 0, step, 2*step, ... are computed (the
+    other entries are left as they were).
     """
     cdef Py_ssize_t r_n = rows.shape[0], n = rows.shape[1], m = r_n - 3, i, k, r
     cdef float best, tot
     cdef double mean
     cdef long long kb, d
+    cdef Py_ssize_t st = step if step > 0 else 1
     cdef const float *r0
     cdef const float *r1
     cdef const float *r2
@@ -347,7 +350,8 @@ def trigger_stats(const float[:, ::1] rows, long long[::1] ks, double[::1] ratio
     with nogil:
         for r in range(r_n):
             a[r] = _argmax(&rows[r, 0], n, &best)
-        for i in range(m):
+        i = 0
+        while i < m:
             r0 = &rows[i, 0]
             r1 = &rows[i + 1, 0]
             r2 = &rows[i + 2, 0]
@@ -367,6 +371,7 @@ def trigger_stats(const float[:, ::1] rows, long long[::1] ks, double[::1] ratio
                     d = d + n
                 if d <= 1 or d >= n - 1:
                     agree[i] = agree[i] + 1
+            i = i + st
 
 
 def scan_runs(const float[:, ::1] rows, long long[::1] ks, double[::1] ratio,

@@ -103,9 +103,18 @@ class Channelizer:
         self.buf.append(np.zeros(self.half + 2, dtype=np.complex64))
         self.next_out = 0  # index of the next output chip
 
-    def process(self, x: np.ndarray, start: int) -> tuple[np.ndarray, int]:
-        """Feed input samples starting at absolute ``start``; return (new chips, first index)."""
+    def process(
+        self, x: np.ndarray, start: int, shared: SampleBuffer | None = None
+    ) -> tuple[np.ndarray, int]:
+        """Feed input samples starting at absolute ``start``; return (new chips, first index).
+
+        ``shared``: a buffer that already holds the input up to ``start + len(x)``
+        (the receiver's own copy); without a mixer the filter reads it in place
+        instead of keeping a copy of its own (the caller keeps what it needs).
+        """
         x = np.ascontiguousarray(x, dtype=np.complex64)
+        if shared is not None and self.nco is None and not self.identity:
+            return self._filter(shared, own=False)
         if start > self.buf.stop:  # device gap: zeros keep the clock
             gap = start - self.buf.stop
             if self.nco is not None:
@@ -118,23 +127,39 @@ class Channelizer:
             self.next_out += len(x)
             return x, k0
         self.buf.append(x)
+        return self._filter(self.buf, own=True)
+
+    def keep_from(self) -> int:
+        """The first input sample the next outputs need (for a shared buffer's owner)."""
+        return (self.next_out * self.num) // self.den - self.half - 1
+
+    def _filter(self, buf: SampleBuffer, own: bool) -> tuple[np.ndarray, int]:
+        """All outputs whose filter span ``buf`` covers (trimmed after when ``own``)."""
+        k0 = self.next_out
+        lo = (k0 * self.num) // self.den - self.half - 1  # first input the next output needs
+        if lo < buf.start and (buf.start > 0 or own):
+            if not own:
+                raise ValueError("channelizer: the shared buffer no longer holds the filter span")
+            lo = buf.start
         # last output whose filter span fits: floor(k*num/den) + half < stop
-        k1 = ((self.buf.stop - self.half) * self.den) // self.num
-        while k1 >= k0 and (k1 * self.num) // self.den + self.half + 1 > self.buf.stop:
+        k1 = ((buf.stop - self.half) * self.den) // self.num
+        while k1 >= k0 and (k1 * self.num) // self.den + self.half + 1 > buf.stop:
             k1 -= 1
         k1 += 1
         if k1 <= k0:
             return np.zeros(0, dtype=np.complex64), k0
         out = np.empty(k1 - k0, dtype=np.complex64)
-        x_all = self.buf.view(self.buf.start, self.buf.stop)
-        x0, half = self.buf.start, self.half
+        x0 = min(lo, buf.start)  # before sample 0 of a shared buffer: zeros
+        x_all = buf.view(x0, buf.stop)
+        half = self.half
         if self.halfband:
             center = float(self.bank[0, half - 1])
             lora_dsp.fir_halfband(x_all, x0, k0, k1, half, self.even, center, out)
         else:
             lora_dsp.fir_rational(x_all, x0, k0, k1, self.num, self.den, half, self.bank2, out)
         self.next_out = k1
-        self.buf.trim((k1 * self.num) // self.den - self.half - 1)
+        if own:
+            self.buf.trim(self.keep_from())
         return out, k0
 
 

@@ -154,7 +154,7 @@ class LoRaReceiver(Receiver):
         start = self.raw.stop
         self.raw.append(x)
         for ch in self.channels:
-            ch.feed(*ch.chan.process(x, start))
+            ch.feed(*ch.chan.process(x, start, shared=self.raw))
         return self._run(final=False)
 
     def flush(self) -> list[Frame]:
@@ -200,6 +200,8 @@ class LoRaReceiver(Receiver):
             ch.stream.trim(keep_stream)
             if ch.source is not None:
                 ch.source.trim(keep_source)
+            else:  # a channel filter without a mixer reads the input in place
+                keep_raw = min(keep_raw, ch.chan.keep_from())
         self.raw.trim(keep_raw)
 
     def _finish(self, frames: list[Frame]) -> list[Frame]:

@@ -361,13 +361,14 @@ class Detector:
         if len(near) == 0:
             return None
         idx = (near[:, None] + np.arange(4)[None, :]).ravel()  # rows of each run
-        half = self.half_engine.pair_rows([self._windows((w0 + idx) * n)])[0]  # k+1/2, k+3/2
-        whole = rows[idx]
+        uniq, where = np.unique(idx, return_inverse=True)  # runs in a row share windows
+        half = self.half_engine.pair_rows([self._windows((w0 + uniq) * n)])[0][where]
+        whole = rows[idx]  # half: bins k+1/2, k+3/2
         both = np.maximum(whole, half)  # each bin: whole- or half-bin pair, whichever is larger
         m = len(idx) - 3
         ks, ratio2, agree = np.empty(m, np.int64), np.empty(m), np.empty(m, np.int64)
-        lora_dsp.trigger_stats(both, ks, ratio2, agree)  # over rows i..i+3, every i
-        ks, ratio2, agree = ks[::4], ratio2[::4], agree[::4]  # keep the runs 4j..4j+3
+        lora_dsp.trigger_stats(both, ks, ratio2, agree, 4)  # the runs 4j..4j+3 only
+        ks, ratio2, agree = ks[::4], ratio2[::4], agree[::4]
         ok = np.flatnonzero((ratio2 > TRIGGER_RATIO) & (agree >= 3))
         if len(ok) == 0:
             return None
