@@ -447,3 +447,30 @@ def scan_runs(const float[:, ::1] rows, long long[::1] ks, double[::1] ratio,
                 first_near = i
     return first, first_near
 
+
+
+def maxlog_bits(const double[:, ::1] m, double[:, ::1] out):
+    """Max-log soft bits of symbols from their per-value magnitudes.
+
+    ``m[i, v]`` is symbol i's magnitude for value v (2**bits values, in value
+    order); ``out[i, j]`` = max over values whose bit j (MSB first) is 0 minus
+    max over those where it is 1 (> 0 favours 0).
+    """
+    cdef Py_ssize_t k = m.shape[0], nv = m.shape[1], bits = out.shape[1], i, j, v
+    cdef double z, o, x
+    cdef Py_ssize_t shift
+    if out.shape[0] != k or nv != (<Py_ssize_t>1 << bits):
+        raise ValueError("maxlog_bits: inconsistent shapes")
+    with nogil:
+        for i in range(k):
+            for j in range(bits):
+                shift = bits - 1 - j
+                z = -1e300
+                o = -1e300
+                for v in range(nv):
+                    x = m[i, v]
+                    if (v >> shift) & 1:
+                        o = x if x > o else o
+                    else:
+                        z = x if x > z else z
+                out[i, j] = z - o

@@ -84,12 +84,8 @@ def symbol_llrs(mag: np.ndarray, sf: int, reduced: bool) -> np.ndarray:
     else:
         m = mag[:, bins]
     bits = sf - 2 if reduced else sf
-    k = m.shape[0]
-    out = np.empty((k, bits))
-    for j in range(bits):
-        # values in order: bit j (MSB first) splits them into 2**j runs of 0s then 1s
-        halves = m.reshape(k, 1 << j, 2, 1 << (bits - 1 - j)).max(axis=(1, 3))
-        out[:, j] = halves[:, 0] - halves[:, 1]
+    out = np.empty((m.shape[0], bits))
+    lora_dsp.maxlog_bits(np.ascontiguousarray(m, dtype=np.float64), out)
     return out
 
 

@@ -700,7 +700,10 @@ class Detector:
         ratio = 1.0
         for row, v in zip(power, self.p.sync_values, strict=True):
             at = max(row[(v - 1) % n], row[v], row[(v + 1) % n])
-            ratio *= at / row.max()
+            top = row.max()
+            if not top > 0:  # nothing there (a gap filled with zeros)
+                return False
+            ratio *= at / top
         return ratio > SYNC_RATIO
 
     def _tracker(
