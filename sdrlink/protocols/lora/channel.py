@@ -37,11 +37,17 @@ def design_bank(ratio: float, half_chips: int, phases: int) -> tuple[np.ndarray,
 
 
 class SampleBuffer:
-    """Growable complex64 buffer of a stream, addressed by absolute sample index."""
+    """Growable complex64 buffer of a stream, addressed by absolute sample index.
+
+    Forgetting old samples (:meth:`trim`) only moves a mark; the samples are
+    moved to the front when the forgotten part outgrows the kept one, so a
+    long kept span is not copied again on every block.
+    """
 
     def __init__(self) -> None:
         self._data = np.zeros(1 << 12, dtype=np.complex64)
-        self.start = 0  # absolute index of _data[0]
+        self.start = 0  # absolute index of the first kept sample (at _data[_off])
+        self._off = 0
         self._len = 0
 
     @property
@@ -50,22 +56,28 @@ class SampleBuffer:
 
     def append(self, x: np.ndarray) -> None:
         n = len(x)
-        if self._len + n > len(self._data):
-            cap = max(len(self._data) * 2, self._len + n)
-            new = np.zeros(cap, dtype=np.complex64)
-            new[: self._len] = self._data[: self._len]
-            self._data = new
-        self._data[self._len : self._len + n] = x
+        if self._off + self._len + n > len(self._data):
+            kept = self._data[self._off : self._off + self._len]
+            if 2 * (self._len + n) > len(self._data):  # room for as much again: O(1) a sample
+                new = np.zeros(2 * (self._len + n), dtype=np.complex64)
+                new[: self._len] = kept
+                self._data = new
+            else:  # move the kept samples to the front
+                self._data[: self._len] = kept
+            self._off = 0
+        at = self._off + self._len
+        self._data[at : at + n] = x
         self._len += n
 
     def view(self, a: int, b: int) -> np.ndarray:
         """Samples [a, b) (absolute); the part outside the buffer is zero."""
+        o = self._off - self.start
         if a >= self.start and b <= self.stop:
-            return self._data[a - self.start : b - self.start]
+            return self._data[a + o : b + o]
         out = np.zeros(max(b - a, 0), dtype=np.complex64)
         lo, hi = max(a, self.start), min(b, self.stop)
         if hi > lo:
-            out[lo - a : hi - a] = self._data[lo - self.start : hi - self.start]
+            out[lo - a : hi - a] = self._data[lo + o : hi + o]
         return out
 
     def trim(self, keep_from: int) -> None:
@@ -73,12 +85,15 @@ class SampleBuffer:
         drop = min(max(keep_from - self.start, 0), self._len)
         if drop <= 0:
             return
-        if drop < self._len:
-            self._data[: self._len - drop] = self._data[drop : self._len]
+        self._off += drop
         self._len -= drop
         self.start += drop
-        if len(self._data) > 4 * max(self._len, 1 << 16):
-            self._data = self._data[: max(2 * self._len, 1 << 12)].copy()
+        if self._off > self._len and self._off > (1 << 16):  # compact now and then
+            self._data[: self._len] = self._data[self._off : self._off + self._len]
+            self._off = 0
+        if len(self._data) > 4 * max(self._off + self._len, 1 << 16):
+            self._data = self._data[self._off : self._off + max(2 * self._len, 1 << 12)].copy()
+            self._off = 0
 
 
 class Channelizer:
