@@ -15,7 +15,8 @@ data when its decoder does: either counts as "did not keep up".
 With ``--gateway N`` the looped recording is the software-gateway capture of
 ``lora_gateway.py`` (N channels 200 kHz apart, frames of SF7..12 from an
 independent transmitter, ``--capture-seconds`` long) and the decoder takes
-every channel and ``--sf all``, as ``lora_gateway.py`` does.
+every channel and SF7..12 (``--gateway-sf``; the 8 x 6 receiver chains of a
+hardware gateway chip), as ``lora_gateway.py --sf 7,8,9,10,11,12`` does.
 
 Prints samples received and lost, frames decoded vs sent, and CPU load
 (decoder process CPU seconds per wall second; 1.0 = one core busy).
@@ -50,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--frames", type=int, default=4, help="frames per loop of the recording")
     p.add_argument("--gateway", type=int, default=0, metavar="N", help="N-channel gateway capture")
     p.add_argument("--capture-seconds", type=float, default=20.0, help="gateway capture length")
+    p.add_argument(
+        "--gateway-sf", default="7,8,9,10,11,12", help="the gateway decoder's --sf (7..12)"
+    )
     p.add_argument("--capture-frames", type=int, default=60, help="frames in the gateway capture")
     p.add_argument("--keep", metavar="DIR", help="keep (and reuse) the gateway capture here")
     args = p.parse_args(argv)
@@ -95,12 +99,12 @@ def main(argv: list[str] | None = None) -> int:
             )
             truth_keys = {(f.payload.hex(), f.sf, round(f.channel_hz)) for f in truth}
             options = {
-                "sf": "all",
+                "sf": args.gateway_sf,
                 "bw": args.bw,
                 "channels": channels,
                 "sync_word": SYNC_WORD,
             }
-            what = f"LoRa {len(channels)} channels x SF5-12 (gateway capture)"
+            what = f"LoRa {len(channels)} channels x SF {args.gateway_sf} (gateway capture)"
         else:
             payloads = [f"benchmark frame {i}".encode() for i in range(args.frames)]
             x, starts = lora_recording(payloads, args.rate, sf=args.sf, bw=args.bw, gap_s=0.25)

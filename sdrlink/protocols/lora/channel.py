@@ -179,7 +179,12 @@ class Channelizer:
 
 
 class FrameResampler:
-    """Re-channelizes one frame from the raw input at its exact timing and offset."""
+    """Re-channelizes one frame from its source stream at its exact timing and offset.
+
+    The source is the receiver's input (at most twice the bandwidth) or the
+    channel's stream from the filter bank (twice the bandwidth); ``fs`` is
+    its rate.
+    """
 
     PHASES = 512
 

@@ -15,11 +15,12 @@ Synchronisation: up-chirps peak at ``cfo + t`` and down-chirps at ``cfo - t``
 consecutive windows with the strongest down-chirp peak resolves the carrier
 offset and timing up to a common half-symbol ambiguity. Both hypotheses and
 every candidate boundary are scored on the sync word and down-chirps; the
-best are re-channelized from the raw input and ranked by the share of the
+best are re-channelized from the source stream (the input, or the
+channel's stream from the filter bank) and ranked by the share of the
 energy at the expected bins (aligned windows hold it all); the sync word
 must match, and the next hypothesis is tried when a later check fails.
 
-Demodulation: the frame is re-channelized from the raw input centred on its
+Demodulation: the frame is re-channelized from the source stream centred on its
 own offset and at its exact (fractional) timing, fine offsets are refined
 on the preamble (a drift too fast for the phase-based linear fit, as
 satellite Doppler gives SF11/SF12, is first measured from the peak
@@ -531,7 +532,7 @@ class Detector:
         )
 
     def _raw_ready(self, origin: float, k1: int, final: bool = False) -> bool:
-        """Whether the raw input covers chips up to ``k1`` (at the end: without filter tail)."""
+        """Whether the source covers chips up to ``k1`` (at the end: without filter tail)."""
         if final:
             return (origin + k1) * self.src_step <= self.raw.stop + 1
         return self.rs.span(origin * self.src_step, 0, k1)[1] <= self.raw.stop
