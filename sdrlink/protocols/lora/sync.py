@@ -273,6 +273,7 @@ class Detector:
         self.cand = None
         self.next_window = max(int(math.ceil(chip / self.n)), self.next_window)
         self.hist = []
+        self._seen = {}  # a new run of candidates starts after this frame
 
     # ------------------------------------------------------------------ detection
 
@@ -340,6 +341,8 @@ class Detector:
             return True
         self.hist = [rows[r] for r in range(max(0, len(rows) - 3), len(rows))]
         self.next_window = last
+        if self._seen and last > self._seen_upto + self.pt + 8:
+            self._seen = {}  # no later candidate can reuse it: free the memory
         return False
 
     def _rescue(
