@@ -303,42 +303,64 @@ def pair_power(const float complex[:, ::1] spec, float[:, ::1] out):
             out[i, k] = (spec[i, k].real * spec[i, k].real + spec[i, k].imag * spec[i, k].imag) + p0
 
 
+cdef inline Py_ssize_t _argmax(const float *v, Py_ssize_t n, float *top) noexcept nogil:
+    """First index of the largest of ``v[0..n)`` (two passes: both vectorise)."""
+    cdef float best = v[0]
+    cdef Py_ssize_t k
+    for k in range(1, n):
+        best = v[k] if v[k] > best else best
+    top[0] = best
+    for k in range(n):
+        if v[k] == best:
+            return k
+    return 0
+
+
 def trigger_stats(const float[:, ::1] rows, long long[::1] ks, double[::1] ratio,
-                  long long[::1] agree):
+                  long long[::1] agree, Py_ssize_t step=1):
     """Preamble trigger statistics over every run of 4 consecutive power rows.
 
     For i < R - 3, with s = rows[i] + ... + rows[i+3]: ``ks[i]`` = argmax of s
     (first on ties), ``ratio[i]`` = max(s) / mean(s) and ``agree[i]`` = how
     many of the 4 rows peak within one bin (circularly) of ``ks[i]``.
+    Each run's sum is formed afresh from its own 4 rows, so the statistics of
+    a run never depend on which rows came before it in the call. With
+    ``step`` > 1 only the runs i = 0, step, 2*step, ... are computed (the
+    other entries are left as they were).
     """
     cdef Py_ssize_t r_n = rows.shape[0], n = rows.shape[1], m = r_n - 3, i, k, r
-    cdef float v, best
-    cdef double tot, mean
+    cdef float best, tot
+    cdef double mean
     cdef long long kb, d
+    cdef Py_ssize_t st = step if step > 0 else 1
+    cdef const float *r0
+    cdef const float *r1
+    cdef const float *r2
+    cdef const float *r3
+    cdef float *vp
     if m < 0:
         m = 0
     if ks.shape[0] < m or ratio.shape[0] < m or agree.shape[0] < m:
         raise ValueError("trigger_stats: output buffers too short")
+    if n == 0 or m == 0:
+        return
     cdef long long[::1] a = np.zeros(max(r_n, 1), dtype=np.int64)
+    cdef float[::1] v = np.empty(n, dtype=np.float32)
+    vp = &v[0]
     with nogil:
         for r in range(r_n):
-            best = rows[r, 0]
-            kb = 0
-            for k in range(1, n):
-                if rows[r, k] > best:
-                    best = rows[r, k]
-                    kb = k
-            a[r] = kb
-        for i in range(m):
-            best = -1.0
-            kb = 0
-            tot = 0.0
+            a[r] = _argmax(&rows[r, 0], n, &best)
+        i = 0
+        while i < m:
+            r0 = &rows[i, 0]
+            r1 = &rows[i + 1, 0]
+            r2 = &rows[i + 2, 0]
+            r3 = &rows[i + 3, 0]
+            tot = 0
             for k in range(n):
-                v = ((rows[i, k] + rows[i + 1, k]) + rows[i + 2, k]) + rows[i + 3, k]
-                tot = tot + v
-                if v > best:
-                    best = v
-                    kb = k
+                vp[k] = ((r0[k] + r1[k]) + r2[k]) + r3[k]
+                tot = tot + vp[k]
+            kb = _argmax(vp, n, &best)
             mean = tot / n
             ks[i] = kb
             ratio[i] = best / (mean if mean > 1e-30 else 1e-30)
@@ -349,4 +371,106 @@ def trigger_stats(const float[:, ::1] rows, long long[::1] ks, double[::1] ratio
                     d = d + n
                 if d <= 1 or d >= n - 1:
                     agree[i] = agree[i] + 1
+            i = i + st
 
+
+def scan_runs(const float[:, ::1] rows, long long[::1] ks, double[::1] ratio,
+              long long[::1] agree, double trigger, long long min_agree, double near):
+    """Trigger statistics of every run of 4 rows, as far as the detector needs them.
+
+    For each run i (rows i..i+3, summed as (r0 + r1) + (r2 + r3) from the
+    run's own rows) ``ratio[i]`` = max / mean of the sum. ``ks[i]`` (argmax)
+    and ``agree[i]`` (rows peaking within one bin of it) are filled only for
+    runs above ``near`` (else -1): the rest can neither trigger nor be looked
+    at again. Stops at the first run with ratio > ``trigger`` and at least
+    ``min_agree`` agreeing rows. Returns (that run or -1, the first run before
+    it, or before the end, with ratio > ``near``, or -1).
+    """
+    cdef Py_ssize_t r_n = rows.shape[0], n = rows.shape[1], m = r_n - 3, i, k, r
+    cdef long long first = -1, first_near = -1, kb, d, got
+    cdef float best, tot, x
+    cdef double mean
+    cdef float *pp
+    cdef float *vp
+    cdef const float *ra
+    cdef const float *rb
+    cdef const float *p0
+    cdef const float *p2
+    if m <= 0:
+        return -1, -1
+    if ks.shape[0] < m or ratio.shape[0] < m or agree.shape[0] < m:
+        raise ValueError("scan_runs: output buffers too short")
+    cdef float[:, ::1] pairs = np.empty((r_n - 1, n), dtype=np.float32)
+    cdef float[::1] v = np.empty(n, dtype=np.float32)
+    cdef long long[::1] a = np.full(r_n, -1, dtype=np.int64)  # row argmax, on demand
+    vp = &v[0]
+    with nogil:
+        for r in range(r_n - 1):
+            ra = &rows[r, 0]
+            rb = &rows[r + 1, 0]
+            pp = &pairs[r, 0]
+            for k in range(n):
+                pp[k] = ra[k] + rb[k]
+        for i in range(m):
+            p0 = &pairs[i, 0]
+            p2 = &pairs[i + 2, 0]
+            best = p0[0] + p2[0]
+            tot = 0
+            for k in range(n):
+                x = p0[k] + p2[k]
+                tot = tot + x
+                best = x if x > best else best
+            mean = tot / n
+            ratio[i] = best / (mean if mean > 1e-30 else 1e-30)
+            ks[i] = -1
+            agree[i] = -1
+            if ratio[i] <= near:
+                continue
+            for k in range(n):
+                vp[k] = p0[k] + p2[k]
+            kb = _argmax(vp, n, &best)
+            ks[i] = kb
+            got = 0
+            for r in range(i, i + 4):
+                if a[r] < 0:
+                    a[r] = _argmax(&rows[r, 0], n, &x)
+                d = (a[r] - kb) % n
+                if d < 0:
+                    d = d + n
+                if d <= 1 or d >= n - 1:
+                    got = got + 1
+            agree[i] = got
+            if ratio[i] > trigger and got >= min_agree:
+                first = i
+                break
+            if first_near < 0:
+                first_near = i
+    return first, first_near
+
+
+
+def maxlog_bits(const double[:, ::1] m, double[:, ::1] out):
+    """Max-log soft bits of symbols from their per-value magnitudes.
+
+    ``m[i, v]`` is symbol i's magnitude for value v (2**bits values, in value
+    order); ``out[i, j]`` = max over values whose bit j (MSB first) is 0 minus
+    max over those where it is 1 (> 0 favours 0).
+    """
+    cdef Py_ssize_t k = m.shape[0], nv = m.shape[1], bits = out.shape[1], i, j, v
+    cdef double z, o, x
+    cdef Py_ssize_t shift
+    if out.shape[0] != k or nv != (<Py_ssize_t>1 << bits):
+        raise ValueError("maxlog_bits: inconsistent shapes")
+    with nogil:
+        for i in range(k):
+            for j in range(bits):
+                shift = bits - 1 - j
+                z = -1e300
+                o = -1e300
+                for v in range(nv):
+                    x = m[i, v]
+                    if (v >> shift) & 1:
+                        o = x if x > o else o
+                    else:
+                        z = x if x > z else z
+                out[i, j] = z - o

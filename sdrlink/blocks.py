@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:  # numpy only for the annotations: importing sdrlink stays light
+    import numpy as np
 
 
 @dataclass

@@ -35,5 +35,15 @@ def fir_halfband(
 ) -> None: ...
 def pair_power(spec: np.ndarray, out: np.ndarray) -> None: ...
 def trigger_stats(
-    rows: np.ndarray, ks: np.ndarray, ratio: np.ndarray, agree: np.ndarray
+    rows: np.ndarray, ks: np.ndarray, ratio: np.ndarray, agree: np.ndarray, step: int = 1
 ) -> None: ...
+def scan_runs(
+    rows: np.ndarray,
+    ks: np.ndarray,
+    ratio: np.ndarray,
+    agree: np.ndarray,
+    trigger: float,
+    min_agree: int,
+    near: float,
+) -> tuple[int, int]: ...
+def maxlog_bits(m: np.ndarray, out: np.ndarray) -> None: ...

@@ -6,17 +6,19 @@ import argparse
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from sdrlink.blocks import StreamInfo
 from sdrlink.errors import ConfigError
-from sdrlink.pipeline import Sink, Stage
 from sdrlink.protocols import get_protocol, protocol_names
+
+if TYPE_CHECKING:  # the pipeline (and numpy) only when a command runs
+    from sdrlink.blocks import StreamInfo
+    from sdrlink.pipeline import Sink, Stage
 
 
 def parse_si(text: str) -> float:
     """'250k' -> 250000.0, '1.024M' -> 1024000.0, '436.7M', '2G', '-200k'."""
-    from sdrlink.sources.files import parse_si as _parse_si
+    from sdrlink.units import parse_si as _parse_si
 
     return _parse_si(text)
 

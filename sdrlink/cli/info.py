@@ -5,13 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+from sdrlink.sources.formats import FORMATS
 
-from sdrlink.sources.base import Source
-from sdrlink.sources.files import FORMATS, open_file, parse_si
-from sdrlink.sources.writer import format_datetime
+if TYPE_CHECKING:
+    from sdrlink.sources.base import Source
 
 BLOCK = 1 << 18
 
@@ -59,6 +58,8 @@ def measure_level(src: Source, block_size: int = BLOCK) -> tuple[float, float, i
     Full scale is a component value of 1, so a full-scale complex tone reads
     0 dBFS for both and a clipped recording peaks at 0 dBFS.
     """
+    import numpy as np
+
     total = 0.0
     peak = 0.0
     n = 0
@@ -91,6 +92,8 @@ def _hz(value: float | None) -> str:
 
 def describe(src: Source, path: str, level: bool) -> dict[str, Any]:
     """The facts ``info`` prints, as a JSON-friendly dict."""
+    from sdrlink.sources.writer import format_datetime
+
     info = src.info
     n = info.num_samples or 0
     d: dict[str, Any] = {
@@ -116,6 +119,9 @@ def describe(src: Source, path: str, level: bool) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sdrlink.sources.files import open_file
+    from sdrlink.units import parse_si
+
     rate = parse_si(args.rate) if args.rate is not None else None
     freq = parse_si(args.freq) if args.freq is not None else None
     with open_file(args.file, fmt=args.fmt, sample_rate=rate, center_freq=freq) as src:

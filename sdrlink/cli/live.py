@@ -10,19 +10,9 @@ database committed) and the exit code is 130 (143 for SIGTERM), as for decode.
 from __future__ import annotations
 
 import argparse
-import sys
-from typing import Any, TextIO
+from typing import Any
 
-import numpy as np
-
-from sdrlink import interrupt
-from sdrlink.blocks import SampleBlock
 from sdrlink.cli import common
-from sdrlink.errors import ConfigError
-from sdrlink.frame import Frame
-from sdrlink.pipeline import RunStats, Sink
-from sdrlink.progress import ClearsLine, TerminalLine
-from sdrlink.sources.recorder import Recorder
 
 RECORD_TYPES = ("cf32_le", "ci16_le", "ci8", "cu8")
 
@@ -114,158 +104,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-class StatusLine(TerminalLine):
-    """One self-refreshing line on stderr: level, losses, frames. Only on a terminal."""
-
-    def __init__(self, stream: TextIO | None = None, hz: float = 2.0, force: bool = False) -> None:
-        super().__init__(stream, force, hz)
-
-    def update(self, block: SampleBlock, stats: RunStats, source: Any) -> None:
-        if not self.due():
-            return
-        x = block.samples
-        power = float(np.vdot(x, x).real) / max(len(x), 1)
-        level = 10 * np.log10(power) if power > 0 else -np.inf
-        info = source.info
-        live = getattr(source, "stats", None)
-        overflows = getattr(live, "overflows", 0)
-        lost = stats.lost_samples
-        self.draw(
-            f"{block.stop / info.sample_rate:8.1f} s  level {level:6.1f} dBFS  "
-            f"frames {stats.frames} ({stats.valid_frames} ok)  overflows {overflows}  "
-            f"lost {lost} samples in {stats.gaps} gap(s)  "
-            f"buffer {100 * getattr(source, 'buffer_fill', 0.0):3.0f}%"
-        )
-
-
 def run(args: argparse.Namespace) -> int:
-    from sdrlink.pipeline import run as run_pipeline
-    from sdrlink.sinks import TerminalSink
-    from sdrlink.sources.live import open_radio
+    from sdrlink.cli.live_run import run as run_live
 
-    modes, satellite = common.modes_from_args(args)
-    freq = args.freq
-    if freq is None and satellite is not None:
-        freq = satellite.frequency_hz
-    if freq is None:
-        raise ConfigError("say which frequency to tune: --freq HZ (or --sat NAME)")
-    if args.duration is not None and not args.duration > 0:
-        raise ConfigError("--duration must be positive")
-    status = StatusLine(force=False)
-    if args.no_status:
-        status.enabled = False
-
-    def notify(message: str) -> None:
-        status.clear()
-        print(f"sdrlink: {message}", file=sys.stderr, flush=True)
-
-    source = open_radio(
-        args.device,
-        frequency=freq,
-        sample_rate=args.rate,
-        gain=args.gain,
-        ppm=args.ppm,
-        antenna=args.antenna,
-        bandwidth=args.bandwidth,
-        channel=args.rx_channel,
-        buffer_seconds=args.buffer,
-        give_up_after=args.give_up,
-        duration=args.duration,
-        notify=notify,
-    )
-    recorder: Recorder | None = None
-    stats: RunStats | None = None
-    with source:
-        info = source.info
-        try:
-            source.wait_started(timeout=max(args.give_up, 5.0))
-        except KeyboardInterrupt:
-            print("sdrlink: stopped before any samples arrived", file=sys.stderr)
-            return interrupt.exit_code()
-        hub, server = _web(args, freq)
-        receivers = common.build_receivers(modes, info)
-        stages = common.build_stages(args, info, satellite)
-        sinks = common.build_sinks(args, args.device, modes, terminal=False)
-        if not args.quiet:
-            stream: Any = ClearsLine(sys.stdout, status) if status.enabled else sys.stdout
-            sinks.insert(0, TerminalSink(stream=stream, show_bad=args.include_bad))
-        if hub is not None:
-            sinks.append(_HubSink(hub, args.sat or ""))
-        if args.record:
-            kind = args.record_format or ("cu8" if args.device.startswith("rtl_tcp") else "cf32_le")
-            recorder = Recorder(args.record, source, kind, args.device)
-
-        def on_block(block: SampleBlock, run_stats: RunStats) -> None:
-            if recorder is not None:
-                recorder(block, run_stats)
-            status.update(block, run_stats, source)
-            if hub is not None:
-                hub.spectrum(block.samples, info.center_freq, info.sample_rate)
-
-        try:
-            stats = run_pipeline(
-                source,
-                receivers,
-                sinks,
-                stages,
-                block_size=args.block_size,
-                on_block=on_block,
-                keep_frames=False,
-            )
-        finally:
-            status.clear()
-            if recorder is not None:
-                recorder.close()
-            if server is not None:
-                server.stop()
-    _summary(stats, source, args.record if recorder is not None else None)
-    return interrupt.exit_code() if stats is not None and stats.interrupted else 0
+    return run_live(args)
 
 
-class _HubSink(Sink):
-    """Frames to the web page."""
+def __getattr__(name: str) -> Any:
+    """``StatusLine`` and ``Recorder`` as before, loaded with the command's code."""
+    if name in ("StatusLine", "Recorder"):
+        from sdrlink.cli import live_run
 
-    def __init__(self, hub: Any, satellite: str) -> None:
-        self.hub, self.satellite = hub, satellite
-
-    def write(self, frame: Frame) -> None:
-        from sdrlink.station.files import frame_record
-
-        self.hub.frame(frame_record(frame, self.satellite))
-
-
-def _web(args: argparse.Namespace, freq: float) -> tuple[Any, Any]:
-    """The hub and the started web server for --web (or None, None)."""
-    if not args.web:
-        if args.web_token:
-            raise ConfigError("--web-token needs --web HOST:PORT")
-        return None, None
-    from sdrlink.web.hub import Hub
-    from sdrlink.web.server import WebServer, parse_bind
-
-    host, port = parse_bind(args.web)
-    hub = Hub(
-        "live",
-        {"device": args.device or "SoapySDR default", "state": f"live at {freq / 1e6:.4f} MHz"},
-    )
-    server = WebServer(hub, host, port, token=args.web_token).start()
-    print(f"sdrlink: web page at {server.url}", file=sys.stderr, flush=True)
-    return hub, server
-
-
-def _summary(stats: RunStats | None, source: Any, record: str | None) -> None:
-    if stats is None:
-        return
-    live = source.stats
-    seconds = (stats.samples + stats.lost_samples) / source.info.sample_rate
-    print(
-        f"{stats.summary()}, in {seconds:.1f} s; "
-        f"{stats.gaps} gap(s), {stats.lost_samples} samples lost "
-        f"({live.overflows} device overflow(s), {live.buffer_dropped} dropped by a slow "
-        f"decoder, {live.restarts} reconnect(s))",
-        file=sys.stderr,
-    )
-    if stats.interrupted:
-        print("sdrlink: stopped; outputs are complete up to here", file=sys.stderr)
-    if record:
-        print(f"sdrlink: recorded to {record}", file=sys.stderr)
+        return getattr(live_run, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sdrlink.catalogue import Satellite, Transmitter, find_satellite, load_catalogue
 from sdrlink.errors import ConfigError
+
+if TYPE_CHECKING:
+    from sdrlink.catalogue import Satellite, Transmitter
 
 _COLUMNS = ("NAME", "NORAD", "TRANSMITTER", "MHz", "PROTO", "MODULATION", "BAUD", "FRAMING", "OK")
 
@@ -157,6 +159,8 @@ def _detail(sat: Satellite) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sdrlink.catalogue import find_satellite, load_catalogue
+
     sats = [find_satellite(args.sat)] if args.sat else load_catalogue()
     rows = _select(sats, args)
     if args.json:

@@ -10,12 +10,13 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:  # annotations only: the registry and --help import no numpy
+    import numpy as np
 
-from sdrlink.blocks import SampleBlock, StreamInfo
-from sdrlink.frame import Frame
+    from sdrlink.blocks import SampleBlock, StreamInfo
+    from sdrlink.frame import Frame
 
 
 class Receiver(ABC):

@@ -8,57 +8,16 @@ metadata, so for them a sample rate must be given.
 from __future__ import annotations
 
 import datetime as _dt
-import math
 import os
-import re
 from pathlib import Path
 
 from sdrlink.blocks import StreamInfo
 from sdrlink.errors import ConfigError, InputError
+from sdrlink.sources.formats import _EXTENSIONS, FORMATS, RAW_FORMATS
 from sdrlink.sources.raw import DATATYPES, RawSource
 from sdrlink.sources.sigmf import open_sigmf, open_sigmf_archive
 from sdrlink.sources.wav import open_wav
-
-#: Raw formats: name -> datatype (see sdrlink.sources.raw.DATATYPES).
-RAW_FORMATS = {"cu8": "cu8", "cs8": "ci8", "cs16": "ci16_le", "cf32": "cf32_le"}
-FORMATS = ("sigmf", "cu8", "cs8", "cs16", "cf32", "wav")
-
-_EXTENSIONS = {
-    ".sigmf-meta": "sigmf",
-    ".sigmf-data": "sigmf",
-    ".sigmf": "sigmf-archive",
-    ".cu8": "cu8",
-    ".cs8": "cs8",
-    ".cs16": "cs16",
-    ".cf32": "cf32",
-    ".cfile": "cf32",
-    ".raw": "cf32",
-    ".fc32": "cf32",
-    ".wav": "wav",
-}
-
-_SI = {"": 1.0, "k": 1e3, "K": 1e3, "M": 1e6, "G": 1e9, "m": 1e-3}
-_SI_RE = re.compile(
-    r"^\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([kKMGm]?)\s*(Hz|sps|S/s)?\s*$"
-)
-
-
-def parse_si(text: str | float) -> float:
-    """A number with an optional SI suffix: "250k" -> 250e3, "436.7M" -> 436.7e6.
-
-    Accepts k/K, M, G and m, an optional unit ("Hz", "sps", "S/s") and plain
-    numbers ("2e6"). Raises ConfigError on anything else.
-    """
-    if isinstance(text, (int, float)) and not isinstance(text, bool):
-        value = float(text)
-    else:
-        m = _SI_RE.match(str(text))
-        if not m:
-            raise ConfigError(f"cannot read {text!r} as a number (examples: 250k, 1.024M, 436.7M)")
-        value = float(m.group(1)) * _SI[m.group(2)]
-    if not math.isfinite(value):
-        raise ConfigError(f"{text!r} is not a finite number")
-    return value
+from sdrlink.units import parse_si
 
 
 def detect_format(path: str) -> str:

@@ -37,11 +37,17 @@ def design_bank(ratio: float, half_chips: int, phases: int) -> tuple[np.ndarray,
 
 
 class SampleBuffer:
-    """Growable complex64 buffer of a stream, addressed by absolute sample index."""
+    """Growable complex64 buffer of a stream, addressed by absolute sample index.
+
+    Forgetting old samples (:meth:`trim`) only moves a mark; the samples are
+    moved to the front when the forgotten part outgrows the kept one, so a
+    long kept span is not copied again on every block.
+    """
 
     def __init__(self) -> None:
         self._data = np.zeros(1 << 12, dtype=np.complex64)
-        self.start = 0  # absolute index of _data[0]
+        self.start = 0  # absolute index of the first kept sample (at _data[_off])
+        self._off = 0
         self._len = 0
 
     @property
@@ -50,22 +56,28 @@ class SampleBuffer:
 
     def append(self, x: np.ndarray) -> None:
         n = len(x)
-        if self._len + n > len(self._data):
-            cap = max(len(self._data) * 2, self._len + n)
-            new = np.zeros(cap, dtype=np.complex64)
-            new[: self._len] = self._data[: self._len]
-            self._data = new
-        self._data[self._len : self._len + n] = x
+        if self._off + self._len + n > len(self._data):
+            kept = self._data[self._off : self._off + self._len]
+            if 2 * (self._len + n) > len(self._data):  # room for as much again: O(1) a sample
+                new = np.zeros(2 * (self._len + n), dtype=np.complex64)
+                new[: self._len] = kept
+                self._data = new
+            else:  # move the kept samples to the front
+                self._data[: self._len] = kept
+            self._off = 0
+        at = self._off + self._len
+        self._data[at : at + n] = x
         self._len += n
 
     def view(self, a: int, b: int) -> np.ndarray:
         """Samples [a, b) (absolute); the part outside the buffer is zero."""
+        o = self._off - self.start
         if a >= self.start and b <= self.stop:
-            return self._data[a - self.start : b - self.start]
+            return self._data[a + o : b + o]
         out = np.zeros(max(b - a, 0), dtype=np.complex64)
         lo, hi = max(a, self.start), min(b, self.stop)
         if hi > lo:
-            out[lo - a : hi - a] = self._data[lo - self.start : hi - self.start]
+            out[lo - a : hi - a] = self._data[lo + o : hi + o]
         return out
 
     def trim(self, keep_from: int) -> None:
@@ -73,12 +85,15 @@ class SampleBuffer:
         drop = min(max(keep_from - self.start, 0), self._len)
         if drop <= 0:
             return
-        if drop < self._len:
-            self._data[: self._len - drop] = self._data[drop : self._len]
+        self._off += drop
         self._len -= drop
         self.start += drop
-        if len(self._data) > 4 * max(self._len, 1 << 16):
-            self._data = self._data[: max(2 * self._len, 1 << 12)].copy()
+        if self._off > self._len and self._off > (1 << 16):  # compact now and then
+            self._data[: self._len] = self._data[self._off : self._off + self._len]
+            self._off = 0
+        if len(self._data) > 4 * max(self._off + self._len, 1 << 16):
+            self._data = self._data[self._off : self._off + max(2 * self._len, 1 << 12)].copy()
+            self._off = 0
 
 
 class Channelizer:
@@ -103,9 +118,18 @@ class Channelizer:
         self.buf.append(np.zeros(self.half + 2, dtype=np.complex64))
         self.next_out = 0  # index of the next output chip
 
-    def process(self, x: np.ndarray, start: int) -> tuple[np.ndarray, int]:
-        """Feed input samples starting at absolute ``start``; return (new chips, first index)."""
+    def process(
+        self, x: np.ndarray, start: int, shared: SampleBuffer | None = None
+    ) -> tuple[np.ndarray, int]:
+        """Feed input samples starting at absolute ``start``; return (new chips, first index).
+
+        ``shared``: a buffer that already holds the input up to ``start + len(x)``
+        (the receiver's own copy); without a mixer the filter reads it in place
+        instead of keeping a copy of its own (the caller keeps what it needs).
+        """
         x = np.ascontiguousarray(x, dtype=np.complex64)
+        if shared is not None and self.nco is None and not self.identity:
+            return self._filter(shared, own=False)
         if start > self.buf.stop:  # device gap: zeros keep the clock
             gap = start - self.buf.stop
             if self.nco is not None:
@@ -118,28 +142,49 @@ class Channelizer:
             self.next_out += len(x)
             return x, k0
         self.buf.append(x)
+        return self._filter(self.buf, own=True)
+
+    def keep_from(self) -> int:
+        """The first input sample the next outputs need (for a shared buffer's owner)."""
+        return (self.next_out * self.num) // self.den - self.half - 1
+
+    def _filter(self, buf: SampleBuffer, own: bool) -> tuple[np.ndarray, int]:
+        """All outputs whose filter span ``buf`` covers (trimmed after when ``own``)."""
+        k0 = self.next_out
+        lo = (k0 * self.num) // self.den - self.half - 1  # first input the next output needs
+        if lo < buf.start and (buf.start > 0 or own):
+            if not own:
+                raise ValueError("channelizer: the shared buffer no longer holds the filter span")
+            lo = buf.start
         # last output whose filter span fits: floor(k*num/den) + half < stop
-        k1 = ((self.buf.stop - self.half) * self.den) // self.num
-        while k1 >= k0 and (k1 * self.num) // self.den + self.half + 1 > self.buf.stop:
+        k1 = ((buf.stop - self.half) * self.den) // self.num
+        while k1 >= k0 and (k1 * self.num) // self.den + self.half + 1 > buf.stop:
             k1 -= 1
         k1 += 1
         if k1 <= k0:
             return np.zeros(0, dtype=np.complex64), k0
         out = np.empty(k1 - k0, dtype=np.complex64)
-        x_all = self.buf.view(self.buf.start, self.buf.stop)
-        x0, half = self.buf.start, self.half
+        x0 = min(lo, buf.start)  # before sample 0 of a shared buffer: zeros
+        x_all = buf.view(x0, buf.stop)
+        half = self.half
         if self.halfband:
             center = float(self.bank[0, half - 1])
             lora_dsp.fir_halfband(x_all, x0, k0, k1, half, self.even, center, out)
         else:
             lora_dsp.fir_rational(x_all, x0, k0, k1, self.num, self.den, half, self.bank2, out)
         self.next_out = k1
-        self.buf.trim((k1 * self.num) // self.den - self.half - 1)
+        if own:
+            self.buf.trim(self.keep_from())
         return out, k0
 
 
 class FrameResampler:
-    """Re-channelizes one frame from the raw input at its exact timing and offset."""
+    """Re-channelizes one frame from its source stream at its exact timing and offset.
+
+    The source is the receiver's input (at most twice the bandwidth) or the
+    channel's stream from the filter bank (twice the bandwidth); ``fs`` is
+    its rate.
+    """
 
     PHASES = 512
 

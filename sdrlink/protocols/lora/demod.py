@@ -5,9 +5,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-import scipy.fft
 
 from sdrlink._ext import lora_dsp
+from sdrlink.dsp.fft import fft_rows
 from sdrlink.protocols.lora import codec
 from sdrlink.protocols.lora.modulator import chirp
 
@@ -33,7 +33,7 @@ def dechirp_fft(
     sh = np.ascontiguousarray(np.atleast_1d(shift), dtype=np.float64)
     y = np.empty_like(x)
     lora_dsp.dechirp_shift(x, up if down else dn, sh, y)
-    return scipy.fft.fft(y, n=n * pad, axis=1, overwrite_x=True)
+    return fft_rows(y, n * pad)
 
 
 def frac_peak(mag: np.ndarray, k: int) -> float:
@@ -84,12 +84,8 @@ def symbol_llrs(mag: np.ndarray, sf: int, reduced: bool) -> np.ndarray:
     else:
         m = mag[:, bins]
     bits = sf - 2 if reduced else sf
-    k = m.shape[0]
-    out = np.empty((k, bits))
-    for j in range(bits):
-        # values in order: bit j (MSB first) splits them into 2**j runs of 0s then 1s
-        halves = m.reshape(k, 1 << j, 2, 1 << (bits - 1 - j)).max(axis=(1, 3))
-        out[:, j] = halves[:, 0] - halves[:, 1]
+    out = np.empty((m.shape[0], bits))
+    lora_dsp.maxlog_bits(np.ascontiguousarray(m, dtype=np.float64), out)
     return out
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from sdrlink.errors import ConfigError
 from sdrlink.protocols.base import Option
-from sdrlink.sources.files import parse_si
+from sdrlink.units import parse_si
 
 LDRO_LIMIT_S = 16e-3
 DEFAULT_SFS = list(

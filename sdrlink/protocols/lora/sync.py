@@ -15,11 +15,12 @@ Synchronisation: up-chirps peak at ``cfo + t`` and down-chirps at ``cfo - t``
 consecutive windows with the strongest down-chirp peak resolves the carrier
 offset and timing up to a common half-symbol ambiguity. Both hypotheses and
 every candidate boundary are scored on the sync word and down-chirps; the
-best are re-channelized from the raw input and ranked by the share of the
+best are re-channelized from the source stream (the input, or the
+channel's stream from the filter bank) and ranked by the share of the
 energy at the expected bins (aligned windows hold it all); the sync word
 must match, and the next hypothesis is tried when a later check fails.
 
-Demodulation: the frame is re-channelized from the raw input centred on its
+Demodulation: the frame is re-channelized from the source stream centred on its
 own offset and at its exact (fractional) timing, fine offsets are refined
 on the preamble (a drift too fast for the phase-based linear fit, as
 satellite Doppler gives SF11/SF12, is first measured from the peak
@@ -31,6 +32,7 @@ maximum-likelihood Hamming decoding.
 
 from __future__ import annotations
 
+import cmath
 import dataclasses
 import math
 from dataclasses import dataclass, field
@@ -46,12 +48,11 @@ from sdrlink.protocols.lora.demod import (
     dechirp_fft,
     decode_block,
     decode_blocks,
-    frac_offsets,
-    frac_peak,
     wrap,
 )
 from sdrlink.protocols.lora.modulator import header_block_layout, symbol_count
 from sdrlink.protocols.lora.params import LoRaParams
+from sdrlink.protocols.lora.scan import ScanEngine
 from sdrlink.protocols.lora.tracker import Tracker
 
 TRIGGER_RATIO = 3.5  # peak / mean of the 4-window sum of adjacent-bin power pairs
@@ -80,7 +81,26 @@ class _Candidate:
     info: dict[str, Any] = field(default_factory=dict)
 
 
-def preamble_offsets(up: np.ndarray, down: np.ndarray, pad: int = 1) -> tuple[float, float, float]:
+def _median(values: list[float]) -> float:
+    """Median of a short list (as numpy.median: the middle pair averaged)."""
+    v = sorted(values)
+    h = len(v) // 2
+    return v[h] if len(v) % 2 else (v[h - 1] + v[h]) / 2
+
+
+def _peak_pos(mag: np.ndarray, k: int) -> float:
+    """:func:`frac_peak` on a NumPy magnitude row, in plain floats."""
+    m = len(mag)
+    a, b, c = float(mag[(k - 1) % m]), float(mag[k]), float(mag[(k + 1) % m])
+    den = a - 2 * b + c
+    if den >= 0:
+        return float(k)
+    return k + min(max(0.5 * (a - c) / den, -0.5), 0.5)
+
+
+def preamble_offsets(
+    up: np.ndarray, down: np.ndarray, pad: int = 1, up_power: np.ndarray | None = None
+) -> tuple[float, float, float]:
     """Carrier offset, its drift and the timing from dechirped preamble windows.
 
     ``up`` holds consecutive up-chirp windows (window 0 starts at time 0, in
@@ -89,47 +109,54 @@ def preamble_offsets(up: np.ndarray, down: np.ndarray, pad: int = 1) -> tuple[fl
     down-chirp peak the other; the carrier offset moves both and also turns
     the phase of the peak from one window to the next by ``2*pi*cfo``, which
     gives its fraction precisely (and, window pair by window pair, its drift).
-    The spectra may be zero-padded ``pad`` times (finer peak positions).
+    The spectra may be zero-padded ``pad`` times (finer peak positions);
+    ``up_power`` is ``abs(up)**2`` when the caller has it already.
     Returns (cfo at time 0 in bins, drift in bins per symbol, timing in chips).
     """
     m = up.shape[1]
     n_up = up.shape[0]
-    pu_pow = (np.abs(up) ** 2).sum(axis=0)
+    pu_pow = (np.abs(up) ** 2 if up_power is None else up_power).sum(axis=0)
     pd_pow = (np.abs(down) ** 2).sum(axis=0)
     ku, kd = int(np.argmax(pu_pow)), int(np.argmax(pd_pow))
-    pu = wrap(frac_peak(np.sqrt(pu_pow), ku), m) / pad
-    pd = wrap(frac_peak(np.sqrt(pd_pow), kd), m) / pad
-    prods = up[1:, ku] * np.conj(up[:-1, ku])
+    pu = wrap(_peak_pos(np.sqrt(pu_pow), ku), m) / pad
+    pd = wrap(_peak_pos(np.sqrt(pd_pow), kd), m) / pad
+    col = up[:, ku].tolist()  # the peak bin of every window, as Python complex
+    prods = [col[i + 1] * col[i].conjugate() for i in range(n_up - 1)]
     t_u, t_d = n_up / 2, n_up + 3.0  # mean window centres
     rho = 0.0
-    if len(prods) >= 4:
-        cyc = np.unwrap(np.angle(prods)) / (2 * np.pi)
-        x = np.arange(1, len(prods) + 1, dtype=np.float64)  # pair i measures time i + 1
-        dx = x - x.mean()
-        sxx = float(dx @ dx)
-        slope = float(dx @ (cyc - cyc.mean())) / sxx  # least-squares line
-        resid = cyc - cyc.mean() - slope * dx
-        sigma = math.sqrt(float(resid @ resid) / max(len(x) - 2, 1) / sxx)
+    n_p = len(prods)
+    if n_p >= 4:
+        cyc = [cmath.phase(v) / (2 * np.pi) for v in prods]
+        for i in range(1, n_p):  # unwrapped
+            cyc[i] -= round(cyc[i] - cyc[i - 1])
+        x_mean = (n_p + 1) / 2  # pair i measures time i + 1
+        dx = [i + 1 - x_mean for i in range(n_p)]
+        sxx = sum(d * d for d in dx)
+        c_mean = sum(cyc) / n_p
+        slope = sum(d * (c - c_mean) for d, c in zip(dx, cyc, strict=True)) / sxx
+        resid = [c - c_mean - slope * d for d, c in zip(dx, cyc, strict=True)]
+        sigma = math.sqrt(sum(r * r for r in resid) / max(n_p - 2, 1) / sxx)
         if abs(slope) > 3 * sigma:  # a real drift (Doppler), not noise
-            rho = float(np.clip(slope, -0.5, 0.5))
+            rho = min(max(slope, -0.5), 0.5)
     # fractional offset at t_u from the phase advance, drift removed
-    k = np.arange(1, len(prods) + 1)
-    derot = prods * np.exp(-2j * np.pi * rho * (k - t_u))
-    total = derot.sum()
+    total = sum(v * cmath.exp(-2j * math.pi * rho * (i + 1 - t_u)) for i, v in enumerate(prods))
     if down.shape[0] >= 2:
-        dprod = down[1, kd] * np.conj(down[0, kd])
-        total += dprod * np.exp(-2j * np.pi * rho * (t_d - t_u))
-    cf = float(np.angle(total)) / (2 * np.pi)
+        d0, d1 = complex(down[0, kd]), complex(down[1, kd])
+        total += d1 * d0.conjugate() * cmath.exp(-2j * math.pi * rho * (t_d - t_u))
+    cf = cmath.phase(total) / (2 * math.pi)
     timing = (pu - pd + rho * (t_d - t_u)) / 2
     c_mag = pu - timing  # offset at t_u from the magnitudes
     c_u = cf + round(c_mag - cf)
     return c_u - rho * t_u, rho, timing
 
 
-def peak_drift(up: np.ndarray, pad: int = 1) -> tuple[float, float]:
+def peak_drift(
+    up: np.ndarray, pad: int = 1, power: np.ndarray | None = None
+) -> tuple[float, float]:
     """Carrier drift (bins per symbol) from where each dechirped up-chirp window peaks.
 
-    ``up`` holds consecutive up-chirp spectra, zero-padded ``pad`` times.
+    ``up`` holds consecutive up-chirp spectra, zero-padded ``pad`` times
+    (``power``: ``abs(up)**2`` when the caller has it already).
     Coarse next to the phase-based estimate of :func:`preamble_offsets`, but
     unlike it not limited to drifts that keep every window's peak within
     half a bin of the common one: satellite Doppler near closest approach
@@ -139,22 +166,29 @@ def peak_drift(up: np.ndarray, pad: int = 1) -> tuple[float, float]:
     of the positions around the line, the worst window left out).
     """
     m = up.shape[1]
-    power = np.abs(up) ** 2
+    if power is None:
+        power = np.abs(up) ** 2
     ku = int(np.argmax(power.sum(axis=0)))
     span = DRIFT_SPAN * pad
     local = np.sqrt(power[:, (ku + np.arange(-span, span + 1)) % m])
     j = np.clip(np.argmax(local, axis=1), 1, 2 * span - 1)
     rows = np.arange(len(local))
-    pos = (j + frac_offsets(local[rows, j - 1], local[rows, j], local[rows, j + 1])) / pad
-    i, k = np.triu_indices(len(pos), 1)
-    if len(i) < 3:
+    lo, mid, hi = (local[rows, j + d].tolist() for d in (-1, 0, 1))
+    pos = []
+    for jj, a, b, c in zip(j.tolist(), lo, mid, hi, strict=True):
+        den = a - 2 * b + c  # as frac_offsets: 0 where the three do not bend down
+        off = min(max(0.5 * (a - c) / den, -0.5), 0.5) if den < 0 else 0.0
+        pos.append((jj + off) / pad)
+    n_w = len(pos)
+    if n_w * (n_w - 1) // 2 < 3:
         return 0.0, math.inf
-    slope = float(np.median((pos[k] - pos[i]) / (k - i)))
-    x = rows - rows.mean()
-    resid = pos - slope * x
-    resid = np.sort(np.abs(resid - np.median(resid)))[:-1]  # the worst window left out
-    spread = math.sqrt(float(resid @ resid) / max(len(resid) - 2, 1))
-    return slope, spread / math.sqrt(float(x @ x))
+    slope = _median([(pos[k] - pos[i]) / (k - i) for i in range(n_w) for k in range(i + 1, n_w)])
+    x_mean = (n_w - 1) / 2
+    resid = [p - slope * (r - x_mean) for r, p in enumerate(pos)]
+    med = _median(resid)
+    worst_out = sorted(abs(r - med) for r in resid)[:-1]  # the worst window left out
+    spread = math.sqrt(sum(r * r for r in worst_out) / max(len(worst_out) - 2, 1))
+    return slope, spread / math.sqrt(sum((r - x_mean) ** 2 for r in range(n_w)))
 
 
 class Detector:
@@ -167,22 +201,33 @@ class Detector:
         fs: float,
         stream: SampleBuffer,
         resampler: FrameResampler,
+        center: float | None = None,
+        source_center: float = 0.0,
+        engine: ScanEngine | None = None,
+        half_engine: ScanEngine | None = None,
     ) -> None:
         self.p = params
         self.sf = params.sf
         self.n = 1 << params.sf
         self.pt = params.preamble_len
         self.extra = params.extra_upchirps  # SF5/SF6: up-chirps between down-chirps and data
-        self.offset = offset
+        self.offset = offset  # the channel asked for (reported as channel_hz)
+        self.center = offset if center is None else center  # where the detection stream is
+        self.source_center = source_center  # where the frames' source stream (raw) is
         self.fs = fs
         self.bw = float(params.bw)
-        self.step = resampler.ratio
+        self.step = fs / self.bw  # input samples per chip (frame positions)
+        self.src_step = resampler.ratio  # source (raw) samples per chip
         self.stream = stream
         self.raw: SampleBuffer = SampleBuffer()  # replaced by the receiver
         self.rs = resampler
+        self.engine = ScanEngine(self.sf) if engine is None else engine
+        self.half_engine = ScanEngine(self.sf, 0.5) if half_engine is None else half_engine
         self.next_window = 0
         self.hist: list[np.ndarray] = []
         self.cand: _Candidate | None = None
+        self._seen: dict[Any, Any] = {}  # sync work of the current run of candidates
+        self._seen_upto = 0
 
     # ------------------------------------------------------------------ buffers
 
@@ -197,7 +242,7 @@ class Detector:
         origin = (w - self.pt - 8) * n
         if self.cand is not None and self.cand.synced:
             origin = min(origin, int(self.cand.down_start) - (self.pt + 3) * n)
-        raw_keep = int(math.floor(origin * self.step)) - self.rs.half - 8
+        raw_keep = int(math.floor(origin * self.src_step)) - self.rs.half - 8
         return stream_keep, raw_keep
 
     # ------------------------------------------------------------------ main loop
@@ -228,6 +273,7 @@ class Detector:
         self.cand = None
         self.next_window = max(int(math.ceil(chip / self.n)), self.next_window)
         self.hist = []
+        self._seen = {}  # a new run of candidates starts after this frame
 
     # ------------------------------------------------------------------ detection
 
@@ -243,32 +289,49 @@ class Detector:
                 return True
         return False
 
+    def scan_segment(self, end: int) -> tuple[int, np.ndarray] | None:
+        """(first window, its windows) of the next batch to scan, for a shared engine; or None."""
+        n = self.n
+        if self.cand is not None or self.next_window >= end:
+            return None
+        last = min(end, self.next_window + SCAN_WINDOWS)
+        return last, self.stream.view(self.next_window * n, last * n).reshape(-1, n)
+
     def _scan_batch(self, last: int) -> bool:
         """Examine windows ``next_window .. last - 1``; True when a candidate was found."""
         n = self.n
-        first = self.next_window
-        if last <= first:
+        if last <= self.next_window:
             return False
-        x = self.stream.view(first * n, last * n).reshape(-1, n)
-        spec = dechirp_fft(x, self.sf)
+        x = self.stream.view(self.next_window * n, last * n).reshape(-1, n)
+        return self.scan_rows(last, self.engine.pair_rows([x], lead=3)[0])
+
+    def scan_rows(self, last: int, rows: np.ndarray) -> bool:
+        """Examine windows ``next_window .. last - 1`` from their pair power rows.
+
+        ``rows`` holds 3 free rows, then the windows' rows (see
+        :meth:`ScanEngine.pair_rows`); True when a candidate was found.
+        """
+        first = self.next_window
         nh = len(self.hist)
-        rows = np.empty((nh + len(spec), n), dtype=np.float32)
-        if nh:
-            rows[:nh] = self.hist
-        lora_dsp.pair_power(spec, rows[nh:])  # bins k and k+1: no loss between bins
+        rows = rows[3 - nh :]
+        for r, h in enumerate(self.hist):
+            rows[r] = h
         got: tuple[int, float] | None = None
-        trig = np.zeros(0, dtype=np.int64)
-        if len(rows) >= 4:
-            m = len(rows) - 3
+        m = len(rows) - 3
+        first_trig = -1
+        if m > 0:
             ks = np.empty(m, dtype=np.int64)
             ratio = np.empty(m)
             agree = np.empty(m, dtype=np.int64)
-            lora_dsp.trigger_stats(rows, ks, ratio, agree)  # over rows i..i+3
-            trig = np.flatnonzero((ratio > TRIGGER_RATIO) & (agree >= 3))
-            if not self.rs.identity:  # only oversampled input can start between chips
-                got = self._rescue(first - nh, rows, ratio, int(trig[0]) if len(trig) else m)
-        if len(trig) or got is not None:
-            i, k_up = got if got is not None else (int(trig[0]), float(ks[trig[0]]) + 0.5)
+            first_trig, first_near = lora_dsp.scan_runs(  # over rows i..i+3
+                rows, ks, ratio, agree, TRIGGER_RATIO, 3, RESCUE_RATIO
+            )
+            # only oversampled input can start between chips; near misses before the
+            # first trigger are looked at again at half-bin offsets
+            if first_near >= 0 and not self.rs.identity:
+                got = self._rescue(first - nh, rows, ratio, first_trig if first_trig >= 0 else m)
+        if first_trig >= 0 or got is not None:
+            i, k_up = got if got is not None else (first_trig, float(ks[first_trig]) + 0.5)
             end_row = i + 3  # row index in `rows` of the trigger window
             window = first + end_row - nh
             hist = [rows[r] for r in range(max(0, end_row - 2), end_row + 1)]
@@ -278,6 +341,8 @@ class Detector:
             return True
         self.hist = [rows[r] for r in range(max(0, len(rows) - 3), len(rows))]
         self.next_window = last
+        if self._seen and last > self._seen_upto + self.pt + 8:
+            self._seen = {}  # no later candidate can reuse it: free the memory
         return False
 
     def _rescue(
@@ -300,15 +365,14 @@ class Detector:
         if len(near) == 0:
             return None
         idx = (near[:, None] + np.arange(4)[None, :]).ravel()  # rows of each run
-        spec = dechirp_fft(self._windows((w0 + idx) * n), self.sf, shift=0.5)
-        half = np.empty((len(idx), n), dtype=np.float32)
-        lora_dsp.pair_power(spec, half)  # bins k+1/2, k+3/2
-        whole = rows[idx]
+        uniq, where = np.unique(idx, return_inverse=True)  # runs in a row share windows
+        half = self.half_engine.pair_rows([self._windows((w0 + uniq) * n)])[0][where]
+        whole = rows[idx]  # half: bins k+1/2, k+3/2
         both = np.maximum(whole, half)  # each bin: whole- or half-bin pair, whichever is larger
         m = len(idx) - 3
         ks, ratio2, agree = np.empty(m, np.int64), np.empty(m), np.empty(m, np.int64)
-        lora_dsp.trigger_stats(both, ks, ratio2, agree)  # over rows i..i+3, every i
-        ks, ratio2, agree = ks[::4], ratio2[::4], agree[::4]  # keep the runs 4j..4j+3
+        lora_dsp.trigger_stats(both, ks, ratio2, agree, 4)  # the runs 4j..4j+3 only
+        ks, ratio2, agree = ks[::4], ratio2[::4], agree[::4]
         ok = np.flatnonzero((ratio2 > TRIGGER_RATIO) & (agree >= 3))
         if len(ok) == 0:
             return None
@@ -331,17 +395,22 @@ class Detector:
         return self._demodulate(c, final)
 
     def _windows(self, starts: np.ndarray) -> np.ndarray:
+        """Windows of N chips of the detection stream from each of ``starts`` (a copy)."""
         n = self.n
         starts = np.asarray(starts, dtype=np.int64)
-        idx = starts[:, None] + np.arange(n)[None, :]
-        lo = int(idx.min())
-        seg = self.stream.view(lo, int(idx.max()) + 1)
-        return seg[idx - lo]
+        lo, hi = int(starts.min()), int(starts.max()) + n
+        seg = self.stream.view(lo, hi)
+        return np.lib.stride_tricks.sliding_window_view(seg, n)[starts - lo]
 
     def _sync(self, c: _Candidate) -> bool:
         n, pt = self.n, self.pt
+        # what an attempt computes is remembered for the next candidate of the same
+        # run of windows (after a failed attempt the next window triggers again)
+        if not self._seen or c.window > self._seen_upto + pt + 8:
+            self._seen = {}
+        self._seen_upto = c.window
         w_list = np.arange(c.window - 1, c.window + pt + 5)  # where the down-chirps can start
-        mags = np.abs(dechirp_fft(self._windows(w_list * n), self.sf, down=True, pad=2)) ** 2
+        mags = self._power_rows(w_list * n, np.zeros(len(w_list)), down=True, pad=2)
         pair = (mags[:-1] + mags[1:]).ravel()
         # the strongest few down-chirp pairs (noise may win the first place)
         peaks: list[tuple[int, float]] = []
@@ -372,27 +441,14 @@ class Detector:
         hyps.sort(reverse=True)
         keep: list[tuple[float, float, float]] = []
         for _, d, cfo in hyps[: MAX_HYPOTHESES + 1]:
-            # on the frame's own re-channelized samples: one sync symbol at least must
-            # be where it belongs (checked finely later), and the share of the energy
-            # at the expected bins ranks the hypotheses (aligned windows hold it all)
-            freq = self.offset + cfo * self.bw / n
-            z = self._chips(d - 3 * n, freq, 0, 5 * n).reshape(5, n)
-            up = np.abs(dechirp_fft(z[:3], self.sf)) ** 2
-            dn = np.abs(dechirp_fft(z[3:], self.sf, down=True)) ** 2
-            m1, m2 = (int(v) for v in np.argmax(up[1:], axis=1))
-            # each near its value, or both shifted alike (a drifting carrier)
-            if not (
-                self._near(m1, s1, 2)
-                or self._near(m2, s2, 2)
-                or (self._near(m2 - m1, s2 - s1, 1) and self._near(m1, s1, 6))
-            ):
+            key = ("share", d, cfo)
+            if key not in self._seen:
+                self._seen[key] = self._share(d, cfo, s1, s2)
+            share = self._seen[key]
+            if share is None:
                 continue
-            at = sum(
-                float(row[[(v - 1) % n, v % n, (v + 1) % n]].sum())
-                for row, v in ((up[0], 0), (up[1], s1), (up[2], s2), (dn[0], 0), (dn[1], 0))
-            )
-            keep.append((at / float(up.sum() + dn.sum()), float(d), float(cfo)))
-            if keep[-1][0] > CLEAR_SHARE:  # unambiguous: no need to look further
+            keep.append((share, float(d), float(cfo)))
+            if share > CLEAR_SHARE:  # unambiguous: no need to look further
                 break
         if not keep:
             return False
@@ -401,6 +457,52 @@ class Detector:
         _, d, cfo = keep[0]
         c.down_start, c.cfo_bins = float(d), float(cfo)
         return True
+
+    def _share(self, d: float, cfo: float, s1: int, s2: int) -> float | None:
+        """Share of the energy at the expected bins for one hypothesis, or None.
+
+        On the frame's own re-channelized samples: one sync symbol at least
+        must be where it belongs (checked finely later), and the share of the
+        energy at the expected bins ranks the hypotheses (aligned windows hold
+        it all).
+        """
+        n = self.n
+        freq = self.center + cfo * self.bw / n
+        z = self._chips(d - 3 * n, freq, 0, 5 * n).reshape(5, n)
+        up = np.abs(dechirp_fft(z[:3], self.sf)) ** 2
+        dn = np.abs(dechirp_fft(z[3:], self.sf, down=True)) ** 2
+        m1, m2 = (int(v) for v in np.argmax(up[1:], axis=1))
+        # each near its value, or both shifted alike (a drifting carrier)
+        if not (
+            self._near(m1, s1, 2)
+            or self._near(m2, s2, 2)
+            or (self._near(m2 - m1, s2 - s1, 1) and self._near(m1, s1, 6))
+        ):
+            return None
+        at = sum(
+            float(row[[(v - 1) % n, v % n, (v + 1) % n]].sum())
+            for row, v in ((up[0], 0), (up[1], s1), (up[2], s2), (dn[0], 0), (dn[1], 0))
+        )
+        return at / float(up.sum() + dn.sum())
+
+    def _power_rows(
+        self, starts: np.ndarray, shifts: np.ndarray, down: bool, pad: int = 1
+    ) -> np.ndarray:
+        """``abs(dechirp_fft(...))**2`` of stream windows, each distinct one computed once.
+
+        Windows at ``starts`` (chips) with per-window ``shifts`` (bins); a
+        window met before during this run of candidates is not computed again.
+        """
+        keys = [(down, pad, a, b) for a, b in zip(starts.tolist(), shifts.tolist(), strict=True)]
+        missing = list(dict.fromkeys(k for k in keys if k not in self._seen))
+        if missing:
+            st = np.array([k[2] for k in missing], dtype=np.int64)
+            sh = np.array([k[3] for k in missing], dtype=np.float64)
+            rows = np.abs(dechirp_fft(self._windows(st), self.sf, shift=sh, down=down, pad=pad))
+            rows **= 2
+            for k, row in zip(missing, rows, strict=True):
+                self._seen[k] = row
+        return np.stack([self._seen[k] for k in keys])
 
     def _near(self, k: int, v: int, tol: int) -> bool:
         dd = (k - v) % self.n
@@ -413,15 +515,8 @@ class Detector:
         if len(d) == 0:
             return np.zeros(0)
         starts = np.round(d[:, None] + np.array([-3, -2, -1, 0, 1])[None, :] * n).astype(np.int64)
-        w = self._windows(starts.ravel()).reshape(len(d), 5, n)
-        shift = np.repeat(cfo, 3)
-        up = np.abs(dechirp_fft(w[:, :3].reshape(-1, n), self.sf, shift=shift)) ** 2
-        dn = (
-            np.abs(
-                dechirp_fft(w[:, 3:].reshape(-1, n), self.sf, shift=np.repeat(cfo, 2), down=True)
-            )
-            ** 2
-        )
+        up = self._power_rows(starts[:, :3].ravel(), np.repeat(cfo, 3), down=False)
+        dn = self._power_rows(starts[:, 3:].ravel(), np.repeat(cfo, 2), down=True)
         up = up.reshape(len(d), 3, n)
         dn = dn.reshape(len(d), 2, n)
         idx = np.array([0, s1, s2])
@@ -435,13 +530,15 @@ class Detector:
     def _chips(
         self, origin: float, freq: float, k0: int, k1: int, stretch: float = 0.0
     ) -> np.ndarray:
-        return self.rs.chips(self.raw, origin * self.step, k0, k1, freq, stretch)
+        return self.rs.chips(
+            self.raw, origin * self.src_step, k0, k1, freq - self.source_center, stretch
+        )
 
     def _raw_ready(self, origin: float, k1: int, final: bool = False) -> bool:
-        """Whether the raw input covers chips up to ``k1`` (at the end: without filter tail)."""
+        """Whether the source covers chips up to ``k1`` (at the end: without filter tail)."""
         if final:
-            return (origin + k1) * self.step <= self.raw.stop + 1
-        return self.rs.span(origin * self.step, 0, k1)[1] <= self.raw.stop
+            return (origin + k1) * self.src_step <= self.raw.stop + 1
+        return self.rs.span(origin * self.src_step, 0, k1)[1] <= self.raw.stop
 
     def _demodulate(self, c: _Candidate, final: bool) -> tuple[str, list[Frame]]:
         n, pt = self.n, self.pt
@@ -455,7 +552,7 @@ class Detector:
             return "wait", []
         if c.tracker is not None:
             return self._finish_frame(c, final)
-        freq = self.offset + c.cfo_bins * self.bw / n
+        freq = self.center + c.cfo_bins * self.bw / n
         # pass 1: residual offset and timing from the re-channelized preamble
         zz = self._chips(origin, freq, 0, n_pre).reshape(-1, n)
         c0, rho, t_r, _ = self._fit_preamble(zz)
@@ -497,16 +594,18 @@ class Detector:
         """
         pt, sf, n = self.pt, self.sf, self.n
         up = dechirp_fft(zz[: pt - 1], sf, pad=PAD)
-        coarse, err = peak_drift(up, PAD)
+        power = np.abs(up) ** 2
+        coarse, err = peak_drift(up, PAD, power)
         if abs(coarse) > max(DRIFT_MIN, DRIFT_SIGMAS * err):
             s = np.arange(zz.size, dtype=np.float64) / n
             zz = (zz.reshape(-1) * np.exp(-1j * np.pi * coarse * s * s)).astype(np.complex64)
             zz = zz.reshape(-1, n)
             up = dechirp_fft(zz[: pt - 1], sf, pad=PAD)
+            power = np.abs(up) ** 2
         else:
             coarse = 0.0
         down = dechirp_fft(zz[pt + 1 : pt + 3], sf, down=True, pad=PAD)
-        c0, rho, timing = preamble_offsets(up, down, PAD)
+        c0, rho, timing = preamble_offsets(up, down, PAD, power)
         return c0, rho + coarse, timing, up
 
     def _next_hypothesis(self, c: _Candidate, final: bool) -> tuple[str, list[Frame]]:
@@ -605,7 +704,10 @@ class Detector:
         ratio = 1.0
         for row, v in zip(power, self.p.sync_values, strict=True):
             at = max(row[(v - 1) % n], row[v], row[(v + 1) % n])
-            ratio *= at / row.max()
+            top = row.max()
+            if not top > 0:  # nothing there (a gap filled with zeros)
+                return False
+            ratio *= at / top
         return ratio > SYNC_RATIO
 
     def _tracker(

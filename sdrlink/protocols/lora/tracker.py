@@ -6,9 +6,9 @@ import math
 from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.fft
 
 from sdrlink._ext import lora_dsp
+from sdrlink.dsp.fft import fft_rows
 from sdrlink.protocols.lora.demod import frac_offsets, ref_chirps
 
 if TYPE_CHECKING:
@@ -87,7 +87,7 @@ class Tracker:
         pred = self.delta + step * np.arange(k_n)
         r = np.empty_like(z)
         lora_dsp.dechirp_shift(z, self.dn, pred, r)  # dechirp, predicted offset to bin 0
-        spec = np.abs(scipy.fft.fft(r, axis=1))
+        spec = np.abs(fft_rows(r))
         rows = np.arange(k_n)
         k = np.argmax(spec, axis=1)
         pk = spec[rows, k]
