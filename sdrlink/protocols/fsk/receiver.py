@@ -25,6 +25,7 @@ from sdrlink.protocols.base import Receiver
 from sdrlink.protocols.fsk.acquire import CarrierSearch
 from sdrlink.protocols.fsk.demodulator import ClockRecovery, FrontEnd
 from sdrlink.protocols.fsk.measure import FrameMeasure
+from sdrlink.protocols.fsk import softlimit
 from sdrlink.protocols.fsk.params import FskParams
 
 # (DPLL phase gain, DC release time constant in symbols), chosen on real recordings
@@ -32,17 +33,23 @@ SYNC_SETTINGS = ((0.2, 200.0), (0.2, 30.0), (0.05, 200.0))
 
 
 class _Chain:
-    """One symbol synchroniser with its deframer and symbol window."""
+    """One symbol synchroniser with its deframer and symbol window.
+
+    The deframer gets the symbols click-limited (:mod:`.softlimit`); the raw ones
+    travel beside them for the frame measurements.
+    """
 
     def __init__(self, params: FskParams, sps: float, alpha: float, dc_symbols: float) -> None:
         self.clock = ClockRecovery(sps, alpha=alpha, dc_symbols=dc_symbols)
+        self.limit = softlimit.SoftLimiter(softlimit.LIMIT_HALF, softlimit.LIMIT_K)
         framing = get_framing(params.framing)
         deframer = framing.make_deframer(dict(params.framing_options), params.invert)
-        self.win = SymbolWindow(deframer, side=("pos", "dc"))
+        self.win = SymbolWindow(deframer, side=("pos", "dc", "raw"))
 
     def feed(self, y: np.ndarray, final: bool) -> list[RawFrame]:
         s, p, d = self.clock.process(y)
-        return self.win.feed(s, final, pos=p, dc=d)
+        soft, raw, p, d = self.limit.process(s, final, p, d)
+        return self.win.feed(soft, final, pos=p, dc=d, raw=raw)
 
 
 class FskReceiver(Receiver):
@@ -125,7 +132,7 @@ class FskReceiver(Receiver):
                 start = max(0, self._absolute(first))
                 stop = self._absolute(float(self.front.to_input_index(pos[-1] + half)))
                 carrier = self.search.offset_at(first) if self.search is not None else 0.0
-                segs: Segs = (pos, win.symbols(r), win.segment("dc", r))
+                segs: Segs = (pos, win.segment("raw", r), win.segment("dc", r))
                 cands.append((stop, k, start, r, carrier, float(pos[0] - half), segs))
             win.trim()
         cands.sort(key=lambda c: (c[0], c[1]))
