@@ -44,8 +44,9 @@ class FskParams:
         invert: None tries both polarities where the framing cannot tell;
             True/False forces one (NRZI-coded AX.25 ignores it).
         max_offset: carrier offset (Hz) the IQ channel filter lets through
-            around the acquired carrier (default max(baud, 2000)); wider costs
-            sensitivity.
+            around the acquired carrier (default max(baud, 2000); AFSK 2000:
+            without a carrier loop behind the filter, only the carrier search's
+            residual needs room); wider costs sensitivity.
         carrier_search: how far (Hz) from the tuned frequency IQ input is
             searched blindly for the carrier, which is then re-centred (LEO
             Doppler at 436 MHz reaches about 10 kHz; default 12000; 0: off).
@@ -179,7 +180,7 @@ def make_params(options: dict[str, Any]) -> FskParams:
         tones = (1200.0, 2200.0)
     invert = opts.get("invert")
     try:
-        max_offset = _number(opts.get("max_offset", max(baud, 2000.0)))
+        max_offset = _number(opts.get("max_offset", 2000.0 if mod == "afsk" else max(baud, 2000.0)))
     except (TypeError, ValueError):
         raise ConfigError("max_offset must be a number (Hz)") from None
     if max_offset < 0:

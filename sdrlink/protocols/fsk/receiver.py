@@ -22,10 +22,10 @@ from sdrlink.framing import get_framing
 from sdrlink.framing.base import RawFrame
 from sdrlink.framing.stream import FrameMerger, SymbolWindow
 from sdrlink.protocols.base import Receiver
+from sdrlink.protocols.fsk import softlimit
 from sdrlink.protocols.fsk.acquire import CarrierSearch
 from sdrlink.protocols.fsk.demodulator import ClockRecovery, FrontEnd
 from sdrlink.protocols.fsk.measure import FrameMeasure
-from sdrlink.protocols.fsk import softlimit
 from sdrlink.protocols.fsk.params import FskParams
 
 # (DPLL phase gain, DC release time constant in symbols), chosen on real recordings
@@ -50,6 +50,26 @@ class _Chain:
         s, p, d = self.clock.process(y)
         soft, raw, p, d = self.limit.process(s, final, p, d)
         return self.win.feed(soft, final, pos=p, dc=d, raw=raw)
+
+
+def _search_fit(params: FskParams) -> dict[str, Any]:
+    """How the carrier search fits this modulation, and how far off a burst may start
+    before it is re-centred (a quarter of the symbol rate, at least 250 Hz: well
+    within the carrier loop's reach, and above the estimates' typical error, so a
+    burst near the tuned frequency is left alone).
+
+    The two-tone fit (for unbalanced data, see :mod:`.acquire`) sums each tone's
+    energy over an eighth of the symbol rate where the tones stand apart (FSK with a
+    modulation index of 0.7 or more: wider sums would also take in the lines between
+    them), over half of it otherwise; AFSK has none (its FM carrier's spectrum is
+    symmetric whatever the data).
+    """
+    near = max(0.25 * params.baud, 250.0)
+    if params.modulation == "afsk":
+        return {"tone_hz": None, "near_hz": near}
+    apart = 2 * params.deviation >= 0.7 * params.baud
+    lobe = params.baud / 8 if apart else params.baud / 2
+    return {"tone_hz": params.deviation, "lobe_hz": lobe, "near_hz": near}
 
 
 class FskReceiver(Receiver):
@@ -79,8 +99,7 @@ class FskReceiver(Receiver):
                 params.occupied_bw,
                 params.carrier_search,
                 params.max_offset,
-                tone_hz=None if params.modulation == "afsk" else params.deviation,
-                lobe_hz=params.baud / 2,
+                **_search_fit(params),
             )
             if info.is_complex and params.carrier_search > 0
             else None
