@@ -36,7 +36,9 @@ class _Chain:
     """One symbol synchroniser with its deframer and symbol window.
 
     The deframer gets the symbols click-limited (:mod:`.softlimit`); the raw ones
-    travel beside them for the frame measurements.
+    travel beside them for the frame measurements. The limiter's delay (half its
+    window) also means that when a frame is found, the samples after its end that
+    the measurements' filters reach into have arrived.
     """
 
     def __init__(self, params: FskParams, sps: float, alpha: float, dc_symbols: float) -> None:
