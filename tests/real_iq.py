@@ -152,6 +152,7 @@ class Source:
     # sweep no transmitter makes (IDEASSat: 1.3 and 2.7 deviations, 6 and 13 kHz within
     # 0.36 s; every other recording at hand: 0.9 at most)
     marginal: frozenset[bytes] = frozenset()
+    swept: frozenset[bytes] = frozenset()  # the marginal ones for the baseline's wander
 
 
 MARGINAL_RS = 12
@@ -250,13 +251,16 @@ def source(root: Path, name: str) -> Source:
     sps = fs / p.baud
     base = ndimage.uniform_filter1d(x.astype(np.float64), max(1, int(100 * sps)))
     room: dict[bytes, bool] = {}  # some copy of the frame has room
+    steady: dict[bytes, bool] = {}  # some copy's carrier stays put
     for _, fr in found:
         for f in fr:
             seg = base[f.sample_index : f.sample_index + (f.sample_count or 1)]
             wander = float(seg.max() - seg.min()) if len(seg) else 0.0
-            ok = _rs_used(f) < MARGINAL_RS and wander < MARGINAL_WANDER * _level(x, f, p, sps)
-            room[f.payload] = room.get(f.payload, False) or ok
+            still = wander < MARGINAL_WANDER * _level(x, f, p, sps)
+            steady[f.payload] = steady.get(f.payload, False) or still
+            room[f.payload] = room.get(f.payload, False) or (still and _rs_used(f) < MARGINAL_RS)
     marginal = frozenset(pl for pl, ok in room.items() if not ok)
+    swept = frozenset(pl for pl, ok in steady.items() if not ok)
     level = float(np.median([_level(x, f, p, sps) for f in frames]))
     # keep the signal's band: the ground station's noise beyond it is not on the air
     top = max(p.afsk_tones) + p.baud if p.modulation == "afsk" else 1.2 * p.baud
@@ -267,7 +271,7 @@ def source(root: Path, name: str) -> Source:
         audio = audio - np.median(audio)  # the ground station's tuning error is not ours
     audio = (audio / level).astype(np.float32)
     key = carrier_key(audio, fs, p.baud, spans)
-    return Source(name, options, audio, fs, expected, key, tuple(chosen), marginal)
+    return Source(name, options, audio, fs, expected, key, tuple(chosen), marginal, swept)
 
 
 def real_iq(

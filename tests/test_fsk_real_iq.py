@@ -61,7 +61,10 @@ def test_real_signal_through_the_iq_path(shared_recordings, name, rate, cfo, dri
     missing = need - got
     assert not missing, f"{name}: {len(missing)} of {len(src.expected)} frames missing"
     for f in frames:
-        if f.payload in src.expected:
+        # (a carrier swept across the channel filter within the frame, as IDEASSat's
+        # ground station's audio coupling does, is beyond what the SNR estimate models:
+        # it takes the filter's effect for one carrier position)
+        if f.payload in src.expected - src.swept:
             assert abs(f.snr_db - snr) <= 1.0, (name, f.snr_db)  # measured 0.8 dB at most
 
 

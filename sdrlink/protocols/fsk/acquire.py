@@ -14,10 +14,11 @@ estimates the carrier: the spectrum of an FM carrier is symmetric about it
 for balanced data, whatever the pulse shape (AFSK, GMSK, the shaped FSK of
 real transmitters) and for alternating preambles, whose lines a tone fit
 would mistake. Unbalanced data (an HDLC flag preamble: seven symbols of
-one tone to one of the other) pull the centroid towards one tone; where the
-tones ``tone_hz`` either side of it hold energies more than ``ASYMMETRY``
-times apart, the carrier is instead where the two tones hold the most
-energy together.
+one tone to one of the other) pull the centroid towards one tone (by up to
+three quarters of the deviation); the carrier is then taken where two tones
+``tone_hz`` either side hold the most energy together, when that lies
+within ``tone_hz`` of the centroid and its two tones hold energies more
+than ``ASYMMETRY`` times apart.
 The receiver's own carrier loop follows offsets up to ``far_hz``, and does
 so better than this coarse estimate, so the value held changes only at the
 onset of a burst (a segment with a signal clearly above the noise floor
@@ -50,7 +51,7 @@ SEGMENT_S = 0.05  # seconds of input per spectrum
 DETECT = 2.5  # signal-window energy / expected noise energy that counts as a signal
 NOISE_Q = 0.3  # noise floor from this quantile of the bins (their distribution known)
 IN_BURST_EVERY = 2  # within a burst, look at every 2nd segment only
-ASYMMETRY = 3.0  # tone energies this far apart: the two-tone fit instead of the centroid
+ASYMMETRY = 10.0  # tone energies this far apart (flags: 30-140, balanced data 1-2)
 
 
 class CarrierSearch:
@@ -112,6 +113,7 @@ class CarrierSearch:
         self.far = float(far_hz)
         self.near = self.far if near_hz is None else min(float(near_hz), self.far)
         self.tone = None if tone_hz is None else max(1, int(round(tone_hz / binw)))
+        self.tone_hz = 0.0 if tone_hz is None else float(tone_hz)
         self.lobe = max(1, int(round(lobe_hz / binw)))
         # a bin averaged over `looks` sub-blocks of noise is Gamma(looks)-distributed
         self.noise_q = float(special.gammaincinv(self.looks, NOISE_Q)) / self.looks
@@ -199,8 +201,9 @@ class CarrierSearch:
         self.done += self.n
 
     def _lopsided(self, csum: np.ndarray, centre: float, noise: float) -> bool:
-        """The two tones either side of ``centre`` hold energies (above the noise)
-        more than ASYMMETRY times apart: unbalanced data, such as HDLC flags."""
+        """The tones either side of ``centre`` (a two-tone fit) hold energies (above
+        the noise) more than ASYMMETRY times apart: unbalanced data, such as HDLC
+        flags."""
         assert self.tone is not None
         h, d = self.lobe // 2, self.tone
         c = int(np.searchsorted(self.freqs, centre))
@@ -244,8 +247,10 @@ class CarrierSearch:
             return self.freq  # no signal: hold
         excess = np.maximum(spec[k : k + self.width] - noise, 0.0)
         est = float(excess @ self.freqs[k : k + self.width] / max(float(excess.sum()), 1e-30))
-        if self.tone is not None and self._lopsided(csum, est, noise):
-            est = self._two_tones(csum)
+        if self.tone is not None:
+            fit = self._two_tones(csum)
+            if abs(fit - est) < self.tone_hz and self._lopsided(csum, fit, noise):
+                est = fit
         if abs(est - self.freq) > (1.5 * self.far if self.in_burst else self.near):
             self.freq = est
         self.in_burst = True

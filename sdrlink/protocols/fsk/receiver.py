@@ -60,18 +60,16 @@ def _search_fit(params: FskParams) -> dict[str, Any]:
     within the carrier loop's reach, and above the estimates' typical error, so a
     burst near the tuned frequency is left alone).
 
-    The two-tone fit (for unbalanced data, see :mod:`.acquire`) sums each tone's
-    energy over an eighth of the symbol rate where the tones stand apart (FSK with a
-    modulation index of 0.7 or more: wider sums would also take in the lines between
-    them), over half of it otherwise; AFSK has none (its FM carrier's spectrum is
-    symmetric whatever the data).
+    The two-tone fit (for unbalanced data, see :mod:`.acquire`) is for FSK whose tones
+    stand apart (a modulation index of 0.7 or more), each tone's energy summed over
+    an eighth of the symbol rate (wider sums would also take in an alternating
+    preamble's lines between them); GMSK/GFSK of smaller index (one spectral lobe,
+    whose peak a two-tone fit sits a tone off) and AFSK (an FM carrier) have none.
     """
     near = max(0.25 * params.baud, 250.0)
-    if params.modulation == "afsk":
+    if params.modulation == "afsk" or 2 * params.deviation < 0.7 * params.baud:
         return {"tone_hz": None, "near_hz": near}
-    apart = 2 * params.deviation >= 0.7 * params.baud
-    lobe = params.baud / 8 if apart else params.baud / 2
-    return {"tone_hz": params.deviation, "lobe_hz": lobe, "near_hz": near}
+    return {"tone_hz": params.deviation, "lobe_hz": params.baud / 8, "near_hz": near}
 
 
 class FskReceiver(Receiver):
