@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import signal
+from scipy import ndimage, signal
 from scipy.io import wavfile
 
 from sdrlink.blocks import SampleBlock, StreamInfo
@@ -39,7 +39,7 @@ from sdrlink.frame import Frame
 from sdrlink.framing import get_framing
 from sdrlink.protocols import get_protocol
 from sdrlink.protocols.fsk import make_params
-from sdrlink.protocols.fsk.fmaudio import fm_transmit
+from sdrlink.protocols.fsk.fmaudio import _ratio, fm_transmit
 
 FM_FAMILY = {"fsk", "gfsk", "gmsk", "afsk"}
 
@@ -136,10 +136,87 @@ class Source:
     """A recording's audio ready to go on a carrier, with the transmitter it was sent by."""
 
     name: str
-    options: dict[str, Any]
+    options: dict[str, Any]  # the transmitter that sent most of the listed frames
     audio: np.ndarray  # +-1 = +-deviation (FSK) or the tones' peak = deviation (AFSK)
     rate: float
     expected: frozenset[bytes]
+    key: np.ndarray  # 0..1 per audio sample: the carrier is on the air (see carrier_key)
+    # every configuration needed for the listed frames (several transmitter modes of
+    # one satellite, e.g. SMOG-P's coded frames and its signalling), options first
+    all_options: tuple[dict[str, Any], ...] = ()
+    # listed frames the recording itself leaves little room for (every copy): their
+    # Reed-Solomon code corrected MARGINAL_RS or more of its 16 byte errors in the audio
+    # path already, or the audio's baseline (its mean over 100 symbols) wanders by more
+    # than MARGINAL_WANDER deviations within the frame -- the ground station's audio
+    # coupling recovering from the carrier's arrival, which FM puts on the carrier as a
+    # sweep no transmitter makes (IDEASSat: 1.3 and 2.7 deviations, 6 and 13 kHz within
+    # 0.36 s; every other recording at hand: 0.9 at most)
+    marginal: frozenset[bytes] = frozenset()
+    swept: frozenset[bytes] = frozenset()  # the marginal ones for the baseline's wander
+
+
+MARGINAL_RS = 12
+MARGINAL_WANDER = 1.0
+
+
+def _rs_used(frame: Frame) -> int:
+    """Most bytes Reed-Solomon corrected in one codeword of ``frame`` (0 without RS)."""
+    rc = frame.fields.get("rs_corrected", 0)
+    return max(rc) if isinstance(rc, list) else int(rc or 0)
+
+
+def carrier_key(
+    audio: np.ndarray, rate: float, baud: float, spans: list[tuple[int, int]]
+) -> np.ndarray:
+    """Where the transmitter's carrier was on, from the discriminator audio (0..1).
+
+    Between bursts an FM receiver's audio is its own noise, without a carrier to quiet
+    it: louder than the signal (the normalised audio's short-time spread, its RMS about
+    the local mean, is about 1 to 1.5 within the frames, 1.5 to 5 between them). Put
+    on a carrier, that noise would make a constant-envelope signal swinging several
+    deviations wide, which no satellite sends; on the air there is no carrier there,
+    only the channel's noise. The carrier is therefore taken as on over each listed
+    frame (``spans``, audio samples) and the quieter audio around it (preamble, idle
+    symbols: the short-time spread's median over 10 ms below the geometric mean of
+    the frames' and the loud 90 % quantile, or 15 % below the latter: an alternating
+    preamble's spread lies between the two), its edges ramped over 0.5 ms; where the
+    audio never gets louder than the frames (recordings of a continuous carrier, or
+    squelched), it is on throughout. Bursts without a listed frame stay off.
+    """
+    w = max(1, int(round(max(4 * rate / baud, 0.002 * rate))))
+    k = len(audio) // w
+    if k < 4 or not spans:
+        return np.ones(len(audio), np.float32)
+    spread = audio[: k * w].astype(np.float64).reshape(k, w).std(axis=1)  # DC wanders
+    # its median over 10 ms: clicks within a burst do not key the carrier off
+    spread = ndimage.median_filter(spread, 2 * max(1, int(0.005 * rate / w)) + 1, mode="nearest")
+    in_frames = np.zeros(k, bool)
+    for a, b in spans:
+        in_frames[max(0, a // w) : min(k, -(-b // w))] = True
+    sig = float(np.median(spread[in_frames]))
+    loud = float(np.quantile(spread, 0.9))
+    if loud < 1.3 * sig:
+        return np.ones(len(audio), np.float32)
+    on = (spread <= max(math.sqrt(sig * loud), 0.85 * loud)) | in_frames
+    labels, _ = ndimage.label(on)
+    keep = np.unique(labels[in_frames])
+    on = np.isin(labels, keep[keep > 0])
+    key = np.repeat(on.astype(np.float64), w)
+    key = np.concatenate([key, np.full(len(audio) - len(key), key[-1])])
+    ramp = max(1, int(0.0005 * rate))
+    key = np.convolve(key, np.hanning(2 * ramp + 1) / np.hanning(2 * ramp + 1).sum(), "same")
+    return np.clip(key, 0.0, 1.0).astype(np.float32)
+
+
+def _level(x: np.ndarray, f: Frame, p: Any, sps: float) -> float:
+    """The audio's level over frame ``f`` (what the nominal deviation corresponds to)."""
+    seg = x[f.sample_index : f.sample_index + int(8 * len(f.payload) * sps)].astype(np.float64)
+    if p.modulation == "afsk":
+        seg = seg - seg.mean()
+        return math.sqrt(2.0 * float(np.mean(seg * seg)))
+    n = max(1, int(round(sps)))
+    avg = np.convolve(seg, np.ones(n) / n, mode="valid")
+    return float(np.median(np.abs(avg - np.median(avg))))
 
 
 def source(root: Path, name: str) -> Source:
@@ -147,32 +224,44 @@ def source(root: Path, name: str) -> Source:
 
     The audio's scale is measured where the recording's listed frames are: the audio
     path of the receiver finds them (with every configuration :func:`configs` gives;
-    the one that finds the most is the transmitter), and over each frame the level of
-    the symbols (FSK: the median distance of the one-symbol average from the frame's
-    median; AFSK: the tones' peak, sqrt(2) times their RMS) is taken.
+    the one that finds the most is the transmitter, and others join only for frames
+    it misses), and over each frame the level of the symbols (FSK: the median
+    distance of the one-symbol average from the frame's median; AFSK: the tones'
+    peak, sqrt(2) times their RMS) is taken. Where the carrier was on comes from
+    :func:`carrier_key`; frames the recording leaves little room for are
+    :attr:`Source.marginal`.
     """
     meta, fs, x = load(root, name)
     expected = frozenset(bytes.fromhex(h) for h in meta["frames_hex"])
-    best: tuple[int, dict, list[Frame]] | None = None
+    found: list[tuple[dict, list[Frame]]] = []
     for options in configs(meta):
-        frames = [f for f in decode(x, fs, options, False) if f.payload in expected]
-        if best is None or len(frames) > best[0]:
-            best = (len(frames), options, frames)
-    assert best is not None and best[0], f"{name}: the audio path finds none of its frames"
-    _, options, frames = best
+        found.append((options, [f for f in decode(x, fs, options, False) if f.payload in expected]))
+    found.sort(key=lambda c: -len({f.payload for f in c[1]}))  # stable: catalogue order
+    assert found and found[0][1], f"{name}: the audio path finds none of its frames"
+    options, frames = found[0]
+    chosen, covered = [options], {f.payload for f in frames}
+    for opts, fr in found[1:]:
+        if {f.payload for f in fr} - covered:
+            chosen.append(opts)
+            covered |= {f.payload for f in fr}
+    spans = [
+        (f.sample_index, f.sample_index + (f.sample_count or 1)) for _, fr in found for f in fr
+    ]
     p = make_params(options)
     sps = fs / p.baud
-    levels = []
-    for f in frames:
-        seg = x[f.sample_index : f.sample_index + int(8 * len(f.payload) * sps)].astype(np.float64)
-        if p.modulation == "afsk":
-            seg = seg - seg.mean()
-            levels.append(math.sqrt(2.0 * float(np.mean(seg * seg))))
-        else:
-            n = max(1, int(round(sps)))
-            avg = np.convolve(seg, np.ones(n) / n, mode="valid")
-            levels.append(float(np.median(np.abs(avg - np.median(avg)))))
-    level = float(np.median(levels))
+    base = ndimage.uniform_filter1d(x.astype(np.float64), max(1, int(100 * sps)))
+    room: dict[bytes, bool] = {}  # some copy of the frame has room
+    steady: dict[bytes, bool] = {}  # some copy's carrier stays put
+    for _, fr in found:
+        for f in fr:
+            seg = base[f.sample_index : f.sample_index + (f.sample_count or 1)]
+            wander = float(seg.max() - seg.min()) if len(seg) else 0.0
+            still = wander < MARGINAL_WANDER * _level(x, f, p, sps)
+            steady[f.payload] = steady.get(f.payload, False) or still
+            room[f.payload] = room.get(f.payload, False) or (still and _rs_used(f) < MARGINAL_RS)
+    marginal = frozenset(pl for pl, ok in room.items() if not ok)
+    swept = frozenset(pl for pl, ok in steady.items() if not ok)
+    level = float(np.median([_level(x, f, p, sps) for f in frames]))
     # keep the signal's band: the ground station's noise beyond it is not on the air
     top = max(p.afsk_tones) + p.baud if p.modulation == "afsk" else 1.2 * p.baud
     audio = x.astype(np.float64)
@@ -180,7 +269,9 @@ def source(root: Path, name: str) -> Source:
         audio = signal.filtfilt(signal.firwin(int(8 * fs / top) | 1, top, fs=fs), 1.0, audio)
     if p.modulation != "afsk":
         audio = audio - np.median(audio)  # the ground station's tuning error is not ours
-    return Source(name, options, (audio / level).astype(np.float32), fs, expected)
+    audio = (audio / level).astype(np.float32)
+    key = carrier_key(audio, fs, p.baud, spans)
+    return Source(name, options, audio, fs, expected, key, tuple(chosen), marginal, swept)
 
 
 def real_iq(
@@ -193,10 +284,15 @@ def real_iq(
     pad_s: float = 0.2,
 ) -> np.ndarray:
     """Complex baseband at ``sample_rate``: the source's audio frequency-modulated onto a
-    carrier ``cfo_hz`` off (drifting ``drift_hz_s``), with noise at ``snr_db`` in Carson's
-    bandwidth. ``pad_s`` of silence (noise only) goes before and after."""
+    carrier ``cfo_hz`` off (drifting ``drift_hz_s``) and keyed by :attr:`Source.key`, with
+    noise at ``snr_db`` in Carson's bandwidth (relative to the carrier while on).
+    ``pad_s`` of silence (noise only) goes before and after."""
     p = make_params(src.options)
     iq = fm_transmit(src.audio, src.rate, p.deviation, sample_rate)
+    key = src.key.astype(np.float64)
+    if sample_rate != src.rate:  # the carrier keyed as the transmitter keyed it
+        key = np.clip(signal.resample_poly(key, *_ratio(sample_rate, src.rate)), 0.0, 1.0)
+    iq = iq * key.astype(np.float32)
     pad = np.zeros(int(pad_s * sample_rate), np.complex64)
     iq = np.concatenate([pad, iq, pad])
     rng = np.random.default_rng(seed)

@@ -31,12 +31,13 @@ CU8 = ["1kuns_pf", "swiatowid-ax25", "ty_2"]  # 1k2 FSK, AFSK, 9k6 FSK
 
 
 def test_the_recordings_at_hand_take_part(shared_recordings):
-    # the seven AX.25 / AX100 / AX5043 passes the receiver decodes today; recordings of
-    # framings merged later join by themselves
-    assert {"us01", "swiatowid-ax25", "1kuns_pf", "facsat_1", "luojia-1", "ty_2", "cape3"} <= set(
-        recordings(shared_recordings)
-    )
-    assert "swiatowid" not in recordings(shared_recordings)  # its own framing, not AX.25
+    # the AX.25 / AX100 / AX5043 passes, and those of the framings merged since (they
+    # joined by themselves: Swiatowid's own framing, CCSDS, AO-40, U482C, ...); the
+    # BPSK and DBPSK ones stay out
+    names = set(recordings(shared_recordings))
+    assert {"us01", "swiatowid-ax25", "1kuns_pf", "facsat_1", "luojia-1", "ty_2", "cape3"} <= names
+    assert {"swiatowid", "ks_1q", "smog_p", "smog_p_long", "galassia", "ideassat"} <= names
+    assert not names & {"by701", "ao73", "fmn1", "kr01", "by02"}
 
 
 @pytest.mark.parametrize("rate,cfo,drift,snr", CHANNELS, ids=["250k+4k", "250k-9k", "1M+11k"])
@@ -44,12 +45,26 @@ def test_the_recordings_at_hand_take_part(shared_recordings):
 def test_real_signal_through_the_iq_path(shared_recordings, name, rate, cfo, drift, snr):
     src = source(shared_recordings, name)
     iq = real_iq(src, rate, snr, cfo, drift, seed=len(name))
-    frames = [f for f in decode(iq, rate, src.options, True) if f.crc_ok]
+    # with each transmitter mode the listed frames need (SMOG-P: coded and signalling)
+    frames = [
+        f for opts in src.all_options for f in decode(iq, rate, opts, True) if f.crc_ok is not False
+    ]
     got = {f.payload for f in frames}
-    missing = src.expected - got
+    # frames the recording leaves little room for (Source.marginal) are asked for at
+    # 20 dB only, their loss at 14 dB being the recording's, not the IQ path's:
+    # GALASSIA's last frame (15 of the 16 byte errors RS corrects, in the audio itself)
+    # decodes at 14 dB in 4 of 10 noise draws with or without the offset and drift (15
+    # dB: 7 of 10); IDEASSat's frame, on a carrier its ground station's audio coupling
+    # sweeps by 6 and 13 kHz within the frame's two copies, in 8 of 10 at -9.5 kHz and
+    # 6 of 10 at 0 Hz (and in 9 of 10 at 0 Hz even at 18 dB)
+    need = src.expected if snr >= 20.0 else src.expected - src.marginal
+    missing = need - got
     assert not missing, f"{name}: {len(missing)} of {len(src.expected)} frames missing"
     for f in frames:
-        if f.payload in src.expected:
+        # (a carrier swept across the channel filter within the frame, as IDEASSat's
+        # ground station's audio coupling does, is beyond what the SNR estimate models:
+        # it takes the filter's effect for one carrier position)
+        if f.payload in src.expected - src.swept:
             assert abs(f.snr_db - snr) <= 1.0, (name, f.snr_db)  # measured 0.8 dB at most
 
 

@@ -7,20 +7,28 @@ looks at the input in fixed segments (about 50 ms, counted from the first
 sample fed, so the result does not depend on block sizes): the power
 spectrum of each (the mean of those of short sub-blocks, just fine enough
 for the fits below), summed over a window as wide as the signal, shows
-where the signal's energy is. For AFSK (an FM carrier, whose spectrum is
-symmetric whatever the data) the energy centroid estimates the carrier; for
-direct FSK the carrier is where the two tones, ``tone_hz`` either side,
-hold the most energy together, which a flag preamble (seven symbols of one
-tone to one of the other) does not pull towards one tone as it does the
-centroid.
+where the signal's energy is (searched, like the noise floor, over a band
+half a signal bandwidth wider than the signal can reach, so that noise-only
+bins remain beside even a wide signal). The energy centroid of that window
+estimates the carrier: the spectrum of an FM carrier is symmetric about it
+for balanced data, whatever the pulse shape (AFSK, GMSK, the shaped FSK of
+real transmitters) and for alternating preambles, whose lines a tone fit
+would mistake. Unbalanced data (an HDLC flag preamble: seven symbols of
+one tone to one of the other) pull the centroid towards one tone (by up to
+three quarters of the deviation); the carrier is then taken where two tones
+``tone_hz`` either side hold the most energy together, when that lies
+within ``tone_hz`` of the centroid and its two tones hold energies more
+than ``ASYMMETRY`` times apart.
 The receiver's own carrier loop follows offsets up to ``far_hz``, and does
-so better than this coarse estimate (the centroid of a flag preamble leans
-towards one tone; a two-tone fit less so), so the estimate is taken over only when it lies beyond
-that range from the value held, at the onset of a burst (a segment with a
-signal clearly above the noise floor after one without), or mid-burst when
-it lies beyond one and a half times the range (for wide FSK at least the two
-tones' spacing and a baud, which a fit on a segment of mostly one tone can be
-off by); otherwise the value is held.
+so better than this coarse estimate, so the value held changes only at the
+onset of a burst (a segment with a signal clearly above the noise floor
+after one without), when the estimate lies more than ``near_hz`` from it (a
+fraction of the symbol rate: the carrier loop then starts close to the
+carrier and has little to pull, which short preambles and long frames on a
+drifting carrier need), or mid-burst when it lies beyond one and a half
+times ``far_hz`` (for wide FSK at least the two tones' spacing and a
+baud, which a fit on a segment of mostly one tone can be off by); otherwise
+the value is held.
 Within a burst only every second segment is looked at (the value is held
 there anyway), so the search costs half as much while a signal is present.
 A signal near the tuned frequency is thus left exactly as it was, and the
@@ -45,18 +53,22 @@ SEGMENT_S = 0.05  # seconds of input per spectrum
 DETECT = 2.5  # signal-window energy / expected noise energy that counts as a signal
 NOISE_Q = 0.3  # noise floor from this quantile of the bins (their distribution known)
 IN_BURST_EVERY = 2  # within a burst, look at every 2nd segment only
+ASYMMETRY = 10.0  # tone energies this far apart (flags: 30-140, balanced data 1-2)
 
 
 class CarrierSearch:
     """Segment-wise FFT carrier estimate and phase-continuous re-centring of complex input.
 
     ``bandwidth`` is the signal's occupied bandwidth (Hz), ``search_hz`` how
-    far from 0 its centre may lie and ``far_hz`` how far off the receiver's
-    own carrier tracking still copes (re-acquired beyond that mid-burst).
-    ``tone_hz`` (direct FSK: the deviation) and ``lobe_hz`` (the width of
-    each tone's spectral lobe, about the symbol rate) select the two-tone
-    fit; without them the energy centroid is used. ``mid_far_hz`` (default 1.5 *
-    ``far_hz``) is how far off an estimate must lie mid-burst to be taken over.
+    far from 0 its centre may lie, ``far_hz`` how far off the receiver's
+    own carrier tracking still copes (re-acquired beyond 1.5 times that
+    mid-burst) and ``near_hz`` (default ``far_hz``) how far off a burst may
+    start before it is re-centred.
+    ``tone_hz`` (direct FSK: the deviation) and ``lobe_hz`` (the width
+    over which each tone's energy is summed) enable the two-tone fit for
+    unbalanced spectra; without them the energy centroid is always used.
+    ``mid_far_hz`` (default 1.5 * ``far_hz``) is how far off an estimate must
+    lie mid-burst to be taken over.
     """
 
     def __init__(
@@ -68,9 +80,14 @@ class CarrierSearch:
         tone_hz: float | None = None,
         lobe_hz: float = 0.0,
         mid_far_hz: float | None = None,
+        near_hz: float | None = None,
     ) -> None:
         self.fs = float(fs)
-        reach = min(search_hz + bandwidth / 2, fs / 2)
+        # the signal's edge can lie search_hz + bandwidth / 2 out; half a bandwidth more
+        # keeps noise-only bins beside it wherever it is, for the noise floor (a 20 kBd
+        # signal, 40 kHz wide, would otherwise fill most of the bins, the floor come out
+        # too high, and the first segment of a burst pass for noise)
+        reach = min(search_hz + bandwidth, fs / 2)
         # the spectrum is taken after summing groups of `dec` samples: white noise stays
         # white, and the band searched still fits (its edge at 0.4 of the new rate, where
         # the sum's droop costs a signal there less than 2 dB)
@@ -92,12 +109,17 @@ class CarrierSearch:
         freqs = scipy.fft.fftshift(scipy.fft.fftfreq(sub, 1.0 / rate))
         self.sel = np.flatnonzero(np.abs(freqs) <= reach)
         self.freqs = freqs[self.sel]
+        # where the signal itself may lie: the estimates come from these bins only
+        inner = np.flatnonzero(np.abs(self.freqs) <= search_hz + bandwidth / 2)
+        self.i0, self.i1 = int(inner[0]), int(inner[-1]) + 1
         self.m = m
         binw = rate / sub
-        self.width = int(max(1, min(len(self.sel), round(bandwidth / binw))))
+        self.width = int(max(1, min(self.i1 - self.i0, round(bandwidth / binw))))
         self.far = float(far_hz)
         self.mid_far = 1.5 * self.far if mid_far_hz is None else float(mid_far_hz)
+        self.near = self.far if near_hz is None else min(float(near_hz), self.far)
         self.tone = None if tone_hz is None else max(1, int(round(tone_hz / binw)))
+        self.tone_hz = 0.0 if tone_hz is None else float(tone_hz)
         self.lobe = max(1, int(round(lobe_hz / binw)))
         # a bin averaged over `looks` sub-blocks of noise is Gamma(looks)-distributed
         self.noise_q = float(special.gammaincinv(self.looks, NOISE_Q)) / self.looks
@@ -184,12 +206,27 @@ class CarrierSearch:
             del self.history[:-256]
         self.done += self.n
 
+    def _lopsided(self, csum: np.ndarray, centre: float, noise: float) -> bool:
+        """The tones either side of ``centre`` (a two-tone fit) hold energies (above
+        the noise) more than ASYMMETRY times apart: unbalanced data, such as HDLC
+        flags."""
+        assert self.tone is not None
+        h, d = self.lobe // 2, self.tone
+        c = int(np.searchsorted(self.freqs, centre))
+        lo, hi = c - d - h, c + d + h + 1
+        if lo < 0 or hi >= len(csum):
+            return False
+        w = 2 * h + 1
+        left = float(csum[lo + w] - csum[lo]) - noise * w
+        right = float(csum[hi] - csum[hi - w]) - noise * w
+        return max(left, right) > ASYMMETRY * max(min(left, right), 0.0)
+
     def _two_tones(self, csum: np.ndarray) -> float:
         """Frequency whose two tones (+-tone bins) hold the most energy, lobe-wide each."""
         assert self.tone is not None
         h, d = self.lobe // 2, self.tone
-        j = fsk_dsp.two_tone_peak(csum, h, d)  # tones at j + h and j + h + 2d
-        return self.freq if j < 0 else float(self.freqs[j + h + d])
+        j = fsk_dsp.two_tone_peak(csum[self.i0 : self.i1 + 1], h, d)  # tones at j+h, j+h+2d
+        return self.freq if j < 0 else float(self.freqs[self.i0 + j + h + d])
 
     def _estimate(self, seg: np.ndarray) -> float:
         self.count += 1
@@ -202,18 +239,25 @@ class CarrierSearch:
         fsk_dsp.welch_power(spectra, self.order, self._spec, self._csum)
         spec, csum = self._spec, self._csum
         q = int(NOISE_Q * (len(spec) - 1))
-        # noise floor (a quantile of the bins), and the window of the most energy
-        qv, k, top = fsk_dsp.search_stats(spec, csum, self.width, q, self._scratch)
+        # noise floor (a quantile of all the bins), and the window of the most energy
+        # among those where the signal may lie
+        qv, _, _ = fsk_dsp.search_stats(spec, csum, self.width, q, self._scratch)
+        i0, i1 = self.i0, self.i1
+        _, k, top = fsk_dsp.search_stats(
+            spec[i0:i1], csum[i0 : i1 + 1], self.width, 0, self._scratch
+        )
+        k += i0
         noise = qv / self.noise_q
         if noise <= 0 or top < DETECT * noise * self.width:
             self.in_burst = False
             return self.freq  # no signal: hold
-        if self.tone is None:
-            excess = np.maximum(spec[k : k + self.width] - noise, 0.0)
-            est = float(excess @ self.freqs[k : k + self.width] / max(float(excess.sum()), 1e-30))
-        else:
-            est = self._two_tones(csum)
-        if abs(est - self.freq) > (self.mid_far if self.in_burst else self.far):
+        excess = np.maximum(spec[k : k + self.width] - noise, 0.0)
+        est = float(excess @ self.freqs[k : k + self.width] / max(float(excess.sum()), 1e-30))
+        if self.tone is not None:
+            fit = self._two_tones(csum)
+            if abs(fit - est) < self.tone_hz and self._lopsided(csum, fit, noise):
+                est = fit
+        if abs(est - self.freq) > (self.mid_far if self.in_burst else self.near):
             self.freq = est
         self.in_burst = True
         return self.freq

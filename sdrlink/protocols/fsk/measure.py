@@ -188,15 +188,17 @@ class FrameMeasure:
         if self._rtaps2 is None:  # as the complex FIR kernels take them
             self._rtaps2 = np.ascontiguousarray(np.repeat(_reversed_padded(taps, 4), 2))
         margin = len(self._rtaps2) // 2 + 1
-        lo = math.floor(a) - margin
-        z = front.probe.get(lo, b + margin + 1)
-        if len(z) < 16 + 2 * margin or front.probe.base > lo:
-            return None
         # symbol edges on a uniform grid fitted to the instants: the transmitter's
-        # clock is steady, the clock recovery's jitter would leak into the values
+        # clock is steady, the clock recovery's jitter would leak into the values (over
+        # a long frame the grid's ends may lie a sample or two outside the instants')
         k = np.arange(len(pos) + 1, dtype=np.float64)
         step, first = _line(k[:-1], pos)
-        edges = np.asarray(front.to_probe_index(first + step * (k - 0.5)), np.float64) - lo
+        grid = np.asarray(front.to_probe_index(first + step * (k - 0.5)), np.float64)
+        lo = math.floor(min(a, grid[0])) - margin
+        z = front.probe.get(lo, max(b, grid[-1]) + margin + 1)
+        if len(z) < 16 + 2 * margin or front.probe.base > lo:
+            return None
+        edges = grid - lo
         if edges[0] < margin or edges[-1] + margin >= len(z):
             return None
         # the frequency over each symbol of the samples centred on the coarse carrier

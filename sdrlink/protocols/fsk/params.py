@@ -59,8 +59,10 @@ class FskParams:
             True/False forces one (NRZI-coded AX.25 ignores it); the modulator
             sends inverted bits when True.
         max_offset: carrier offset (Hz) the IQ channel filter lets through
-            around the acquired carrier (default max(baud, 2000); wide FSK,
-            deviation above the baud rate, baud); wider costs sensitivity.
+            around the acquired carrier (default max(baud, 2000); AFSK 2000:
+            without a carrier loop behind the filter, only the carrier search's
+            residual needs room; wide FSK, deviation above the baud rate, baud);
+            wider costs sensitivity.
         carrier_search: how far (Hz) from the tuned frequency IQ input is
             searched blindly for the carrier, which is then re-centred (LEO
             Doppler at 436 MHz reaches about 10 kHz; default 12000; 0: off).
@@ -155,6 +157,8 @@ def _default_max_offset(modulation: str, baud: float, deviation: float) -> float
     off locks onto one of the two tones."""
     if modulation in ("fsk", "gfsk", "gmsk") and deviation > baud:
         return baud
+    if modulation == "afsk":  # no carrier loop behind the filter: the search's residual
+        return 2000.0
     return max(baud, 2000.0)
 
 

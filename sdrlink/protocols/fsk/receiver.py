@@ -22,6 +22,7 @@ from sdrlink.framing import get_framing
 from sdrlink.framing.base import RawFrame
 from sdrlink.framing.stream import FrameMerger, SymbolWindow
 from sdrlink.protocols.base import Receiver
+from sdrlink.protocols.fsk import softlimit
 from sdrlink.protocols.fsk.acquire import CarrierSearch
 from sdrlink.protocols.fsk.demodulator import ClockRecovery, FrontEnd
 from sdrlink.protocols.fsk.measure import FrameMeasure
@@ -32,17 +33,47 @@ SYNC_SETTINGS = ((0.2, 200.0), (0.2, 30.0), (0.05, 200.0))
 
 
 class _Chain:
-    """One symbol synchroniser with its deframer and symbol window."""
+    """One symbol synchroniser with its deframer and symbol window.
+
+    The deframer gets the symbols click-limited (:mod:`.softlimit`); the raw ones
+    travel beside them for the frame measurements. The limiter's delay (half its
+    window) also means that when a frame is found, the samples after its end that
+    the measurements' filters reach into have arrived.
+    """
 
     def __init__(self, params: FskParams, sps: float, alpha: float, dc_symbols: float) -> None:
         self.clock = ClockRecovery(sps, alpha=alpha, dc_symbols=dc_symbols)
+        self.limit = softlimit.SoftLimiter(softlimit.LIMIT_HALF, softlimit.LIMIT_K)
         framing = get_framing(params.framing)
         deframer = framing.make_deframer(dict(params.framing_options), params.invert)
-        self.win = SymbolWindow(deframer, side=("pos", "dc"))
+        self.win = SymbolWindow(deframer, side=("pos", "dc", "raw"))
 
     def feed(self, y: np.ndarray, final: bool) -> list[RawFrame]:
         s, p, d = self.clock.process(y)
-        return self.win.feed(s, final, pos=p, dc=d)
+        soft, raw, p, d = self.limit.process(s, final, p, d)
+        return self.win.feed(soft, final, pos=p, dc=d, raw=raw)
+
+
+def _search_fit(params: FskParams) -> dict[str, Any]:
+    """How the carrier search fits this modulation, and how far off a burst may start
+    before it is re-centred (a quarter of the symbol rate, at least 250 Hz: well
+    within the carrier loop's reach, and above the estimates' typical error, so a
+    burst near the tuned frequency is left alone).
+
+    The two-tone fit (for unbalanced data, see :mod:`.acquire`) is for FSK whose tones
+    stand apart (a modulation index of 0.7 or more), each tone's energy summed over
+    an eighth of the symbol rate (wider sums would also take in an alternating
+    preamble's lines between them); GMSK/GFSK of smaller index (one spectral lobe,
+    whose peak a two-tone fit sits a tone off) and AFSK (an FM carrier) have none.
+    """
+    near = max(0.25 * params.baud, 250.0)
+    # AFSK and sub-audio FSK are FM channels: their energy centroid is the carrier
+    if params.modulation in ("afsk", "fsk_subaudio") or 2 * params.deviation < 0.7 * params.baud:
+        return {"tone_hz": None, "near_hz": near}
+    fit: dict[str, Any] = {"tone_hz": params.deviation, "lobe_hz": params.baud / 8, "near_hz": near}
+    if params.deviation > params.baud:  # wide FSK: a fit on mostly one tone is a spacing off
+        fit["mid_far_hz"] = max(1.5 * params.max_offset, 2 * params.deviation + params.baud)
+    return fit
 
 
 class FskReceiver(Receiver):
@@ -72,13 +103,7 @@ class FskReceiver(Receiver):
                 params.occupied_bw,
                 params.carrier_search,
                 params.max_offset,
-                # AFSK and sub-audio FSK are FM channels: their energy centroid is the carrier
-                tone_hz=None if params.modulation in ("afsk", "fsk_subaudio") else params.deviation,
-                lobe_hz=params.baud / 2,
-                # wide FSK: a fit on a segment of mostly one tone can be a tone spacing off
-                mid_far_hz=max(1.5 * params.max_offset, 2 * params.deviation + params.baud)
-                if params.modulation in ("fsk", "gfsk", "gmsk") and params.deviation > params.baud
-                else None,
+                **_search_fit(params),
             )
             if info.is_complex and params.carrier_search > 0
             else None
@@ -130,7 +155,7 @@ class FskReceiver(Receiver):
                 start = max(0, self._absolute(first))
                 stop = self._absolute(float(self.front.to_input_index(pos[-1] + half)))
                 carrier = self.search.offset_at(first) if self.search is not None else 0.0
-                segs: Segs = (pos, win.symbols(r), win.segment("dc", r))
+                segs: Segs = (pos, win.segment("raw", r), win.segment("dc", r))
                 cands.append((stop, k, start, r, carrier, float(pos[0] - half), segs))
             win.trim()
         cands.sort(key=lambda c: (c[0], c[1]))
