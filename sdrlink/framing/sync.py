@@ -52,7 +52,7 @@ def mostly_erased(soft: np.ndarray) -> bool:
     if len(s) == 0:
         return False
     bad = np.count_nonzero(~np.isfinite(s)) + np.count_nonzero(s == 0)
-    return bad > ERASED_SHARE * len(s)
+    return bool(bad > ERASED_SHARE * len(s))
 
 
 def sync_errors(bits: np.ndarray, pattern: np.ndarray, inverted: bool) -> int:
