@@ -43,42 +43,61 @@ CLIP = 4.0  # residuals beyond this many robust standard deviations are misread 
 CONFIDENCE = 0.95
 
 
-def drift_fit(t: np.ndarray, y: np.ndarray) -> tuple[float, float] | None:
-    """(slope, 95 % half-width) of a straight line through the points ``(t, y)``.
+def drift_fit(
+    t: np.ndarray, y: np.ndarray, group: np.ndarray | None = None
+) -> tuple[float, float] | None:
+    """(slope, 95 % half-width) of parallel straight lines through the points ``(t, y)``.
 
-    Points whose residual exceeds :data:`CLIP` robust standard deviations (from the
-    median absolute deviation) are left out, twice. None when fewer than
-    :data:`MIN_POINTS` remain or the times do not spread.
+    ``group`` (ints) gives each point's measurement: every group has its own
+    intercept, so a constant offset between, say, the preamble's chirps and the
+    data symbols (which the channel filter distorts differently) tilts nothing.
+    Points whose residual exceeds :data:`CLIP` robust standard deviations (from
+    the median absolute deviation) are left out. None when fewer than
+    :data:`MIN_POINTS` remain or the times do not spread within the groups.
     """
     t = np.asarray(t, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
+    g = np.zeros(len(t), np.int64) if group is None else np.asarray(group, dtype=np.int64)
     keep = np.isfinite(t) & np.isfinite(y)
-    for _ in range(3):
-        if np.count_nonzero(keep) < MIN_POINTS:
+    for _ in range(4):
+        res = _parallel_lines(t[keep], y[keep], g[keep])
+        if res is None:
             return None
-        tt, yy = t[keep], y[keep]
-        dt = tt - tt.mean()
-        sxx = float(dt @ dt)
-        if sxx <= 0:
-            return None
-        slope = float(dt @ (yy - yy.mean())) / sxx
-        resid = y - yy.mean() - slope * (t - tt.mean())
-        mad = float(np.median(np.abs(resid[keep] - np.median(resid[keep]))))
-        scale = max(1.4826 * mad, 1e-9)
-        new = keep & (np.abs(resid) <= CLIP * scale)
+        slope, resid, dof, sxx = res
+        full = np.full(len(t), np.inf)
+        full[keep] = resid
+        mad = float(np.median(np.abs(resid - np.median(resid))))
+        new = keep & (np.abs(full) <= CLIP * max(1.4826 * mad, 1e-9))
         if np.array_equal(new, keep):
             break
         keep = new
-    if np.count_nonzero(keep) < MIN_POINTS:
+    res = _parallel_lines(t[keep], y[keep], g[keep])
+    if res is None:
         return None
-    tt, yy = t[keep], y[keep]
-    dt = tt - tt.mean()
-    sxx = float(dt @ dt)
-    slope = float(dt @ (yy - yy.mean())) / sxx
-    r = yy - yy.mean() - slope * dt
-    dof = len(tt) - 2
-    se = math.sqrt(float(r @ r) / dof / sxx)
+    slope, resid, dof, sxx = res
+    se = math.sqrt(float(resid @ resid) / dof / sxx)
     return slope, float(stats.t.ppf(0.5 + CONFIDENCE / 2, dof)) * se
+
+
+def _parallel_lines(
+    t: np.ndarray, y: np.ndarray, g: np.ndarray
+) -> tuple[float, np.ndarray, int, float] | None:
+    """Least squares of y = a_group + slope * t: (slope, residuals, dof, Sxx)."""
+    if len(t) < MIN_POINTS:
+        return None
+    dt = t.copy()
+    dy = y.copy()
+    groups = np.unique(g)
+    for k in groups:
+        sel = g == k
+        dt[sel] -= t[sel].mean()
+        dy[sel] -= y[sel].mean()
+    sxx = float(dt @ dt)
+    dof = len(t) - 1 - len(groups)
+    if sxx <= 0 or dof < 1:
+        return None
+    slope = float(dt @ dy) / sxx
+    return slope, dy - slope * dt, dof, sxx
 
 
 def preamble_snr(
@@ -172,6 +191,14 @@ def peak_positions(up: np.ndarray) -> np.ndarray:
     rows = np.arange(len(up))
     pos = k + jacobsen(up[rows, (k - 1) % n], up[rows, k], up[rows, (k + 1) % n])
     return (pos + n / 2) % n - n / 2
+
+
+def timing_slope(t: np.ndarray, tau: np.ndarray) -> float:
+    """|slope| (chips per symbol) of the timing the tracker used, 0 without two points."""
+    if len(t) < 2 or np.ptp(t) == 0:
+        return 0.0
+    dt = t - t.mean()
+    return abs(float(dt @ (tau - tau.mean())) / float(dt @ dt))
 
 
 def corrected_bits(llr: np.ndarray, nibbles: np.ndarray, cr: int) -> int:

@@ -52,8 +52,9 @@ class Tracker:
         self.first_reduced = first_reduced
         self.track_timing = not det.rs.identity
         self.rows: list[np.ndarray] = []
-        #: (data symbol index, carrier position in bins) of the symbols read reliably
-        self.points: list[tuple[int, float]] = []
+        #: (data symbol index, carrier position in bins, timing in chips, peak bin) of
+        #: the symbols read reliably
+        self.points: list[tuple[int, float, float, int]] = []
         self.dn = ref_chirps(det.sf)[0]
 
     @property
@@ -123,12 +124,13 @@ class Tracker:
                 jump = np.where(ok, TIMING_SIGN * step_cyc, np.nan)
         tau_used = self.tau
         # plain Python floats in the per-symbol loop (NumPy scalars are slow there)
-        pred_l, rel_l, e_l, jump_l, fit_l = (
+        pred_l, rel_l, e_l, jump_l, fit_l, k_l = (
             pred.tolist(),
             reliable.tolist(),
             e_meas.tolist(),
             jump.tolist(),
             e_fit.tolist(),
+            k.tolist(),
         )
         for i in range(k_n):
             lag = self.tau - tau_used
@@ -139,7 +141,7 @@ class Tracker:
             if rel_l[i]:
                 # the peak in chips re-taken at the followed timing: the carrier (with
                 # what the timing loop has not yet followed of a sample-clock drift)
-                self.points.append((j0 + i, pred_l[i] + fit_l[i]))
+                self.points.append((j0 + i, pred_l[i] + fit_l[i], tau_used, k_l[i]))
                 e = e_l[i] - diff
                 self.delta += ALPHA * e
                 self.rho += BETA * e
