@@ -8,8 +8,10 @@ receiver achieves on this grid (SF7, SF9, SF12; 1 and 2 samples per chip; from t
 decoding threshold to +30 dB; offsets to 15 kHz, drifts to 300 Hz/s): measured
 worst |mean SNR error| 0.18 dB (bound 0.3), spread 0.55 dB (bound 0.7, 0.6 from
 +10 dB); offset at most 0.06 bin below +10 dB (bound 0.08) and 0.01 bin from +10 dB
-(bound 0.01); the drift inside its 95 % interval in 89-96 % of each configuration's
-frames (bounds 85 % each, 90 % in all).
+(bound 0.01); the drift, reported where its 95 % half-width is at most 100 Hz/s
+(114 of 288 frames: SF12 always, SF9 from about -8 dB, SF7 1 sample/chip only at
+high SNR, SF7 2 samples/chip never), inside that interval in 96-100 % of each
+configuration's reported frames (bounds 85 % each, 90 % in all).
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ import pytest
 from sdrlink.blocks import SampleBlock, StreamInfo
 from sdrlink.channel import channel
 from sdrlink.protocols.lora import LoRaParams, codec, encode_symbols, make_receiver, modulate
-from sdrlink.protocols.lora.measure import MIN_POINTS, drift_fit, jacobsen
+from sdrlink.dsp.linefit import MIN_POINTS, slope_fit
+from sdrlink.protocols.lora.measure import MAX_DRIFT_UNCERTAINTY, jacobsen
 from sdrlink.protocols.lora.modulator import modulate_symbols
 
 BW = 125e3
@@ -99,18 +102,28 @@ def test_snr_and_offset_against_the_channel(grids, sf, os):
 
 
 def test_drift_within_its_uncertainty(grids):
-    """95 % intervals: at least 90 % of all frames, at least 85 % of each configuration."""
+    """95 % intervals: the reported drifts lie inside in at least 90 % of all frames and
+    85 % of each configuration's; the half-width is always there, the drift only
+    where that is at most 100 Hz/s."""
     inside = total = 0
     for config, by_snr in grids.items():
-        hits = [
-            abs(f.fields["drift_hz_s"] - rate) <= f.fields["drift_uncertainty_hz_s"]
-            for got in by_snr.values()
-            for f, _, rate in got
-        ]
-        assert np.mean(hits) >= 0.85, (config, np.mean(hits))
+        hits = []
+        for got in by_snr.values():
+            for f, _, rate in got:
+                drift, unc = f.fields["drift_hz_s"], f.fields["drift_uncertainty_hz_s"]
+                assert (drift is None) == (unc > MAX_DRIFT_UNCERTAINTY)
+                if drift is not None:
+                    hits.append(abs(drift - rate) <= unc)
+        if len(hits) >= 6:  # SF7 at 2 samples per chip: none under 100 Hz/s
+            assert np.mean(hits) >= 0.85, (config, np.mean(hits), len(hits))
         inside += sum(hits)
         total += len(hits)
-    assert inside >= 0.9 * total, (inside, total)
+    assert total >= 100 and inside >= 0.9 * total, (inside, total)
+    # SF12 tells a drift in every frame, SF7 only from about +10 dB
+    sf12 = [f for got in grids[(12, 1)].values() for f, _, _ in got]
+    sf7_low = [f for f, _, _ in grids[(7, 1)][THRESHOLD[7]]]
+    assert all(f.fields["drift_hz_s"] is not None for f in sf12)
+    assert all(f.fields["drift_hz_s"] is None for f in sf7_low)
 
 
 def test_drift_uncertainty_is_a_95_percent_interval():
@@ -119,20 +132,20 @@ def test_drift_uncertainty_is_a_95_percent_interval():
     t = np.arange(25.0)
     hits = 0
     for _ in range(1000):
-        slope, half = drift_fit(t, 0.3 * t + rng.normal(0, 0.05, len(t)))
+        slope, half = slope_fit(t, 0.3 * t + rng.normal(0, 0.05, len(t)))
         hits += abs(slope - 0.3) <= half
     assert 930 <= hits <= 970
     # misread symbols (outliers) are left out
     y = 0.1 * t + rng.normal(0, 0.01, len(t))
     y[[3, 11, 20]] += [0.9, -1.4, 2.0]
-    slope, half = drift_fit(t, y)
+    slope, half = slope_fit(t, y)
     assert abs(slope - 0.1) < half < 0.01
 
 
 def test_no_drift_from_too_few_points():
     t = np.arange(MIN_POINTS - 1.0)
-    assert drift_fit(t, 0.2 * t) is None
-    assert drift_fit(np.arange(MIN_POINTS + 0.0), np.zeros(MIN_POINTS)) is not None
+    assert slope_fit(t, 0.2 * t) is None
+    assert slope_fit(np.arange(MIN_POINTS + 0.0), np.zeros(MIN_POINTS)) is not None
 
 
 def test_jacobsen_reads_a_tone_between_bins():

@@ -11,13 +11,20 @@ would pass for noise. The share is measured on a clean chirp sent through the sa
 filter at the frame's own timing, and removed (at one sample per chip there is
 no filter and nothing to remove).
 
+SNR noise: the mean of those far bins (not a median: unbiased, and the peak is
+not among them), less the sidelobes of the peak itself, which falls between bins
+(the Dirichlet kernel says how much lands where).
+
 Drift: every up-chirp of the preamble and every data symbol the tracker reads
-reliably gives the carrier's position (in bins) at that symbol's centre; a
-straight line through them (outliers from misread symbols rejected) gives the
-drift, and the spread of the points around it its standard error. The drift
-is reported with the half-width of its 95 % confidence interval (Student's t
-on the fit's degrees of freedom), and not at all when there are too few points
-for the spread to say anything (:data:`MIN_POINTS`).
+reliably gives the carrier's position (in bins) at that symbol's centre, from
+Jacobsen's estimator on the complex FFT bins; parallel lines through them, with
+their own intercepts for the preamble, the reduced-rate header block and the
+payload (the receiver reads the three kinds of chirp with slightly different
+biases), give the drift (:func:`sdrlink.dsp.linefit.slope_fit`: misread symbols
+rejected, 95 % interval from the scatter). With oversampled input the timing
+loop's movement over the frame is added to the uncertainty (a peak moves with
+the timing). The drift is reported only when that half-width is at most
+:data:`MAX_DRIFT_UNCERTAINTY`; the half-width always (None with too few points).
 
 Corrections: for each Hamming codeword, the bits where the hard decisions of
 the soft bits disagree with the codeword the soft decoder chose. At CR 4/7 and
@@ -31,73 +38,16 @@ import math
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from sdrlink.protocols.lora import codec
 
-#: fewer points than this (preamble and data symbols together): no drift reported;
-#: with 8 degrees of freedom left the t-quantile for 95 % is 2.3 and the spread's
-#: own estimate is good to a quarter (every LoRa frame has 15 candidates at least)
-MIN_POINTS = 10
-CLIP = 4.0  # residuals beyond this many robust standard deviations are misread symbols
-CONFIDENCE = 0.95
-
-
-def drift_fit(
-    t: np.ndarray, y: np.ndarray, group: np.ndarray | None = None
-) -> tuple[float, float] | None:
-    """(slope, 95 % half-width) of parallel straight lines through the points ``(t, y)``.
-
-    ``group`` (ints) gives each point's measurement: every group has its own
-    intercept, so a constant offset between, say, the preamble's chirps and the
-    data symbols (which the channel filter distorts differently) tilts nothing.
-    Points whose residual exceeds :data:`CLIP` robust standard deviations (from
-    the median absolute deviation) are left out. None when fewer than
-    :data:`MIN_POINTS` remain or the times do not spread within the groups.
-    """
-    t = np.asarray(t, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    g = np.zeros(len(t), np.int64) if group is None else np.asarray(group, dtype=np.int64)
-    keep = np.isfinite(t) & np.isfinite(y)
-    for _ in range(4):
-        res = _parallel_lines(t[keep], y[keep], g[keep])
-        if res is None:
-            return None
-        slope, resid, dof, sxx = res
-        full = np.full(len(t), np.inf)
-        full[keep] = resid
-        mad = float(np.median(np.abs(resid - np.median(resid))))
-        new = keep & (np.abs(full) <= CLIP * max(1.4826 * mad, 1e-9))
-        if np.array_equal(new, keep):
-            break
-        keep = new
-    res = _parallel_lines(t[keep], y[keep], g[keep])
-    if res is None:
-        return None
-    slope, resid, dof, sxx = res
-    se = math.sqrt(float(resid @ resid) / dof / sxx)
-    return slope, float(stats.t.ppf(0.5 + CONFIDENCE / 2, dof)) * se
-
-
-def _parallel_lines(
-    t: np.ndarray, y: np.ndarray, g: np.ndarray
-) -> tuple[float, np.ndarray, int, float] | None:
-    """Least squares of y = a_group + slope * t: (slope, residuals, dof, Sxx)."""
-    if len(t) < MIN_POINTS:
-        return None
-    dt = t.copy()
-    dy = y.copy()
-    groups = np.unique(g)
-    for k in groups:
-        sel = g == k
-        dt[sel] -= t[sel].mean()
-        dy[sel] -= y[sel].mean()
-    sxx = float(dt @ dt)
-    dof = len(t) - 1 - len(groups)
-    if sxx <= 0 or dof < 1:
-        return None
-    slope = float(dt @ dy) / sxx
-    return slope, dy - slope * dt, dof, sxx
+#: a drift whose 95 % half-width exceeds this (Hz/s) is not reported: the frame is
+#: too short (or too noisy) to tell a LEO drift (the FSK receiver's rule, a standard
+#: error of 50 Hz/s, in the same terms)
+MAX_DRIFT_UNCERTAINTY = 100.0
+#: the smallest half-width reported (Hz/s): below it, on clean frames, what is left is
+#: the receiver's own distortion, not noise that averages out
+MIN_DRIFT_UNCERTAINTY = 0.5
 
 
 def preamble_snr(

@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from sdrlink._ext import lora_dsp
+from sdrlink.dsp.linefit import slope_fit
 from sdrlink.frame import Frame
 from sdrlink.protocols.lora import codec, measure
 from sdrlink.protocols.lora.channel import FrameResampler, SampleBuffer
@@ -602,7 +603,7 @@ class Detector:
         y_pts = list(pre) + y_data.tolist()
         # own intercepts: preamble chirps, the reduced-rate header block, the payload
         groups = np.r_[np.zeros(len(pre), np.int64), [1 if j < 8 else 2 for j, *_ in trk.points]]
-        fit = measure.drift_fit(np.array(t_pts), np.array(y_pts), groups)
+        fit = slope_fit(np.array(t_pts), np.array(y_pts), groups)
         if fit is not None and trk.track_timing:
             # the timing loop moved the chips while reading: a peak moves with the timing,
             # and whether the loop followed the sample clock or its own noise is unknown
@@ -610,6 +611,10 @@ class Detector:
             fit = (fit[0], math.hypot(fit[1], measure.timing_slope(np.array(t_data), tau)))
         hz_s = self.bw**2 / n**2  # bins per symbol -> Hz/s
         drift, drift_unc = (None, None) if fit is None else (fit[0] * hz_s, fit[1] * hz_s)
+        if drift_unc is not None:
+            drift_unc = max(drift_unc, measure.MIN_DRIFT_UNCERTAINTY)
+        if drift_unc is not None and drift_unc > measure.MAX_DRIFT_UNCERTAINTY:
+            drift = None  # too short or too noisy a frame to tell a drift
         # the carrier at the frame's start (one symbol before preamble row 0), from the
         # preamble's offset and the drift: the frame's where it is significant (95 %),
         # else the preamble's own (zero unless its fit found one)

@@ -1,0 +1,92 @@
+"""Straight lines through measurements, with honest uncertainties.
+
+Receivers report a carrier drift as the slope of a line through per-symbol (or
+per-block) carrier measurements, with the half-width of its 95 % confidence
+interval: Student's t on the fit's degrees of freedom times the slope's standard
+error from the scatter around the line. Points that are not independent (a
+tracking loop's output) are first averaged in blocks longer than the loop's
+memory (:func:`block_means`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import stats
+
+#: fewer points than this: no slope (with 8 degrees of freedom left the t-quantile
+#: for 95 % is 2.3 and the spread's own estimate is good to a quarter)
+MIN_POINTS = 10
+CLIP = 4.0  # residuals beyond this many robust standard deviations are outliers
+CONFIDENCE = 0.95
+
+
+def slope_fit(
+    t: np.ndarray,
+    y: np.ndarray,
+    group: np.ndarray | None = None,
+    min_points: int = MIN_POINTS,
+) -> tuple[float, float] | None:
+    """(slope, 95 % half-width) of parallel straight lines through the points ``(t, y)``.
+
+    ``group`` (ints) gives each point's measurement: every group has its own
+    intercept, so a constant offset between, say, the preamble's chirps and the
+    data symbols (which the channel filter distorts differently) tilts nothing.
+    Points whose residual exceeds :data:`CLIP` robust standard deviations (from
+    the median absolute deviation) are left out. None when fewer than
+    ``min_points`` remain or the times do not spread within the groups.
+    """
+    t = np.asarray(t, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    g = np.zeros(len(t), np.int64) if group is None else np.asarray(group, dtype=np.int64)
+    keep = np.isfinite(t) & np.isfinite(y)
+    for _ in range(4):
+        res = _parallel_lines(t[keep], y[keep], g[keep], min_points)
+        if res is None:
+            return None
+        slope, resid, dof, sxx = res
+        full = np.full(len(t), np.inf)
+        full[keep] = resid
+        mad = float(np.median(np.abs(resid - np.median(resid))))
+        new = keep & (np.abs(full) <= CLIP * max(1.4826 * mad, 1e-9))
+        if np.array_equal(new, keep):
+            break
+        keep = new
+    res = _parallel_lines(t[keep], y[keep], g[keep], min_points)
+    if res is None:
+        return None
+    slope, resid, dof, sxx = res
+    se = math.sqrt(float(resid @ resid) / dof / sxx)
+    return slope, float(stats.t.ppf(0.5 + CONFIDENCE / 2, dof)) * se
+
+
+def _parallel_lines(
+    t: np.ndarray, y: np.ndarray, g: np.ndarray, min_points: int
+) -> tuple[float, np.ndarray, int, float] | None:
+    """Least squares of y = a_group + slope * t: (slope, residuals, dof, Sxx)."""
+    if len(t) < min_points:
+        return None
+    dt = t.copy()
+    dy = y.copy()
+    groups = np.unique(g)
+    for k in groups:
+        sel = g == k
+        dt[sel] -= t[sel].mean()
+        dy[sel] -= y[sel].mean()
+    sxx = float(dt @ dt)
+    dof = len(t) - 1 - len(groups)
+    if sxx <= 0 or dof < 1:
+        return None
+    slope = float(dt @ dy) / sxx
+    return slope, dy - slope * dt, dof, sxx
+
+
+def block_means(t: np.ndarray, y: np.ndarray, blocks: int) -> tuple[np.ndarray, np.ndarray]:
+    """``t`` and ``y`` averaged over ``blocks`` consecutive equal parts."""
+    parts = np.array_split(np.arange(len(t)), blocks)
+    keep = [p for p in parts if len(p)]
+    return (
+        np.array([float(np.mean(t[p])) for p in keep]),
+        np.array([float(np.mean(y[p])) for p in keep]),
+    )
