@@ -23,8 +23,8 @@ import pytest
 
 from sdrlink.blocks import SampleBlock, StreamInfo
 from sdrlink.channel import channel
-from sdrlink.protocols.lora import LoRaParams, codec, encode_symbols, make_receiver, modulate
 from sdrlink.dsp.linefit import MIN_POINTS, slope_fit
+from sdrlink.protocols.lora import LoRaParams, codec, encode_symbols, make_receiver, modulate
 from sdrlink.protocols.lora.measure import MAX_DRIFT_UNCERTAINTY, jacobsen
 from sdrlink.protocols.lora.modulator import modulate_symbols
 

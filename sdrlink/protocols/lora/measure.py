@@ -34,7 +34,6 @@ decoder still flips the least reliable bits of a codeword whose check fails.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
