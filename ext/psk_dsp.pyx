@@ -134,7 +134,8 @@ def psk_sync(const float complex[::1] x, const float[:, ::1] bank, int half,
     different symbols is a zero crossing; negative when the loop hangs near
     the zero crossings), [9] symbols since the last timing kick, [10]
     transition density (running mean of the sign changes: 1/2 for random
-    data, 1/8 for the HDLC flags of plain AX.25).
+    data, 1/8 for the HDLC flags of plain AX.25), [11] noise floor (the
+    smallest AGC power lately: follows drops at once, rises slowly).
 
     ``par``: [0] nominal samples per symbol, [1] timing proportional gain,
     [2] timing integral gain, [3] period error limit, [4] Costas
@@ -165,7 +166,10 @@ def psk_sync(const float complex[::1] x, const float[:, ::1] bank, int half,
     while unlocked: the phase turn from one symbol to the next, data signs
     removed, Im(u_k conj(u_k-1)) sign(Re u_k) sign(Re u_k-1), is added to
     the frequency (a decision-directed Costas loop alone pulls in only about
-    1 % of the symbol rate).
+    1 % of the symbol rate), weighted by how much of the power is signal
+    (1 - noise floor / power: on noise alone the loop would wander far, and
+    a burst after a short gap would have to be pulled in from there), [21]
+    relative rise of the noise floor per symbol.
 
     A symbol is produced when its matched filter fits in ``x``. Outputs: the
     derotated, AGC-normalised symbol (re, im), its position in ``x`` and the
@@ -181,11 +185,11 @@ def psk_sync(const float complex[::1] x, const float[:, ::1] bank, int half,
     cdef double kd_inv = par[8], lock_a = par[9], lock_min = par[10], leak = par[11]
     cdef double tim_a = par[12], tim_min = par[13], tim_wait = par[14]
     cdef double kick_lock = par[15], fast_k = par[16], dens_a = par[17], boost = par[18]
-    cdef double leak_w = par[19], k_fll = par[20]
+    cdef double leak_w = par[19], k_fll = par[20], floor_up = par[21], floor_k = par[22]
     cdef double t = st[0], nu = st[1], theta = st[2], omega = st[3], pw = st[4]
     cdef double pr = st[5], pi_ = st[6], lock = st[7], tim = st[8], since = st[9]
-    cdef double dens = st[10]
-    cdef double period, tm, c, s, cm, sm, g, ur, ui, mr, mi, e, ec, p2, gd, ef
+    cdef double dens = st[10], pfloor = st[11]
+    cdef double period, tm, c, s, cm, sm, g, ur, ui, mr, mi, e, ec, p2, gd, ef, pres
     cdef bint trans
     cdef float yr, yi, zr, zi
     cdef Py_ssize_t k = 0
@@ -214,6 +218,7 @@ def psk_sync(const float complex[::1] x, const float[:, ::1] bank, int half,
             else:
                 pw += agc_a * (p2 - pw)
             g = 1.0 / sqrt(pw + 1e-30)
+            pfloor = pw if (pfloor <= 0.0 or pw < pfloor) else pfloor * (1.0 + floor_up)
             c = cos(theta)
             s = sin(theta)
             ur = g * (yr * c + yi * s)  # y * exp(-j theta)
@@ -240,7 +245,10 @@ def psk_sync(const float complex[::1] x, const float[:, ::1] bank, int half,
                 ef = ui * pr - ur * pi_
                 if (ur >= 0.0) != (pr >= 0.0):
                     ef = -ef
-                omega += k_fll * _clamp(ef, 1.0)
+                # (the floor sits below the noise's mean, at the dips of the AGC power)
+                pres = 1.0 - floor_k * pfloor / (pw + 1e-30)
+                if pres > 0.0:
+                    omega += k_fll * pres * _clamp(ef, 1.0)
             dens += dens_a * ((1.0 if trans else 0.0) - dens)
             if trans:
                 tim += tim_a * (0.5 * (ur * ur + ui * ui + pr * pr + pi_ * pi_)
@@ -280,4 +288,5 @@ def psk_sync(const float complex[::1] x, const float[:, ::1] bank, int half,
     st[8] = tim
     st[9] = since
     st[10] = dens
+    st[11] = pfloor
     return k

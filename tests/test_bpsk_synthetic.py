@@ -19,7 +19,12 @@ from sdrlink.framing.ax25 import ui_frame
 from sdrlink.protocols import get_protocol
 from sdrlink.protocols.bpsk import BpskReceiver, make_params, modulate
 from sdrlink.protocols.bpsk.demodulator import Demodulator
-from sdrlink.protocols.bpsk.modulator import frame_start_sample, modulate_bits, to_audio
+from sdrlink.protocols.bpsk.modulator import (
+    AUDIO_RMS,
+    frame_start_sample,
+    modulate_bits,
+    to_audio,
+)
 
 PAYLOAD = ui_frame("CQ", "TEST-1", b"sdrlink bpsk synthetic frame 0123456789")
 
@@ -404,3 +409,31 @@ def test_leo_pass_blind_and_with_the_tle(tmp_path, baud, offset_s):
         tle = decode_source(src, "bpsk", options=opts, stages=[stage]).frame_list
     assert [f.payload for f in tle] == sent
     assert all(abs(f.fields["residual_hz"]) < 50 for f in tle)
+
+
+@pytest.mark.parametrize(
+    "audio,carrier,tones",
+    [
+        (True, 11500.0, [(3000.0, 30.0), (21000.0, 20.0)]),  # birdies out of the signal band
+        (False, 4000.0, [(-9000.0, 30.0)]),
+        (True, 1500.0, [(5000.0, 30.0), (3100.0, 20.0)]),
+    ],
+)
+def test_strong_tones_elsewhere_do_not_capture_the_carrier_search(audio, carrier, tones, rng):
+    """A tone squared is a line too: the search must not take a birdie for the carrier."""
+    opts = dict(G3RUH_9600, baud=1200 if carrier < 2000 else 9600)
+    fs = 48e3 if audio else 250e3
+    x, starts = stream(opts, fs, 12.0, rng, carrier=carrier if audio else None,
+                       cfo=0.0 if audio else carrier)  # fmt: skip
+    n = np.arange(len(x))
+    for f, db in tones:  # power relative to the signal's
+        amp = 10 ** (db / 20)
+        if audio:
+            x = x + (AUDIO_RMS * math.sqrt(2) * amp * np.cos(2 * np.pi * f / fs * n)).astype(
+                np.float32
+            )
+        else:
+            x = x + (amp * np.exp(2j * np.pi * f / fs * n)).astype(np.complex64)
+    frames = run(receiver(opts, fs, audio=audio), x)
+    assert [f.payload for f in frames] == [PAYLOAD] * 3
+    assert all(abs(f.freq_offset_hz - carrier) < 5 for f in frames)

@@ -39,6 +39,10 @@ FALSE_ALARM = 9.0  # -ln(probability) that noise alone passes for a line in one 
 MAX_DRIFT = 2000.0  # Hz/s: the fastest drift followed within a burst
 STRONGER = 4.0  # within a burst, a far line this much stronger is another signal: go there
 FLOOR_BINS = 48  # half-width of the window the local floor is taken over
+TONE_BINS = 32  # neighbours on each side a tone is compared with
+TONE_RATIO = 30.0  # a bin this far above its neighbours' mean is a tone (noise: P ~ e^-30)
+SKIRT = 3.0  # a tone's skirt is cut out to where the power is this close to the floor
+MAX_TONES = 16  # tones cut per estimate, at most (the strongest)
 GLIDE = 0.8  # fraction of the distance to the estimate closed per segment
 HANGOVER = 1  # segments without the line that still count as the same burst
 
@@ -91,7 +95,7 @@ class CarrierTracker:
         else:
             self.dec = 1
             self.lo, self.hi = band
-        m = scipy.fft.next_fast_len(int(seg_s * fs / self.dec))
+        m = 1 << max(6, int(round(math.log2(seg_s * fs / self.dec))))  # (FFTs of 2^k points)
         self.m = m  # samples per segment after summing
         self.n = m * self.dec  # input samples per segment
         self.nfft = nfft = 2 * m  # two segments per estimate
@@ -100,6 +104,7 @@ class CarrierTracker:
         # time from the window centre, squared: a drift r turns the square's phase by
         # 2 pi r t^2
         self.t2 = (((np.arange(nfft) - m) / rate_d) ** 2).astype(np.float32)
+        self._chirps: dict[int, np.ndarray] = {}
         self.bw = float(bandwidth)
         # the bins of the window's spectrum where the carrier may be, in frequency order
         f = scipy.fft.fftfreq(nfft, 1.0 / rate_d)
@@ -213,7 +218,10 @@ class CarrierTracker:
         bandwidth-wide stretch holding the most power), then only that
         stretch (twice as wide) is squared: far less noise takes part in the
         squaring than over the whole band searched. The line is looked for
-        within half a bandwidth of the energy's location.
+        within half a bandwidth of the energy's location. Narrow tones
+        (interference, receiver birdies) do not count when locating the
+        energy, and those beyond the signal's band are cut before squaring:
+        a tone's square is a line too.
         """
         if self.is_complex:
             z = np.concatenate([a, b])
@@ -222,15 +230,19 @@ class CarrierTracker:
                 for j in range(1, self.dec):
                     acc += z[j :: self.dec]
                 z = acc
-            spec = scipy.fft.fft(z)
+            spec = scipy.fft.fft(z * self.window)
         else:
             spec = np.zeros(self.nfft, np.complex64)
-            spec[: self.nfft // 2 + 1] = scipy.fft.rfft(np.concatenate([a, b]))  # analytic
+            x = np.concatenate([a, b]) * self.window
+            spec[: self.nfft // 2 + 1] = scipy.fft.rfft(x)  # analytic: negative half empty
         if self.centre_lo >= self.centre_hi:
             return None
         s = spec[self.sel]
-        csum = np.cumsum(s.real**2 + s.imag**2, dtype=np.float64)
-        csum = np.concatenate([[0.0], csum])
+        power = (s.real**2 + s.imag**2).astype(np.float64)
+        tones = self._tones(power)
+        if tones is not None:
+            power[tones[0]] = tones[1]
+        csum = np.concatenate([[0.0], np.cumsum(power)])
         # sums over the signal's width, for the windows centred where the carrier may be
         j0, j1 = self.centre_lo, self.centre_hi
         sums = csum[j0 + self.width : j1 + self.width] - csum[j0:j1]
@@ -240,12 +252,76 @@ class CarrierTracker:
         ks = np.arange(k0, k0 + self.keep_bins) % self.nfft
         band = np.zeros(self.nfft, np.complex64)
         band[ks] = spec[ks]
+        if tones is not None:  # cut the tones beyond the signal's own band (within it,
+            # the flags of an HDLC preamble make spectral lines of the signal itself)
+            cut = self.sel[tones[0]]
+            band[cut[np.abs(self.f[cut] - coarse) > 0.6 * self.bw]] = 0
         zf = scipy.fft.ifft(band)
-        q = zf * zf * self.window
+        q = zf * zf  # (tapered twice over by the window of the first transform)
         if self.nco.rate:  # the drift being followed would smear the line: take it out
-            ph = np.float32(-2.0 * math.pi * self.nco.rate) * self.t2
-            q *= np.cos(ph) + 1j * np.sin(ph)
-        return self._line(scipy.fft.fft(q), coarse)
+            q *= self._dechirp(self.nco.rate)
+        found = self._line(scipy.fft.fft(q), coarse)
+        if found is not None and tones is not None:
+            # a tone squared is a line too: a carrier that is a line itself is a tone
+            # (BPSK's carrier is suppressed)
+            at = self.f[self.sel[tones[0]]]
+            if np.any(np.abs(at - found[0]) <= 2 * self.bin):
+                return None
+        return found
+
+    def _dechirp(self, rate: float) -> np.ndarray:
+        """exp(-2j pi rate t^2) over the window, for ``rate`` rounded to a step whose
+        leftover smears the line by under a quarter of a bin (cached: the drift
+        followed changes slowly)."""
+        step = 0.125 / (self.nfft / self.rate_d) ** 2
+        key = int(round(rate / step))
+        table = self._chirps.get(key)
+        if table is None:
+            ph = np.float32(-2.0 * math.pi * key * step) * self.t2
+            table = (np.cos(ph) + 1j * np.sin(ph)).astype(np.complex64)
+            if len(self._chirps) >= 64:
+                self._chirps.clear()
+            self._chirps[key] = table
+        return table
+
+    @staticmethod
+    def _tones(power: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """Bins of narrow tones in ``power`` (frequency order) and the level around them.
+
+        A tone is a bin TONE_RATIO times above the mean of its neighbours (the
+        window's main lobe left out); its skirt (the window's sidelobes) is
+        cut too, out to where the power is back near the floor beyond it.
+        """
+        n, w, lobe = len(power), TONE_BINS, 2
+        if n < 4 * w:
+            return None
+        # mean of the 2w + 1 bins around each, less its 2 lobe + 1 (edges repeated)
+        padded = np.concatenate([np.full(w + 1, power[0]), power, np.full(w, power[-1])])
+        padded[0] = 0.0
+        cs = np.cumsum(padded)
+        wide = cs[2 * w + 1 :] - cs[: -(2 * w + 1)]
+        inner = cs[w + lobe + 1 : len(cs) - w + lobe] - cs[w - lobe : len(cs) - w - lobe - 1]
+        local = (wide - inner) / (2 * (w - lobe))
+        peaks = np.flatnonzero(power > TONE_RATIO * local)
+        if not len(peaks):
+            return None
+        mask = np.zeros(n, bool)
+        level = np.zeros(n)
+        for k in peaks[np.argsort(-power[peaks])][:MAX_TONES]:
+            if mask[k]:
+                continue
+            outer = np.concatenate([power[max(0, k - 4 * w) : max(0, k - 2 * w)],
+                                    power[k + 2 * w : k + 4 * w]])  # fmt: skip
+            floor = float(np.median(outer)) if len(outer) else float(local[k])
+            left = k
+            while left > 0 and k - left < 2 * w and power[left - 1] > SKIRT * floor:
+                left -= 1
+            right = k
+            while right < n - 1 and right - k < 2 * w and power[right + 1] > SKIRT * floor:
+                right += 1
+            mask[left : right + 1] = True
+            level[left : right + 1] = floor
+        return mask, level[mask]
 
     def _line(self, spec: np.ndarray, coarse: float) -> tuple[float, float] | None:
         """The carrier whose square's line (in ``spec``, the spectrum of the squared
@@ -258,7 +334,7 @@ class CarrierTracker:
         k1 = int(math.ceil(2 * hi / self.bin))
         span = np.arange(k0 - FLOOR_BINS, k1 + FLOOR_BINS + 1)
         v = spec[span % self.nfft]
-        p = v.real.astype(np.float64) ** 2 + v.imag.astype(np.float64) ** 2
+        p = (v.real * v.real + v.imag * v.imag).astype(np.float64)
         j = FLOOR_BINS + int(np.argmax(p[FLOOR_BINS : len(p) - FLOOR_BINS]))
         around = p[j + self.around]
         mid = len(around) // 2

@@ -32,6 +32,8 @@ LOCK_MIN = 0.3  # lock metric (about Es/(Es + N0)) below which the loops count a
 LEAK_SYMBOLS = 256.0  # time constant of the clock's return to nominal while unlocked
 FREQ_LEAK_SYMBOLS = 4096.0  # the same for the Costas frequency (slower: it must pull in)
 FLL_GAIN = 1.0 / 128  # frequency-locked loop gain while unlocked (pull-in in ~200 symbols)
+FLOOR_RISE = 1e-4  # noise floor estimate: relative rise per symbol (~10^4 symbols to forget)
+FLOOR_MEAN = 1.6  # noise power over that floor (the floor follows the AGC power's dips)
 TIMING_EVENTS = 24.0  # timing metric time constant, in sign changes of the data
 TIMING_KICK = -0.3  # jump half a symbol when the timing metric is below this ...
 KICK_LOCK = 0.75  # ... and the lock metric above this (Es/N0 above about 5 dB: below, noise
@@ -169,10 +171,12 @@ class SymbolSync:
                 MAX_BOOST,
                 1.0 / FREQ_LEAK_SYMBOLS,
                 FLL_GAIN,
+                FLOOR_RISE,
+                FLOOR_MEAN,
             ],
             np.float64,
         )
-        self.state = np.zeros(11, np.float64)
+        self.state = np.zeros(12, np.float64)
         self.state[10] = 0.5  # transition density of random data
         # the first symbol: one span in, so its half-symbol point has history
         self.state[0] = half + sps
