@@ -6,7 +6,7 @@ samples, loop variables) between blocks, so results do not depend on how the
 stream is cut into blocks.
 """
 
-from libc.math cimport M_PI, copysign, cos, fabs, sin, sqrt
+from libc.math cimport M_PI, copysign, cos, fabs, floor, sin, sqrt
 
 import numpy as np
 cimport numpy as cnp
@@ -368,7 +368,8 @@ def dc_block_mix(const float[::1] x, double[::1] st, double a, double cyc,
     y[n] = (1+a)/2 * (x[n] - x[n-1]) + a*y[n-1];  out[n] = y[n] * exp(-2j*pi*cyc*n)
     with n the absolute sample count. The phasor advances by a rotation and is
     recomputed from n every 256 samples of the stream, so it neither drifts
-    nor depends on block boundaries. ``st`` = [x[-1], y[-1], n].
+    nor depends on block boundaries (a block starting in between repeats the
+    rotations since the last recomputation). ``st`` = [x[-1], y[-1], n].
     """
     cdef Py_ssize_t n = x.shape[0], i
     cdef double xp = st[0], yp = st[1], g = 0.5 * (1.0 + a), v, tmp, ph
@@ -377,13 +378,22 @@ def dc_block_mix(const float[::1] x, double[::1] st, double a, double cyc,
     cdef double dc = cos(2.0 * M_PI * cyc), ds = -sin(2.0 * M_PI * cyc)
     if out.shape[0] < n:
         raise ValueError("output shorter than input")
+    cdef long long j, back
     with nogil:
         for i in range(n):
             if i == 0 or count % 256 == 0:
-                ph = cyc * <double>count
+                # the exact phasor at the last multiple of 256, then (at a block's start
+                # in between) the same rotations the uncut stream made since: bit for bit
+                # the phasor an uncut stream has here
+                back = count % 256
+                ph = cyc * <double>(count - back)
                 ph = ph - <double>(<long long>ph)
                 c = cos(2.0 * M_PI * ph)
                 s = -sin(2.0 * M_PI * ph)
+                for j in range(back):
+                    tmp = c * dc - s * ds
+                    s = s * dc + c * ds
+                    c = tmp
             v = x[i]
             yp = g * (v - xp) + a * yp
             xp = v
@@ -397,3 +407,217 @@ def dc_block_mix(const float[::1] x, double[::1] st, double a, double cyc,
     st[1] = yp
     st[2] = <double>count
     return n
+
+
+def group_sum_window(const float complex[::1] seg, Py_ssize_t dec, const float[::1] window,
+                     float complex[::1] out):
+    """out[k] = window[k] * (seg[k*dec] + ... + seg[k*dec + dec - 1]), summed in float32
+    in that order; for k < len(window) (``seg`` must hold dec * len(window) samples).
+
+    The carrier search's decimation: sums of ``dec`` consecutive samples keep white
+    noise white and the searched band within the new rate, and the window goes on in
+    the same pass.
+    """
+    cdef Py_ssize_t m = window.shape[0], k, j, i
+    cdef float re, im
+    if seg.shape[0] < m * dec or out.shape[0] < m:
+        raise ValueError("segment shorter than dec * len(window), or output too short")
+    with nogil:
+        for k in range(m):
+            i = k * dec
+            re = seg[i].real
+            im = seg[i].imag
+            for j in range(1, dec):
+                re = re + seg[i + j].real
+                im = im + seg[i + j].imag
+            out[k].real = window[k] * re
+            out[k].imag = window[k] * im
+    return m
+
+
+def welch_power(const float complex[:, ::1] spectra, const long long[::1] order,
+                float[::1] power, double[::1] csum):
+    """power[i] = mean over the rows l of |spectra[l, order[i]]|^2 (float32) and
+    csum[i + 1] = csum[i] + power[i] (float64, csum[0] = 0): the searched bins of an
+    averaged spectrum, in frequency order, and their running sum for window sums
+    in constant time."""
+    cdef Py_ssize_t n = order.shape[0], rows = spectra.shape[0], i, l
+    cdef float re, im, acc_p
+    cdef double acc = 0.0
+    if power.shape[0] < n or csum.shape[0] < n + 1 or rows < 1:
+        raise ValueError("outputs too short")
+    with nogil:
+        csum[0] = 0.0
+        for i in range(n):
+            acc_p = 0.0
+            for l in range(rows):
+                re = spectra[l, order[i]].real
+                im = spectra[l, order[i]].imag
+                acc_p = acc_p + (re * re + im * im)
+            power[i] = acc_p / rows
+            acc = acc + power[i]
+            csum[i + 1] = acc
+    return n
+
+
+cdef float _select(float* a, Py_ssize_t n, Py_ssize_t k) noexcept nogil:
+    """The k-th smallest of a[0..n) (quickselect; reorders a)."""
+    cdef Py_ssize_t lo = 0, hi = n - 1, i, j
+    cdef float pivot, t
+    while lo < hi:
+        pivot = a[(lo + hi) // 2]
+        i = lo
+        j = hi
+        while i <= j:
+            while a[i] < pivot:
+                i += 1
+            while a[j] > pivot:
+                j -= 1
+            if i <= j:
+                t = a[i]
+                a[i] = a[j]
+                a[j] = t
+                i += 1
+                j -= 1
+        if k <= j:
+            hi = j
+        elif k >= i:
+            lo = i
+        else:
+            break
+    return a[k]
+
+
+def search_stats(const float[::1] power, const double[::1] csum, Py_ssize_t width,
+                 Py_ssize_t q, float[::1] scratch):
+    """(q-th smallest bin power, start of the ``width``-bin window with the most energy,
+    that energy) of a carrier-search spectrum; ``csum`` is the running sum of
+    ``power`` (csum[0] = 0), ``scratch`` a buffer as long as ``power``."""
+    cdef Py_ssize_t n = power.shape[0], k, best = 0
+    cdef double s, top = -1.0
+    cdef float qv
+    if scratch.shape[0] < n or csum.shape[0] < n + 1 or not 0 <= q < n or not 0 < width <= n:
+        raise ValueError("bad sizes")
+    with nogil:
+        for k in range(n):
+            scratch[k] = power[k]
+        qv = _select(&scratch[0], n, q)
+        for k in range(n - width + 1):
+            s = csum[k + width] - csum[k]
+            if s > top:
+                top = s
+                best = k
+    return float(qv), best, top
+
+
+def two_tone_peak(const double[::1] csum, Py_ssize_t h, Py_ssize_t d):
+    """j maximising the energy of bins j .. j+2h plus bins j+2d .. j+2d+2h (two tones 2d
+    bins apart, each 2h+1 bins wide), from the running sum ``csum``; -1 if none fits."""
+    cdef Py_ssize_t n = csum.shape[0] - 1, w = 2 * h + 1, j, best = -1
+    cdef double s, top = -1.0
+    with nogil:
+        for j in range(n - w - 2 * d + 1):
+            s = (csum[j + w] - csum[j]) + (csum[j + 2 * d + w] - csum[j + 2 * d])
+            if s > top:
+                top = s
+                best = j
+    return best
+
+
+def unwrapped_phase(const float complex[::1] z, double[::1] out):
+    """Cumulative phase (radians) of ``z``: out[0] = 0, out[i] = out[i-1] + arg(z[i] z*[i-1]).
+
+    The phase steps of an FM discriminator, summed without wrapping, so that the
+    phase advance between any two instants (the mean frequency there) is a
+    difference of two entries. The polynomial atan2 errs by about 1e-5 rad a step.
+    """
+    cdef Py_ssize_t n = z.shape[0], i
+    cdef double acc = 0.0
+    cdef float pr, pi_, cr, ci
+    if out.shape[0] < n:
+        raise ValueError("output shorter than input")
+    if n == 0:
+        return 0
+    with nogil:
+        out[0] = 0.0
+        pr = z[0].real
+        pi_ = z[0].imag
+        for i in range(1, n):
+            cr = z[i].real
+            ci = z[i].imag
+            acc = acc + fast_atan2(ci * pr - cr * pi_, cr * pr + ci * pi_)
+            out[i] = acc
+            pr = cr
+            pi_ = ci
+    return n
+
+
+def symbol_freqs(const float complex[::1] z, const float[::1] rtaps2, Py_ssize_t ntaps,
+                 double cyc, const double[::1] edges, double[::1] out):
+    """Mean frequency (cycles per sample) between consecutive ``edges`` of ``z``
+    mixed down by ``cyc`` cycles per sample and low-pass filtered, with ``cyc``
+    added back.
+
+    ``rtaps2`` are a symmetric filter's ``ntaps`` (odd) taps as the complex FIR
+    kernels take them (reversed, zero-padded at the old end to M taps, each
+    twice: 2M a multiple of 8); the filtered sample n is centred on z[n]. The
+    phase of the filtered signal is accumulated sample by sample (the
+    polynomial atan2 of each step) and read at the edges by linear
+    interpolation, so out[k] is (phase(edges[k+1]) - phase(edges[k])) /
+    (2 pi (edges[k+1] - edges[k])) + cyc. Edges are positions in ``z``; they
+    must increase and keep M samples of margin at either end.
+    """
+    cdef Py_ssize_t n = z.shape[0], m2 = rtaps2.shape[0], M = rtaps2.shape[0] // 2
+    cdef Py_ssize_t pad = (ntaps - 1) // 2, ne = edges.shape[0], lo, hi, first, i, k, c
+    cdef double c_ = 1.0, s_ = 0.0, dc, ds, tmp, ph0, pr = 0.0, pi_ = 0.0, acc, frac
+    cdef double a_ph = 0.0, b_ph, e
+    cdef float yr, yi
+    if ntaps % 2 == 0 or ntaps > M or m2 % 8 or ne < 2 or out.shape[0] < ne - 1:
+        raise ValueError("odd tap count within the padded taps (2M % 8 == 0), two edges")
+    lo = <Py_ssize_t>floor(edges[0])
+    hi = <Py_ssize_t>floor(edges[ne - 1]) + 1
+    # the filtered sample j reads mixed samples j + pad - M + 1 .. j + pad
+    first = lo + pad - M + 1
+    if first < 0 or hi + pad >= n:
+        raise ValueError("edges too close to the ends of z")
+    for k in range(1, ne):
+        if not edges[k] > edges[k - 1]:
+            raise ValueError("edges must increase")
+    w_arr = np.empty(2 * (hi + pad + 1 - first), np.float32)  # interleaved re, im
+    ph_arr = np.empty(hi - lo + 1, np.float64)
+    cdef float[::1] w = w_arr
+    cdef double[::1] ph = ph_arr
+    with nogil:
+        dc = cos(2.0 * M_PI * cyc)
+        ds = -sin(2.0 * M_PI * cyc)
+        for i in range(first, hi + pad + 1):
+            c = i - first
+            if c % 256 == 0:  # exact phasor now and then, a rotation in between
+                ph0 = cyc * <double>i
+                ph0 = ph0 - floor(ph0)
+                c_ = cos(2.0 * M_PI * ph0)
+                s_ = -sin(2.0 * M_PI * ph0)
+            w[2 * c] = <float>(z[i].real * c_ - z[i].imag * s_)
+            w[2 * c + 1] = <float>(z[i].real * s_ + z[i].imag * c_)
+            tmp = c_ * dc - s_ * ds
+            s_ = s_ * dc + c_ * ds
+            c_ = tmp
+        acc = 0.0
+        for i in range(lo, hi + 1):
+            _cdot8(&rtaps2[0], &w[2 * (i + pad - M + 1 - first)], m2, &yr, &yi)
+            if i > lo:
+                acc += fast_atan2(yi * pr - yr * pi_, yr * pr + yi * pi_)
+            ph[i - lo] = acc
+            pr = yr
+            pi_ = yi
+        for k in range(ne):
+            e = edges[k] - lo
+            c = <Py_ssize_t>floor(e)
+            if c >= hi - lo:
+                c = hi - lo - 1
+            frac = e - c
+            b_ph = ph[c] + frac * (ph[c + 1] - ph[c])
+            if k > 0:
+                out[k - 1] = (b_ph - a_ph) / (2.0 * M_PI * (edges[k] - edges[k - 1])) + cyc
+            a_ph = b_ph
+    return ne - 1

@@ -434,7 +434,7 @@ rec'''),
 frames = sdrlink.decode(rec, "fsk", **OPTIONS)
 assert [f.payload for f in frames] == payloads
 sdrlink.frames_to_dataframe(frames)[
-    ["sample_index", "snr_db", "crc_ok", "length", "rs_corrected", "text"]
+    ["sample_index", "symbol_snr_db", "crc_ok", "length", "rs_corrected", "text"]
 ]'''),
     code('''
 ax = sdrlink.plot.waterfall(rec, frames, nfft=256)

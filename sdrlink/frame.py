@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -11,17 +12,40 @@ from typing import Any
 class Frame:
     """One decoded burst.
 
+    Every protocol reports these quantities with the one meaning given here
+    (protocol-specific detail, where there is some, is named).
+
     Attributes:
         protocol: protocol name from the registry ("lora", "fsk", ...).
-        sample_index: absolute index (in the source's sample clock) of the start
-            of the burst; with the source's start time it gives ``time``.
+        sample_index: absolute index, in the source's sample clock, of the
+            frame's first sample: LoRa the first preamble chirp; framed
+            FSK/BPSK the first symbol of the sync word or opening flag.
+            With the source's start time it gives ``time``.
         payload: the decoded payload bytes (for framed protocols, the frame
             without its CRC).
         crc_ok: True when a CRC was present and matched, False when it failed,
             None when the frame carries no CRC.
-        freq_offset_hz: measured carrier offset relative to the tuned centre
-            frequency (after any Doppler compensation has been added back).
-        snr_db: SNR estimate in the signal bandwidth.
+        freq_offset_hz: the carrier frequency relative to the tuned centre
+            frequency (``center_freq_hz``), in Hz, at the frame's start (LoRa:
+            over the preamble); any Doppler compensation applied ahead of the
+            receiver is added back. A drift over the frame, where the receiver
+            measures it, is ``fields["drift_hz_s"]``. From FM-discriminator
+            audio the carrier is seen only through the audio: FSK reports the
+            audio's DC scaled by the nominal deviation (DC-coupled audio of the
+            usual polarity assumed); AFSK reports the offset of the audio
+            tones from their nominal frequencies, as ``fields["offset_of"]``
+            ("carrier" or "audio tones") says. NaN when it could not be
+            measured.
+        snr_db: signal power over noise power in the signal's occupied
+            bandwidth, in dB, with the bandwidth in
+            ``fields["snr_bandwidth_hz"]`` where it is not a protocol
+            parameter: LoRa the LoRa bandwidth (``fields["bw"]``); FSK, GFSK,
+            GMSK Carson's bandwidth 2 * deviation + baud; AFSK
+            2 * (deviation + highest tone). The simulator
+            (:mod:`sdrlink.simulate`) sets its SNR in the same bandwidth.
+            Eb/N0 is ``fields["ebn0_db"]`` where a protocol gives it. NaN
+            where the RF SNR cannot be measured (FSK from discriminator
+            audio: its audio-domain figure is ``fields["symbol_snr_db"]``).
         time: UTC time of ``sample_index`` when the source's start time is known.
         center_freq_hz: the source's tuned centre frequency, when known.
         fields: protocol-specific values (spreading factor, header, addresses ...).
@@ -46,11 +70,13 @@ class Frame:
         return self.crc_ok is not False
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-serialisable dict (payload as hex, time as ISO 8601)."""
+        """A JSON-serialisable dict (payload as hex, time as ISO 8601, NaN as None)."""
         d = asdict(self)
         d["payload"] = self.payload.hex()
         d["time"] = self.time.isoformat().replace("+00:00", "Z") if self.time else None
         d["fields"] = _jsonable(self.fields)
+        for key in ("freq_offset_hz", "snr_db"):
+            d[key] = _jsonable(d[key])
         return d
 
     def text(self) -> str:
@@ -75,5 +101,7 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, bytes):
         return value.hex()
     if hasattr(value, "item"):  # numpy scalar
-        return value.item()
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # JSON has no NaN or infinity
     return value

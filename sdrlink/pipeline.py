@@ -53,12 +53,20 @@ class RunStats:
     blocks: int = 0
     frames: int = 0
     valid_frames: int = 0
+    unchecked_frames: int = 0  # frames of framings without a check (crc_ok None)
     gaps: int = 0
     lost_samples: int = 0
     wall_s: float = 0.0
     cpu_s: float = 0.0
     interrupted: bool = False
     frame_list: list[Frame] = field(default_factory=list, repr=False)
+
+    def summary(self) -> str:
+        """``5 frame(s), 5 with valid CRC`` (and how many carried no check at all)."""
+        text = f"{self.frames} frame(s), {self.valid_frames} with valid CRC"
+        if self.unchecked_frames:
+            text += f", {self.unchecked_frames} without a check"
+        return text
 
     @property
     def realtime_factor(self) -> float:
@@ -103,6 +111,7 @@ def run(
             finish_frame(frame, info, stages)
             stats.frames += 1
             stats.valid_frames += frame.crc_ok is True
+            stats.unchecked_frames += frame.crc_ok is None
             if keep_frames:
                 stats.frame_list.append(frame)
             for sink in sinks:

@@ -50,7 +50,11 @@ def test_packet_roundtrip_with_errors_and_crc(rng):
     assert [f.fields["block"] for f in frames] == list(range(5))
     assert [f.fields["rs_corrected"] for f in frames] == [0, 1, 0, 0, 0]
     assert frames[-1].fields["packet_crc_ok"] is True
-    assert all(f.start == 500 + enc.start for f in frames)
+    # each block's frame starts at the block, and knows where its packet began
+    sizes = [58] * 4 + [len(data) - 4 * 48 + 10]
+    starts = [first + 8 * sum(sizes[:k]) for k in range(5)]
+    assert [f.start for f in frames] == starts
+    assert all(f.start + f.fields["packet_start"] == 500 + enc.start for f in frames)
     # too many errors in block 2: that block is lost, the rest decode, no CRC verdict
     soft[first + 8 * 120 : first + 8 * 130] *= -1
     frames = deframe("swiatowid", soft)

@@ -10,13 +10,12 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from plot_util import png  # noqa: E402
 
+import sdrlink.protocols.lora.modulator as lora_mod  # noqa: E402
 from sdrlink import channel  # noqa: E402
 from sdrlink.errors import ConfigError  # noqa: E402
 from sdrlink.plot import acquisition_surface, lora_dechirped, lora_symbols  # noqa: E402
 from sdrlink.plot.lora import symbol_peaks  # noqa: E402
-
-lora_mod = pytest.importorskip("sdrlink.protocols.lora.modulator")
-LoRaParams = pytest.importorskip("sdrlink.protocols.lora.params").LoRaParams
+from sdrlink.protocols.lora.params import LoRaParams  # noqa: E402
 
 SF, BW, FS = 7, 125e3, 500e3
 OS = int(FS / BW)

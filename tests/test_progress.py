@@ -65,3 +65,22 @@ def _frame():
 
     t = dt.datetime(2026, 11, 1, 12, 0, 0, 250000, tzinfo=dt.timezone.utc)
     return Frame("lora", 1234, b"hi", True, 100.0, 3.0, time=t, fields={"sf": 7})
+
+
+def test_unmeasured_numbers_print_as_a_dash_in_their_column():
+    from sdrlink.sinks.terminal import format_frame
+
+    measured, audio = _frame(), _frame()
+    audio.snr_db = float("nan")  # FSK from discriminator audio: no RF SNR
+    audio.freq_offset_hz = float("nan")
+    a, b = format_frame(measured), format_frame(audio)
+    assert "nan" not in b and "- dB" in b and "- Hz" in b
+    assert a.index(" dB") == b.index(" dB") and a.index(" Hz") == b.index(" Hz")
+
+
+def test_summary_counts_frames_without_a_check():
+    from sdrlink.pipeline import RunStats
+
+    s = RunStats(frames=8, valid_frames=6, unchecked_frames=2)
+    assert s.summary() == "8 frame(s), 6 with valid CRC, 2 without a check"
+    assert RunStats(frames=3, valid_frames=3).summary() == "3 frame(s), 3 with valid CRC"

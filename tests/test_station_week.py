@@ -150,11 +150,11 @@ def test_restart_resumes_and_a_crash_costs_one_pass(tmp_path, monkeypatch):
         def flush(self):
             return []
 
-    def build(proto, options, info, satellite=None, explicit=None):
+    def build(modes, info, notify=None):
         if not crash_at:
             crash_at.append(info.start_time.isoformat())
             return [Crashing()]
-        return real_build(proto, options, info, satellite, explicit)
+        return real_build(modes, info, notify)
 
     monkeypatch.setattr(sdrlink.api, "build_receivers", build)
 

@@ -110,9 +110,9 @@ def decode_many(
     script, so a script calling this must guard its entry with
     ``if __name__ == "__main__":``.
     """
-    from sdrlink.api import resolve_protocol
+    from sdrlink.api import modes_label, plan_modes
 
-    proto, opts, satellite = resolve_protocol(protocol, sat, options)
+    modes, satellite = plan_modes(protocol, sat, options)
     explicit = {k: v for k, v in (options or {}).items() if v is not None}
     source_options = {
         k: v
@@ -120,13 +120,14 @@ def decode_many(
         if v is not None
     }
     settings = {
-        "protocol": proto.name,
-        "options": proto.normalize_options(opts),  # sf=7 and sf=[7] are one setting
+        "protocol": modes_label(modes),
+        # normalised, so sf=7 and sf=[7] are one setting
+        "options": modes[0].options,
         "source": source_options,
         "include_bad": include_bad,
     }
-    if satellite is not None and not explicit and satellite.alt_options:
-        settings["alt_options"] = [proto.normalize_options(dict(a)) for a in satellite.alt_options]
+    if len(modes) > 1:  # a satellite's other transmitter modes
+        settings["alt_options"] = [{"protocol": m.protocol.name, **m.options} for m in modes[1:]]
     if doppler is not None:
         settings["doppler"] = doppler.describe()
     settings_json = canonical_json(settings)
@@ -148,7 +149,8 @@ def decode_many(
         outcomes, frames = _run(
             client,
             labels,
-            proto.name,
+            protocol,
+            modes_label(modes),
             explicit,
             source_options,
             done,
@@ -197,7 +199,8 @@ def _unique(labels: list[str]) -> list[str]:
 def _run(
     client: Any,
     labels: list[str],
-    protocol: str,
+    protocol: str | None,
+    kind: str,
     options: dict[str, Any],
     source_options: dict[str, Any],
     done: frozenset[str],
@@ -212,7 +215,11 @@ def _run(
     keep_frames: bool,
     progress: Callable[[FileOutcome, int, int], None] | None,
 ) -> tuple[dict[str, FileOutcome], dict[str, list[Frame]]]:
-    """Submit one task per file and write results as they complete."""
+    """Submit one task per file and write results as they complete.
+
+    ``protocol`` (None: from ``sat``) goes to the workers; ``kind`` names the
+    protocol(s) in the frame log.
+    """
     (as_completed,) = _distributed("as_completed")
 
     outcomes: dict[str, FileOutcome] = {}
@@ -241,16 +248,16 @@ def _run(
     decoded_here: dict[str, str] = {}  # content hash -> label, for duplicate files
     try:
         for future in as_completed(list(futures)):
-            label = futures.pop(future)
+            path = futures.pop(future)
             try:
                 res: FileResult = future.result()
             except Exception as exc:  # the worker died (crash, out of memory) or was lost
-                res = FileResult(label, error=f"{label}: worker failed ({exc!r})", internal=True)
+                res = FileResult(path, error=f"{path}: worker failed ({exc!r})", internal=True)
             future.release()
-            outcome = _settle(label, res, protocol, settings_json, log, force, decoded_here)
+            outcome = _settle(path, res, kind, settings_json, log, force, decoded_here)
             if outcome.status == "decoded" and keep_frames:
-                frames[label] = res.frames
-            outcomes[label] = outcome
+                frames[path] = res.frames
+            outcomes[path] = outcome
             if progress is not None:
                 progress(outcome, len(outcomes), len(labels))
     finally:

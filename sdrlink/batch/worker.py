@@ -37,7 +37,7 @@ class FileResult:
 
 def decode_file(
     path: str,
-    protocol: str,
+    protocol: str | None,
     options: dict[str, Any],
     source_options: dict[str, Any],
     done: frozenset[str] = frozenset(),

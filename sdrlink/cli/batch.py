@@ -94,7 +94,8 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("say where the frames go: --db PATH (and/or --parquet PATH)")
     if args.workers is not None and args.workers < 1:
         raise ConfigError(f"--workers must be at least 1, not {args.workers}")
-    proto, _, satellite = common.protocol_options(args)
+    modes, satellite = common.modes_from_args(args)  # checks the settings up front
+    name, explicit = common.explicit_options(args)
     doppler = common.doppler_spec(args, satellite)  # TLE read once, here
     paths = expand_patterns(args.patterns, args.format)
     client = connect(args.scheduler) if args.scheduler else None
@@ -104,9 +105,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = decode_many(
             paths,
-            proto.name,
+            name,
             sat=args.sat,
-            options=common.explicit_options(args),
+            options=explicit,
             doppler=doppler,
             db=args.db,
             client=client,

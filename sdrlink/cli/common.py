@@ -252,44 +252,44 @@ def add_sink_args(parser: argparse.ArgumentParser) -> None:
     group.add_argument("-q", "--quiet", action="store_true", help="no frame lines on the terminal")
 
 
-def _catalogue_protocol(sat: str) -> str:
-    """The protocol of the satellite's first decodable transmitter (ConfigError if none)."""
-    from sdrlink.catalogue import find_satellite
+def explicit_options(args: argparse.Namespace) -> tuple[str | None, dict[str, Any]]:
+    """The protocol whose options were given on the command line, and those options.
 
-    satellite = find_satellite(sat)
-    satellite.require_supported()
-    return satellite.protocol
+    With ``-p`` that protocol's; with ``--sat`` alone, the one protocol (of the
+    satellite's) whose options appear (ConfigError when options of several do).
+    """
+    if args.protocol:
+        return args.protocol, cli_protocol_options(args, args.protocol)
+    given = {
+        name: opts
+        for name in getattr(args, "selected_protocols", ())
+        if (opts := cli_protocol_options(args, name))
+    }
+    if len(given) > 1:
+        raise ConfigError(
+            f"options of several protocols ({', '.join(given)}) given with --sat: "
+            "say which with -p NAME"
+        )
+    return next(iter(given.items()), (None, {}))
 
 
-def explicit_options(args: argparse.Namespace) -> dict[str, Any]:
-    """The protocol options given on the command line (not from the catalogue)."""
-    name = args.protocol
-    if name is None and args.sat:
-        name = _catalogue_protocol(args.sat)
-    return cli_protocol_options(args, name) if name else {}
+def modes_from_args(args: argparse.Namespace) -> tuple[list[Any], Any]:
+    """The modes to decode (:func:`sdrlink.api.plan_modes`) and the catalogue satellite."""
+    from sdrlink.api import plan_modes
+
+    if args.protocol is None and not args.sat:
+        raise ConfigError("say which protocol to decode: --protocol NAME or --sat NAME")
+    name, options = explicit_options(args)
+    return plan_modes(name, args.sat, options)
 
 
-def build_receivers(
-    args: argparse.Namespace, proto: Any, options: dict[str, Any], info: StreamInfo, satellite: Any
-) -> list[Any]:
-    """Receivers for the options, plus the satellite's other transmitter modes."""
+def build_receivers(modes: Sequence[Any], info: StreamInfo) -> list[Any]:
+    """One receiver per mode; modes the stream cannot carry are left out, with a note."""
+    import sys
+
     from sdrlink.api import build_receivers as _build
 
-    return _build(proto, options, info, satellite, explicit_options(args))
-
-
-def protocol_options(args: argparse.Namespace) -> tuple[Any, dict[str, Any], Any]:
-    """Resolve (protocol, options, satellite) from --protocol/--sat and protocol options."""
-    from sdrlink.api import resolve_protocol
-
-    cli_opts: dict[str, Any] = {}
-    name = args.protocol
-    if name is None and args.sat:
-        name = _catalogue_protocol(args.sat)
-    if name is None:
-        raise ConfigError("say which protocol to decode: --protocol NAME or --sat NAME")
-    cli_opts = cli_protocol_options(args, name)
-    return resolve_protocol(args.protocol, args.sat, cli_opts)
+    return _build(modes, info, notify=lambda m: print(f"sdrlink: {m}", file=sys.stderr))
 
 
 def doppler_spec(args: argparse.Namespace, satellite: Any) -> Any:
@@ -320,8 +320,7 @@ def build_stages(args: argparse.Namespace, info: StreamInfo, satellite: Any) -> 
 def build_sinks(
     args: argparse.Namespace,
     source_name: str,
-    protocol: str,
-    options: dict[str, Any],
+    modes: Sequence[Any],
     terminal: bool = True,
     status: Any = None,
 ) -> list[Sink]:
@@ -335,10 +334,11 @@ def build_sinks(
 
     if args.jsonl == "-" and not args.quiet and terminal:
         raise ConfigError("--jsonl - writes JSON lines to stdout: add -q, or frame lines mix in")
-    if args.kiss and not get_protocol(protocol).carries_ax25(options):
-        raise ConfigError(
-            f"--kiss writes AX.25 frames, and {protocol} with these options carries none"
-        )
+    from sdrlink.api import modes_label, modes_settings
+
+    protocol, options = modes_label(modes), modes_settings(modes)
+    if args.kiss and not any(m.protocol.carries_ax25(m.options) for m in modes):
+        raise ConfigError(f"--kiss writes AX.25 frames, and {protocol} here carries none")
     sinks: list[Sink] = []
     if terminal and not args.quiet:
         out: Any = ClearsLine(sys.stdout, status) if status is not None else sys.stdout

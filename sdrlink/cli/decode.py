@@ -60,19 +60,19 @@ def run(args: argparse.Namespace) -> int:
     from sdrlink.progress import Progress
     from sdrlink.sources import open_source
 
-    proto, options, satellite = common.protocol_options(args)
+    modes, satellite = common.modes_from_args(args)
     kwargs = {"fmt": args.format, "sample_rate": args.rate, "center_freq": args.freq}
     if args.start is not None:
         kwargs["start_time"] = args.start
     source = open_source(args.file, **{k: v for k, v in kwargs.items() if v is not None})
     with source:
         info = source.info
-        receivers = common.build_receivers(args, proto, options, info, satellite)
+        receivers = common.build_receivers(modes, info)
         stages = common.build_stages(args, info, satellite)
         progress = Progress(info.num_samples, info.sample_rate, label="decoding", force=False)
         if args.no_progress:
             progress.enabled = False
-        sinks = common.build_sinks(args, args.file, proto.name, options, status=progress)
+        sinks = common.build_sinks(args, args.file, modes, status=progress)
         if args.annotate:
             meta = getattr(source, "meta_path", None)
             if meta is None:
@@ -92,10 +92,9 @@ def run(args: argparse.Namespace) -> int:
             )
         finally:
             progress.close()
-    valid = stats.valid_frames
     duration = stats.samples / info.sample_rate
     print(
-        f"{stats.frames} frame(s), {valid} with valid CRC, in {duration:.1f} s of signal "
+        f"{stats.summary()}, in {duration:.1f} s of signal "
         f"({stats.wall_s:.1f} s, {duration / max(stats.wall_s, 1e-9):.0f}x real time)",
         file=sys.stderr,
     )

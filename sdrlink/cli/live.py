@@ -143,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
     from sdrlink.sinks import TerminalSink
     from sdrlink.sources.live import open_radio
 
-    proto, options, satellite = common.protocol_options(args)
+    modes, satellite = common.modes_from_args(args)
     freq = args.freq
     if freq is None and satellite is not None:
         freq = satellite.frequency_hz
@@ -183,9 +183,9 @@ def run(args: argparse.Namespace) -> int:
             print("sdrlink: stopped before any samples arrived", file=sys.stderr)
             return interrupt.exit_code()
         hub, server = _web(args, freq)
-        receivers = common.build_receivers(args, proto, options, info, satellite)
+        receivers = common.build_receivers(modes, info)
         stages = common.build_stages(args, info, satellite)
-        sinks = common.build_sinks(args, args.device, proto.name, options, terminal=False)
+        sinks = common.build_sinks(args, args.device, modes, terminal=False)
         if not args.quiet:
             stream: Any = ClearsLine(sys.stdout, status) if status.enabled else sys.stdout
             sinks.insert(0, TerminalSink(stream=stream, show_bad=args.include_bad))
@@ -259,7 +259,7 @@ def _summary(stats: RunStats | None, source: Any, record: str | None) -> None:
     live = source.stats
     seconds = (stats.samples + stats.lost_samples) / source.info.sample_rate
     print(
-        f"{stats.frames} frame(s), {stats.valid_frames} with valid CRC, in {seconds:.1f} s; "
+        f"{stats.summary()}, in {seconds:.1f} s; "
         f"{stats.gaps} gap(s), {stats.lost_samples} samples lost "
         f"({live.overflows} device overflow(s), {live.buffer_dropped} dropped by a slow "
         f"decoder, {live.restarts} reconnect(s))",

@@ -155,7 +155,8 @@ def parse_payload(text: str) -> bytes:
 def run(args: argparse.Namespace) -> int:
     from sdrlink.simulate import next_pass_window, simulate_recording
 
-    proto, options, satellite = common.protocol_options(args)
+    modes, satellite = common.modes_from_args(args)
+    proto, options = modes[0].protocol, modes[0].options  # a satellite's first mode
     freq = args.freq
     if freq is None:
         freq = satellite.frequency_hz if satellite is not None else 436e6

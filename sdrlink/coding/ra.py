@@ -103,9 +103,10 @@ class RaCode:
                     out[w] = acc
         return out.astype("<u2").tobytes()
 
-    def decode(self, soft: np.ndarray) -> tuple[bytes, int]:
+    def decode(self, soft: np.ndarray, iterations: int = ITERATIONS) -> tuple[bytes, int]:
         """Decode 16n soft symbols in air order (> 0 = bit 1): (2k data bytes, hard
-        channel bits that disagree with the data re-encoded)."""
+        channel bits that disagree with the data re-encoded). ``iterations`` of
+        belief propagation (fewer: a cheap first look)."""
         s = np.asarray(soft, dtype=np.float32)
         if len(s) != 16 * self.n:
             raise ValueError(f"RA code: {16 * self.n} soft symbols expected")
@@ -121,7 +122,7 @@ class RaCode:
         lc = -(scale * s).reshape(-1, 8)[:, ::-1].ravel()
         total = np.zeros(16 * self.k, np.float32)
         ra_dsp.ra_decode(
-            np.ascontiguousarray(lc, np.float32), self.k, self.seq, self.out_word, ITERATIONS, total
+            np.ascontiguousarray(lc, np.float32), self.k, self.seq, self.out_word, iterations, total
         )
         data = np.packbits((total < 0).astype(np.uint8).reshape(-1, 8), bitorder="little")
         data_bytes = data.tobytes()

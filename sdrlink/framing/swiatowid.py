@@ -15,8 +15,11 @@ order, length field, 58-byte split, RS parameters); the CRC's algorithm from
 
 Each RS block is one frame (its 48 data bytes, as gr-satellites outputs
 them), emitted as soon as it has arrived: a packet lasts about 7 s, and a
-pass cut short still yields the blocks received. A frame starts at its
-packet's sync word. Fields: ``block`` (index in the packet),
+pass cut short still yields the blocks received. A frame starts at its own
+block's first bit (so its time and its measured SNR are the block's, not the
+whole packet's, which would cost work that grows with the packet's length).
+Fields: ``block`` (index in the packet), ``packet_start`` (the symbol where
+its packet's sync word starts, relative to the block),
 ``rs_corrected`` (bytes corrected), and on the last block ``packet_crc_ok``
 (the packet CRC over the corrected codewords). The last block counts as valid
 only with a valid packet CRC: its size comes from the unprotected length
@@ -145,12 +148,13 @@ class SwiatowidDeframer(Deframer):
                 fields["packet_crc_ok"] = CRC16_XMODEM(b"".join(p.corrected)) == (
                     int(crc[0]) | int(crc[1]) << 8
                 )
-            stop = rel + 32 + 16 + 8 * (off + size)
+            first = rel + 32 + 16 + 8 * off
+            fields["packet_start"] = rel - first
             # the last block takes its size from the unprotected length field, and a
             # codeword read one byte long (x*c(x) + b) always decodes with 1 correction:
             # only the packet CRC can confirm the last block
             ok = not last or fields.get("packet_crc_ok") is True
-            out.append(RawFrame(rel, stop, data, ok, fields))
+            out.append(RawFrame(first, first + 8 * size, data, ok, fields))
             p.done += 1
         return out
 

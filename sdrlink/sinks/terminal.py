@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from typing import TextIO
 
@@ -41,8 +42,10 @@ def format_frame(frame: Frame, max_hex: int = 64) -> str:
         text = text[: max_hex // 2] + "…"
     parts = [
         when,
-        f"{frame.freq_offset_hz:+9.1f} Hz",
-        f"{frame.snr_db:5.1f} dB",
+        f"{frame.freq_offset_hz:+9.1f} Hz"
+        if math.isfinite(frame.freq_offset_hz)
+        else "        - Hz",
+        f"{frame.snr_db:5.1f} dB" if math.isfinite(frame.snr_db) else "    - dB",
         _CRC[frame.crc_ok],
         frame.protocol,
     ]

@@ -70,8 +70,7 @@ def signal_bandwidth(protocol: str, options: dict[str, Any]) -> float:
 
 def plan_tuning(sat: Satellite, rate: float, max_doppler_hz: float) -> Tuning:
     """Tune on the downlink; ConfigError when the Doppler swing and signal do not fit."""
-    modes = [sat.options, *getattr(sat, "alt_options", ())]
-    bw = max(signal_bandwidth(sat.protocol, m) for m in modes)
+    bw = max(signal_bandwidth(t.protocol, t.options) for t in sat.supported_transmitters())
     need = abs(max_doppler_hz) + bw / 2
     have = USABLE_FRACTION * rate / 2
     if need > have:
@@ -315,7 +314,7 @@ class PassRunner:
         return None
 
     def _receive(self, plan, sat, source: Source, tracker: Tracker, result: PassResult) -> None:
-        from sdrlink.api import build_receivers
+        from sdrlink.api import build_receivers, modes_label, modes_settings, plan_modes
         from sdrlink.pipeline import run as run_pipeline
         from sdrlink.sinks.sqlite import SqliteSink
 
@@ -324,9 +323,8 @@ class PassRunner:
         sink = None
         stats: RunStats | None = None
         try:
-            proto = get_protocol(sat.protocol)
-            options = dict(sat.options)
-            receivers = build_receivers(proto, options, info, sat)
+            modes, _ = plan_modes(None, sat.name)
+            receivers = build_receivers(modes, info, notify=lambda m: self.log(f"{plan.id}: {m}"))
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 stage = DopplerSpec(plan.tle, self.station, sat.frequency_hz).stage(info)
@@ -338,8 +336,9 @@ class PassRunner:
             sink = _PassSink(plan, recorder, self.hub, self.echo)
             sinks: list[Sink] = [sink]
             if self.frame_log is not None:
-                settings = {"protocol": proto.name, "satellite": sat.name, **options}
-                sinks.append(SqliteSink(self.frame_log, plan.id, proto.name, settings))
+                kind = modes_label(modes)
+                settings = {"protocol": kind, "satellite": sat.name, **modes_settings(modes)}
+                sinks.append(SqliteSink(self.frame_log, plan.id, kind, settings))
             end = plan.los
 
             def on_block(block: SampleBlock, run_stats: RunStats) -> None:

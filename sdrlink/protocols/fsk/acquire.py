@@ -5,8 +5,9 @@ frequency, far outside the narrow filters of slow FSK (1200 Bd: a few kHz
 wide) and enough to push AFSK's FM discriminator into noise. This stage
 looks at the input in fixed segments (about 50 ms, counted from the first
 sample fed, so the result does not depend on block sizes): the power
-spectrum of each, summed over a window as wide as the signal, shows where
-the signal's energy is. For AFSK (an FM carrier, whose spectrum is
+spectrum of each (the mean of those of short sub-blocks, just fine enough
+for the fits below), summed over a window as wide as the signal, shows
+where the signal's energy is. For AFSK (an FM carrier, whose spectrum is
 symmetric whatever the data) the energy centroid estimates the carrier; for
 direct FSK the carrier is where the two tones, ``tone_hz`` either side,
 hold the most energy together, which a flag preamble (seven symbols of one
@@ -18,24 +19,30 @@ towards one tone; a two-tone fit less so), so the estimate is taken over only wh
 that range from the value held, at the onset of a burst (a segment with a
 signal clearly above the noise floor after one without), or mid-burst when
 it lies beyond one and a half times the range; otherwise the value is held.
+Within a burst only every second segment is looked at (the value is held
+there anyway), so the search costs half as much while a signal is present.
 A signal near the tuned frequency is thus left exactly as it was, and the
 carrier does not step within a frame. Each segment is mixed down by the value held
 with a phase-continuous NCO, so the receiver behind sees the signal near
-0 Hz. Output lags input by up to one segment.
+0 Hz (while that value is 0 the samples pass uncopied). Output lags input by
+up to one segment. The per-sample work (decimating sums, window, spectrum
+averaging, noise quantile, window and two-tone searches) is in Cython
+(``ext/fsk_dsp.pyx``); one batch of short FFTs per segment remains.
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import scipy.fft
+from scipy import special
 
+from sdrlink._ext import fsk_dsp  # type: ignore[attr-defined]
 from sdrlink.dsp.nco import Nco
 
 SEGMENT_S = 0.05  # seconds of input per spectrum
 DETECT = 2.5  # signal-window energy / expected noise energy that counts as a signal
-NOISE_Q = 0.3  # noise floor from this quantile of the bins (exponential: mean = q / -ln(1-q))
+NOISE_Q = 0.3  # noise floor from this quantile of the bins (their distribution known)
+IN_BURST_EVERY = 2  # within a burst, look at every 2nd segment only
 
 
 class CarrierSearch:
@@ -69,18 +76,38 @@ class CarrierSearch:
             m *= 2
         self.n = m * dec
         rate = fs / dec
-        freqs = scipy.fft.fftshift(scipy.fft.fftfreq(m, 1.0 / rate))
+        # the segment's power spectrum is the mean of those of `looks` consecutive
+        # sub-blocks, each just long enough for the resolution the fits need (a few
+        # bins per tone lobe and per signal bandwidth): the same energy in far fewer
+        # bins, each less noisy, for a fraction of the work of one long transform
+        need = bandwidth / 32 if tone_hz is None else min(bandwidth / 32, lobe_hz / 8)
+        sub = 32
+        while sub < m and rate / sub > need:
+            sub *= 2
+        self.sub, self.looks = sub, m // sub
+        freqs = scipy.fft.fftshift(scipy.fft.fftfreq(sub, 1.0 / rate))
         self.sel = np.flatnonzero(np.abs(freqs) <= reach)
         self.freqs = freqs[self.sel]
         self.m = m
-        binw = rate / m
+        binw = rate / sub
         self.width = int(max(1, min(len(self.sel), round(bandwidth / binw))))
         self.far = float(far_hz)
         self.tone = None if tone_hz is None else max(1, int(round(tone_hz / binw)))
         self.lobe = max(1, int(round(lobe_hz / binw)))
+        # a bin averaged over `looks` sub-blocks of noise is Gamma(looks)-distributed
+        self.noise_q = float(special.gammaincinv(self.looks, NOISE_Q)) / self.looks
         self.in_burst = False
         self.moved = False  # the NCO has left 0 Hz
-        self.window = np.hanning(m).astype(np.float32)
+        self.count = 0  # segments seen
+        self.window = np.tile(np.hanning(sub), self.looks).astype(np.float32)
+        # the searched bins in frequency order, as indices of the unshifted transform
+        self.order = np.ascontiguousarray(
+            scipy.fft.fftshift(np.arange(sub))[self.sel], dtype=np.int64
+        )
+        self._acc = np.empty(m, np.complex64)
+        self._spec = np.empty(len(self.sel), np.float32)
+        self._csum = np.empty(len(self.sel) + 1, np.float64)
+        self._scratch = np.empty(len(self.sel), np.float32)
         self.freq = 0.0
         self.nco = Nco(fs)
         self.pending = np.zeros(0, np.complex64)
@@ -89,20 +116,43 @@ class CarrierSearch:
 
     def process(self, x: np.ndarray) -> np.ndarray:
         """Feed samples; return the mixed samples of the segments completed."""
+        pieces = self.process_pieces(x)
+        if len(pieces) == 1:
+            return pieces[0]
+        return np.concatenate(pieces) if pieces else np.zeros(0, np.complex64)
+
+    def process_pieces(self, x: np.ndarray) -> list[np.ndarray]:
+        """:meth:`process`, the output in consecutive pieces (no copy where the carrier
+        is still at 0 Hz: the pieces are then views of the input)."""
         x = np.asarray(x, np.complex64)
-        buf = np.concatenate([self.pending, x]) if len(self.pending) else x
-        k = len(buf) // self.n
-        out = np.empty(k * self.n, np.complex64)
-        for i in range(k):  # one FFT per 50 ms segment
+        pieces = []
+        if len(self.pending):  # complete the segment begun in an earlier block
+            need = self.n - len(self.pending)
+            if len(x) < need:
+                self.pending = np.concatenate([self.pending, x])
+                return []
+            pieces.append(self._segments(np.concatenate([self.pending, x[:need]])))
+            x = x[need:]
+        k = len(x) // self.n
+        if k:
+            pieces.append(self._segments(x[: k * self.n]))
+        self.pending = x[k * self.n :].copy()
+        return pieces
+
+    def _segments(self, buf: np.ndarray) -> np.ndarray:
+        """Estimate and mix whole segments (``len(buf)`` a multiple of the segment)."""
+        out: np.ndarray | None = None
+        for i in range(len(buf) // self.n):  # one FFT per 50 ms segment
             seg = buf[i * self.n : (i + 1) * self.n]
             self._retune(self._estimate(seg))
             if self.moved:
-                out[i * self.n : (i + 1) * self.n] = self.nco.mix(seg)
+                if out is None:  # the samples before were not mixed: copy them as they are
+                    out = np.empty(len(buf), np.complex64)
+                    out[: i * self.n] = buf[: i * self.n]
+                self.nco.mix(seg, out=out[i * self.n : (i + 1) * self.n])
             else:  # still at 0 Hz: nothing to mix
-                out[i * self.n : (i + 1) * self.n] = seg
                 self.nco.skip(len(seg))
-        self.pending = buf[k * self.n :].copy()
-        return out
+        return buf if out is None else out
 
     def flush(self) -> np.ndarray:
         """The samples still held back, mixed with the last estimate."""
@@ -133,25 +183,24 @@ class CarrierSearch:
         """Frequency whose two tones (+-tone bins) hold the most energy, lobe-wide each."""
         assert self.tone is not None
         h, d = self.lobe // 2, self.tone
-        lobes = csum[2 * h + 1 :] - csum[: -(2 * h + 1)]  # lobes[j]: bins j .. j + 2h
-        if len(lobes) <= 2 * d:
-            return self.freq
-        score = lobes[: -2 * d] + lobes[2 * d :]  # tones at j + h and j + h + 2d
-        return float(self.freqs[int(np.argmax(score)) + h + d])
+        j = fsk_dsp.two_tone_peak(csum, h, d)  # tones at j + h and j + h + 2d
+        return self.freq if j < 0 else float(self.freqs[j + h + d])
 
     def _estimate(self, seg: np.ndarray) -> float:
-        if self.dec > 1:  # sums of `dec` consecutive samples (their scale does not matter)
-            acc = seg[0 :: self.dec].copy()
-            for j in range(1, self.dec):
-                acc += seg[j :: self.dec]
-            seg = acc
-        spec = scipy.fft.fftshift(np.abs(scipy.fft.fft(seg * self.window)) ** 2)[self.sel]
+        self.count += 1
+        if self.in_burst and self.count % IN_BURST_EVERY:
+            return self.freq  # mid-burst the value is held anyway, barring a far jump
+        # sums of `dec` consecutive samples (their scale does not matter), windowed, then
+        # the mean power of the searched bins over the sub-blocks and its running sum
+        fsk_dsp.group_sum_window(seg, self.dec, self.window, self._acc)
+        spectra = scipy.fft.fft(self._acc.reshape(self.looks, self.sub), axis=1, overwrite_x=True)
+        fsk_dsp.welch_power(spectra, self.order, self._spec, self._csum)
+        spec, csum = self._spec, self._csum
         q = int(NOISE_Q * (len(spec) - 1))
-        noise = float(np.partition(spec, q)[q]) / -math.log(1.0 - NOISE_Q)
-        csum = np.concatenate([[0.0], np.cumsum(spec, dtype=np.float64)])
-        sums = csum[self.width :] - csum[: -self.width]
-        k = int(np.argmax(sums))
-        if noise <= 0 or sums[k] < DETECT * noise * self.width:
+        # noise floor (a quantile of the bins), and the window of the most energy
+        qv, k, top = fsk_dsp.search_stats(spec, csum, self.width, q, self._scratch)
+        noise = qv / self.noise_q
+        if noise <= 0 or top < DETECT * noise * self.width:
             self.in_burst = False
             return self.freq  # no signal: hold
         if self.tone is None:

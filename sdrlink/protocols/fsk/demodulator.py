@@ -14,6 +14,7 @@ import numpy as np
 from scipy import signal
 
 from sdrlink._ext import fsk_dsp  # type: ignore[attr-defined]
+from sdrlink.dsp.estimate import SampleHistory, envelope_kurtosis
 from sdrlink.protocols.fsk.params import FskParams
 
 # below this many samples per symbol the front end interpolates its output to at least
@@ -138,6 +139,13 @@ class FrontEnd:
         self.stages: list[tuple[float, float]] = []
         self.steps: list[object] = []
         fs = float(sample_rate)
+        self.params = params
+        self.in_rate = fs
+        # IQ: the samples behind the first (channel) filter, for the SNR of frames;
+        # AFSK from IQ also keeps the first discriminator's output, for the RF carrier
+        self.probe: SampleHistory | None = SampleHistory(np.complex64) if is_complex else None
+        self.rf_audio: SampleHistory | None = None
+        self.narrow_taps: np.ndarray | None = None
         baud = params.baud
         span = 1.0  # matched-filter length in symbols (Gaussian shapes)
         if params.modulation == "afsk":
@@ -146,6 +154,7 @@ class FrontEnd:
                 bw = params.deviation + max(params.afsk_tones) + params.max_offset
                 fs = self._add_chan(fs, d, bw, complex_in=True, sharp=True)
                 self.steps.append(Discriminator(fs))
+                self.rf_audio = SampleHistory(np.float32)
             mark, space = params.afsk_tones
             mid = (mark + space) / 2
             half = abs(space - mark) / 2
@@ -163,6 +172,7 @@ class FrontEnd:
             # the costly narrow filter + discriminator then run at >= 4 samples/symbol
             r = max(k for k in (1, 2, 4, 8) if k == 1 or fs / (k * baud) >= 4.0)
             afc = AfcDiscriminator(fs, narrow, baud, params.max_offset, r)
+            self.narrow_taps = afc.taps  # at the probe rate
             fs /= r
             self.steps.append(afc)
             self.stages.append((r, afc.delay))
@@ -212,11 +222,64 @@ class FrontEnd:
         self.stages.append((d, fir.delay))
         return fs / d
 
+    @property
+    def channel_taps(self) -> np.ndarray:
+        """Taps of the first filter (IQ: the channel filter the SNR is measured behind)."""
+        first = self.steps[0]
+        assert isinstance(first, FirDecimator)
+        return first.taps
+
+    @property
+    def probe_rate(self) -> float:
+        """Sample rate (Hz) behind the first filter, where :attr:`probe` is taken."""
+        return self.in_rate / self.stages[0][0]
+
     def process(self, x: np.ndarray) -> np.ndarray:
         y = x
-        for step in self.steps:
+        for i, step in enumerate(self.steps):
             y = step.process(y)  # type: ignore[attr-defined]
+            if i == 0 and self.probe is not None:
+                self.probe.append(y)
+            elif i == 1 and self.rf_audio is not None:
+                self.rf_audio.append(y)
         return np.asarray(y, dtype=np.float32)
+
+    def to_probe_index(self, pos: np.ndarray | float) -> np.ndarray | float:
+        """Map a position at the front-end output to an index behind the first filter."""
+        p = pos
+        for d, delay in reversed(self.stages[1:]):
+            p = p * d - delay
+        return p
+
+    def forget_before(self, pos: float) -> None:
+        """Front-end output positions before ``pos`` will not be asked about again."""
+        # the measurements filter the probe again: keep that filter's reach too
+        at = (
+            float(self.to_probe_index(pos))
+            - len(self.narrow_taps if self.narrow_taps is not None else ())
+            - 16
+        )
+        for h in (self.probe, self.rf_audio):
+            if h is not None:
+                h.forget_before(at)
+
+    def channel_kurtosis(self, offset: float = 0.0, seed: int = 1) -> float:
+        """Envelope kurtosis behind the channel filter of this modulation without noise.
+
+        Simulated with the project's modulator (256 random symbols at the input
+        rate, ``offset`` Hz off the filter's centre, through the same filter):
+        the M2M4 SNR estimate then knows how far the filter's cut of the
+        spectrum moves the envelope off constant.
+        """
+        from sdrlink.protocols.fsk.modulator import frequency
+
+        bits = np.random.default_rng(seed).integers(0, 2, 256, dtype=np.uint8)
+        f = frequency(self.params, bits, self.in_rate) + offset
+        z = np.exp(2j * np.pi * np.cumsum(f) / self.in_rate)
+        first = self.steps[0]
+        assert isinstance(first, FirDecimator)
+        y = FirDecimator(first.taps, first.decim, True).process(z.astype(np.complex64))
+        return envelope_kurtosis(y[len(first.taps) // first.decim + 1 :])  # past the start-up
 
     def to_input_index(self, pos: np.ndarray | float) -> np.ndarray | float:
         """Map a position at the front-end output back to an input sample index."""

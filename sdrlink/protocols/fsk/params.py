@@ -64,10 +64,19 @@ class FskParams:
 
     @property
     def occupied_bw(self) -> float:
-        """Bandwidth (Hz) the modulated carrier occupies (Carson's rule)."""
+        """Bandwidth (Hz) the modulated carrier occupies (Carson's rule): 2 * deviation +
+        baud; AFSK (tones frequency-modulating the carrier) 2 * (deviation + highest tone)."""
         if self.modulation == "afsk":
             return 2.0 * (self.deviation + max(self.afsk_tones))
         return 2.0 * self.deviation + self.baud
+
+    @property
+    def snr_bandwidth(self) -> float:
+        """The bandwidth (Hz) a frame's ``snr_db`` refers to: :attr:`occupied_bw`.
+
+        The simulator (:mod:`sdrlink.simulate`) sets its SNR in the same bandwidth.
+        """
+        return self.occupied_bw
 
 
 def parse_tones(value: Any) -> tuple[float, float]:

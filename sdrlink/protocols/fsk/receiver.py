@@ -11,7 +11,7 @@ overlapping in time) is dropped, so the output does not depend on block sizes.
 
 from __future__ import annotations
 
-import math
+from typing import Any
 
 import numpy as np
 
@@ -24,6 +24,7 @@ from sdrlink.framing.stream import FrameMerger, SymbolWindow
 from sdrlink.protocols.base import Receiver
 from sdrlink.protocols.fsk.acquire import CarrierSearch
 from sdrlink.protocols.fsk.demodulator import ClockRecovery, FrontEnd
+from sdrlink.protocols.fsk.measure import FrameMeasure
 from sdrlink.protocols.fsk.params import FskParams
 
 # (DPLL phase gain, DC release time constant in symbols), chosen on real recordings
@@ -79,7 +80,7 @@ class FskReceiver(Receiver):
         )
         self.sps = self.front.out_rate / params.baud
         self.chains = [_Chain(params, self.sps, a, d) for a, d in SYNC_SETTINGS]
-        self.dc_in_hz = info.is_complex and params.modulation != "afsk"
+        self.measure = FrameMeasure(params, self.front, info.is_complex)
         self.in_per_sym = info.sample_rate / params.baud
         window = self.chains[0].win.deframer.window
         self.merger = FrameMerger(4 * window * self.in_per_sym)
@@ -98,9 +99,11 @@ class FskReceiver(Receiver):
         if not self.breaks or block.start != self._absolute(self.consumed):
             self.breaks.append((self.consumed, int(block.start)))
         self.consumed += len(x)
-        if self.search is not None:
-            x = self.search.process(x)
-        return self._run(self.front.process(x), final=False)
+        if self.search is None:
+            return self._run(self.front.process(x), final=False)
+        ys = [self.front.process(p) for p in self.search.process_pieces(x)]
+        y = ys[0] if len(ys) == 1 else np.concatenate(ys) if ys else np.zeros(0, np.float32)
+        return self._run(y, final=False)
 
     def flush(self) -> list[Frame]:
         y = np.zeros(0, np.float32)
@@ -109,25 +112,31 @@ class FskReceiver(Receiver):
         return self._run(y, final=True)
 
     def _run(self, y: np.ndarray, final: bool) -> list[Frame]:
-        # (stop, chain, start, raw frame, carrier removed ahead, its soft symbols, their DC levels)
-        cands: list[tuple[int, int, int, RawFrame, float, np.ndarray, np.ndarray]] = []
+        # (stop, chain, start, raw frame, carrier removed ahead, first sample as a front-end
+        # position, and the frame's symbol instants, soft symbols and DC levels)
+        Segs = tuple[np.ndarray, np.ndarray, np.ndarray]
+        cands: list[tuple[int, int, int, RawFrame, float, float, Segs]] = []
+        half = 0.5 * self.sps  # symbols are taken mid-symbol
         for k, chain in enumerate(self.chains):
             win = chain.win
             for r in chain.feed(y, final):
                 pos = win.segment("pos", r)
-                # symbols are taken mid-symbol: the frame starts half a symbol earlier
-                half = 0.5 * self.sps
                 first = float(self.front.to_input_index(pos[0] - half))
                 start = max(0, self._absolute(first))
                 stop = self._absolute(float(self.front.to_input_index(pos[-1] + half)))
                 carrier = self.search.offset_at(first) if self.search is not None else 0.0
-                cands.append((stop, k, start, r, carrier, win.symbols(r), win.segment("dc", r)))
+                segs: Segs = (pos, win.symbols(r), win.segment("dc", r))
+                cands.append((stop, k, start, r, carrier, float(pos[0] - half), segs))
             win.trim()
         cands.sort(key=lambda c: (c[0], c[1]))
         out: list[Frame] = []
-        for stop, _, start, r, carrier, syms, dcs in cands:
+        for stop, _, start, r, carrier, t0, segs in cands:
             if self.merger.accept(start, stop, r.payload):  # else: another chain's copy
-                out.append(self._frame(r, start, stop, syms, dcs, carrier))
+                out.append(self._frame(r, start, stop, carrier, t0, *segs))
+        # the histories behind the measurements need to reach back only as far as the windows
+        oldest = [c.win.side["pos"][0] for c in self.chains if len(c.win.side["pos"])]
+        if oldest:
+            self.front.forget_before(min(oldest) - 4 * self.sps)
         if len(self.breaks) > 64:
             self.breaks = self.breaks[-64:]
         self.merger.forget_old()
@@ -142,19 +151,25 @@ class FskReceiver(Receiver):
         return self.breaks[0][1] + idx - self.breaks[0][0] if self.breaks else idx
 
     def _frame(
-        self, r: RawFrame, start: int, stop: int, seg: np.ndarray, dcs: np.ndarray, carrier: float
+        self,
+        r: RawFrame,
+        start: int,
+        stop: int,
+        carrier: float,
+        t0: float,
+        pos: np.ndarray,
+        syms: np.ndarray,
+        dcs: np.ndarray,
     ) -> Frame:
-        mag = np.abs(seg)
-        spread = float(mag.std())
-        snr = 20 * math.log10(float(mag.mean()) / spread) if spread > 0 else float("inf")
-        fields = {
+        offset, snr, measured = self.measure.measure(pos, syms, dcs, carrier, t0)
+        fields: dict[str, Any] = {
             "framing": self.params.framing,
             "baud": self.params.baud,
             "modulation": self.params.modulation,
         }
         fields.update(r.fields)
-        offset = carrier + (float(np.mean(dcs)) if self.dc_in_hz else 0.0)
-        frame = Frame(
+        fields.update(measured)
+        return Frame(
             protocol="fsk",
             sample_index=start,
             payload=r.payload,
@@ -166,4 +181,3 @@ class FskReceiver(Receiver):
             fields=fields,
             sample_count=max(1, stop - start + int(round(self.in_per_sym))),
         )
-        return frame

@@ -1,0 +1,24 @@
+import numpy as np
+
+def level_normal(
+    v: np.ndarray,
+    b: np.ndarray,
+    t: np.ndarray,
+    t0: float,
+    ts: float,
+    keep: np.ndarray,
+    gram: np.ndarray,
+    atv: np.ndarray,
+) -> int: ...
+def level_residuals(
+    v: np.ndarray,
+    b: np.ndarray,
+    t: np.ndarray,
+    t0: float,
+    ts: float,
+    coef: np.ndarray,
+    resid: np.ndarray,
+    data: np.ndarray,
+) -> int: ...
+def power_moments(z: np.ndarray) -> tuple[float, float]: ...
+def spd_solve(gram: np.ndarray, rhs: np.ndarray, x: np.ndarray, inv: np.ndarray) -> bool: ...
