@@ -132,13 +132,18 @@ def test_drift_uncertainty_is_a_95_percent_interval():
     t = np.arange(25.0)
     hits = 0
     for _ in range(1000):
-        slope, half = slope_fit(t, 0.3 * t + rng.normal(0, 0.05, len(t)))
+        slope, half, _ = slope_fit(t, 0.3 * t + rng.normal(0, 0.05, len(t)))
         hits += abs(slope - 0.3) <= half
     assert 930 <= hits <= 970
     # misread symbols (outliers) are left out
     y = 0.1 * t + rng.normal(0, 0.01, len(t))
     y[[3, 11, 20]] += [0.9, -1.4, 2.0]
-    slope, half = slope_fit(t, y)
+    slope, half, value = slope_fit(t, y)
+    assert abs(slope - 0.1) < half < 0.01 and abs(value) < 0.02
+    # a quarter of the points off the line (a loop lagging at a burst's end)
+    y = 0.1 * t + rng.normal(0, 0.01, len(t))
+    y[-6:] -= np.linspace(0.5, 3.0, 6)
+    slope, half, _ = slope_fit(t, y)
     assert abs(slope - 0.1) < half < 0.01
 
 

@@ -27,25 +27,36 @@ def slope_fit(
     y: np.ndarray,
     group: np.ndarray | None = None,
     min_points: int = MIN_POINTS,
-) -> tuple[float, float] | None:
-    """(slope, 95 % half-width) of parallel straight lines through the points ``(t, y)``.
+) -> tuple[float, float, float] | None:
+    """(slope, 95 % half-width, value at t = 0 of the first group's line) of parallel
+    straight lines through the points ``(t, y)``.
 
     ``group`` (ints) gives each point's measurement: every group has its own
     intercept, so a constant offset between, say, the preamble's chirps and the
     data symbols (which the channel filter distorts differently) tilts nothing.
     Points whose residual exceeds :data:`CLIP` robust standard deviations (from
-    the median absolute deviation) are left out. None when fewer than
-    ``min_points`` remain or the times do not spread within the groups.
+    the median absolute deviation) are left out: first around a Theil-Sen line
+    (median of the pairwise slopes, which a quarter of the points off the line
+    does not tilt), then around the least-squares line of the points kept. None
+    when fewer than ``min_points`` remain or the times do not spread within the
+    groups.
     """
     t = np.asarray(t, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     g = np.zeros(len(t), np.int64) if group is None else np.asarray(group, dtype=np.int64)
     keep = np.isfinite(t) & np.isfinite(y)
-    for _ in range(4):
-        res = _parallel_lines(t[keep], y[keep], g[keep], min_points)
-        if res is None:
-            return None
-        slope, resid, dof, sxx = res
+    if np.count_nonzero(keep) < min_points:
+        return None
+    for it in range(5):
+        if it == 0:
+            resid = _theil_sen_residuals(t[keep], y[keep], g[keep])
+            if resid is None:
+                return None
+        else:
+            res = _parallel_lines(t[keep], y[keep], g[keep], min_points)
+            if res is None:
+                return None
+            resid = res[1]
         full = np.full(len(t), np.inf)
         full[keep] = resid
         mad = float(np.median(np.abs(resid - np.median(resid))))
@@ -58,7 +69,24 @@ def slope_fit(
         return None
     slope, resid, dof, sxx = res
     se = math.sqrt(float(resid @ resid) / dof / sxx)
-    return slope, float(stats.t.ppf(0.5 + CONFIDENCE / 2, dof)) * se
+    first = keep & (g == g[keep][0])
+    value = float(np.mean(y[first] - slope * t[first]))
+    return slope, float(stats.t.ppf(0.5 + CONFIDENCE / 2, dof)) * se, value
+
+
+def _theil_sen_residuals(t: np.ndarray, y: np.ndarray, g: np.ndarray) -> np.ndarray | None:
+    """Residuals around parallel lines whose slope is the median of the pairwise slopes
+    within the groups (and each intercept the median of its group)."""
+    i, k = np.triu_indices(len(t), 1)
+    same = (g[i] == g[k]) & (t[i] != t[k])
+    if not same.any():
+        return None
+    slope = float(np.median((y[k[same]] - y[i[same]]) / (t[k[same]] - t[i[same]])))
+    r = y - slope * t
+    for gg in np.unique(g):
+        sel = g == gg
+        r[sel] -= np.median(r[sel])
+    return r
 
 
 def _parallel_lines(

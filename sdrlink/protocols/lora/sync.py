@@ -608,7 +608,7 @@ class Detector:
             # the timing loop moved the chips while reading: a peak moves with the timing,
             # and whether the loop followed the sample clock or its own noise is unknown
             tau = np.array([tau for _, _, tau, _ in trk.points])
-            fit = (fit[0], math.hypot(fit[1], measure.timing_slope(np.array(t_data), tau)))
+            fit = (fit[0], math.hypot(fit[1], measure.timing_slope(np.array(t_data), tau)), fit[2])
         hz_s = self.bw**2 / n**2  # bins per symbol -> Hz/s
         drift, drift_unc = (None, None) if fit is None else (fit[0] * hz_s, fit[1] * hz_s)
         if drift_unc is not None:
