@@ -36,6 +36,7 @@ def fuzz(target: Target, seconds: float, log: list[str]) -> dict:
     """Run ``target`` for ``seconds``; counts of inputs, crashes and false frames."""
     stats = Counter()
     per_framing: Counter = Counter()
+    false_by: Counter = Counter()
     deadline = time.monotonic() + seconds
     t0 = time.monotonic()
 
@@ -55,6 +56,8 @@ def fuzz(target: Target, seconds: float, log: list[str]) -> dict:
                 log.append(f"[{target.name}] crash: {crash}\n    input: {value!r:.2000}")
         if false:
             stats["false"] += false
+            if isinstance(value, dict) and "framing" in value:
+                false_by[value["framing"]] += false
             if stats["false"] <= 5:
                 log.append(f"[{target.name}] false frame(s): {false}\n    input: {value!r:.2000}")
 
@@ -73,6 +76,8 @@ def fuzz(target: Target, seconds: float, log: list[str]) -> dict:
             break
     stats["seconds"] = time.monotonic() - t0
     stats["framings"] = len(per_framing)
+    if false_by:
+        log.append(f"[{target.name}] false frames by framing: {dict(false_by)}")
     if per_framing:
         stats["per_framing_min"] = min(per_framing.values())
     return stats
