@@ -599,6 +599,14 @@ def lora_frames_strategy() -> st.SearchStrategy:
 
 
 def check_lora_frames(v: dict) -> int:
+    """Mutated LoRa frames (symbols replaced, cut short, noise) through the receiver.
+
+    LoRa's own CRC (Semtech's) is weak in two places the long run meets: for
+    payloads of two bytes or fewer it is a copy of the payload, and the last two
+    payload bytes enter it by XOR alone, so one wrong symbol of the last block can
+    hit a payload bit and the matching CRC bit together. Such false frames are
+    the protocol's, not the receiver's; the long run counts them all the same.
+    """
     from sdrlink.blocks import SampleBlock, StreamInfo
     from sdrlink.channel import add_noise
     from sdrlink.protocols.lora import LoRaParams, encode_symbols, make_receiver
