@@ -26,10 +26,12 @@ class Frame:
         crc_ok: True when a CRC was present and matched, False when it failed,
             None when the frame carries no CRC.
         freq_offset_hz: the carrier frequency relative to the tuned centre
-            frequency (``center_freq_hz``), in Hz, at the frame's start (LoRa:
-            over the preamble); any Doppler compensation applied ahead of the
-            receiver is added back. A drift over the frame, where the receiver
-            measures it, is ``fields["drift_hz_s"]``. From FM-discriminator
+            frequency (``center_freq_hz``), in Hz, at the frame's start
+            (``sample_index``), for every modulation: LoRa from the preamble,
+            carried back to the frame's start with the drift where that is
+            significant; FSK and BPSK from a line through the carrier over
+            the frame; any Doppler compensation applied ahead of the
+            receiver is added back. From FM-discriminator
             audio the carrier is seen only through the audio: FSK reports the
             audio's DC scaled by the nominal deviation (DC-coupled audio of the
             usual polarity assumed); AFSK reports the offset of the audio
@@ -41,17 +43,35 @@ class Frame:
             ``fields["snr_bandwidth_hz"]`` where it is not a protocol
             parameter: LoRa the LoRa bandwidth (``fields["bw"]``); FSK, GFSK,
             GMSK Carson's bandwidth 2 * deviation + baud; AFSK
-            2 * (deviation + highest tone); LR-FHSS one hop's 488.28 Hz (24.08 dB
-            above the SNR in a 125 kHz reference bandwidth). The simulator
-            (:mod:`sdrlink.simulate`) sets its SNR in the same bandwidth.
-            Eb/N0 is ``fields["ebn0_db"]`` where a protocol gives it. NaN
-            where the RF SNR cannot be measured (FSK from discriminator
+            2 * (deviation + highest tone); BPSK (DBPSK, Manchester) a
+            bandwidth equal to the bit rate, so that ``snr_db`` is Eb/N0 per
+            channel bit, the natural figure of a matched-filter modem; LR-FHSS
+            one hop's 488.28 Hz (24.08 dB above the SNR in a 125 kHz reference
+            bandwidth). The simulator (:mod:`sdrlink.simulate`) sets its SNR in
+            the same bandwidth. Eb/N0 is ``fields["ebn0_db"]`` where a protocol
+            gives it. NaN where the RF SNR cannot be measured (FSK from discriminator
             audio: its audio-domain figure is ``fields["symbol_snr_db"]``).
         time: UTC time of ``sample_index`` when the source's start time is known.
         center_freq_hz: the source's tuned centre frequency, when known.
         fields: protocol-specific values (spreading factor, header, addresses ...).
         sample_count: how many samples (from ``sample_index``) the burst lasts
             on air, when the receiver knows; None otherwise.
+
+    Fields every modem with a drift estimate reports (LoRa, FSK, BPSK):
+        ``drift_hz_s``: the carrier's drift over the frame, Hz/s, reported only
+        with ``drift_uncertainty_hz_s``, the half-width of its 95 % confidence
+        interval; ``drift_hz_s`` is None when the frame is too short (or too
+        noisy) to tell a drift: a half-width above 100 Hz/s (FSK: a standard
+        error above 50 Hz/s, the same thing). Measured against the simulator,
+        the true drift lies inside the interval in about 90-100 % of frames.
+
+    Check and FEC fields mean what their names say: ``fields["header_ok"]``
+    (LoRa) is True when an explicit header's checksum held (a frame whose
+    header fails is not reported: its length is unknown) and None with an
+    implicit header; ``fields["hamming_corrected"]`` (LoRa) lists, per
+    interleaver block, the codeword bits the soft decoder changed from the hard
+    decisions; ``fields["rs_corrected"]`` (Reed-Solomon framings) the bytes the
+    RS decoder corrected; ``crc_ok`` the frame's own check, after any FEC.
     """
 
     protocol: str

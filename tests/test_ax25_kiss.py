@@ -27,3 +27,16 @@ def test_kiss_sink_writes_ax25_frames_only(tmp_path):
     data = path.read_bytes()
     assert data == b"\xc0\x00\x82\xa0\xdb\xdc\xdb\xdd\xc0"
     assert kiss_decode_stream(data) == [good.payload]
+
+
+def test_kiss_frames_of_every_port_round_trip():
+    """Found by benchmarks/fuzz.py: port 12's type byte is 0xC0 (FEND) and ended the frame
+    before its payload unless escaped like the rest."""
+    from sdrlink.sinks.kiss import FEND, FESC, TFEND, kiss_decode_stream, kiss_frame
+
+    payloads = [b"abc", bytes([FEND, FESC]), b""]
+    for port in range(16):
+        stream = b"".join(kiss_frame(p, port) for p in payloads)
+        assert kiss_decode_stream(stream) == payloads, port
+    assert kiss_frame(b"x", 12) == bytes([FEND, FESC, TFEND, ord("x"), FEND])
+    assert kiss_frame(b"x", 0) == bytes([FEND, 0, ord("x"), FEND])  # port 0 unchanged

@@ -50,6 +50,26 @@ def test_rs_corrects_what_the_fcs_rejects(rng):
     assert recovered >= 8
 
 
+def test_a_frame_read_a_byte_long_is_not_valid(rng):
+    """Found by benchmarks/fuzz.py: a frame the flags delimit one byte too long still
+    RS-decodes (x*c(x) + b is one error away from a codeword) into the payload plus a
+    parity byte; its FCS fails as received and as corrected, so it is no frame."""
+    from sdrlink.coding.linecode import nrzi_encode
+    from sdrlink.coding.reedsolomon import rs_encode
+    from sdrlink.coding.scramblers import ccsds_xor, g3ruh_scramble
+    from sdrlink.framing import ax25, opssat
+
+    payload = rng.integers(0, 256, 60, dtype=np.uint8).tobytes()
+    good = ax25.ui_frame(opssat.DST, opssat.SRC, ccsds_xor(payload + rs_encode(payload)))
+    fcs = ax25.crc16_x25(good)
+    for extra in (0x00, 0x5A, 0xFF):  # a byte between the codeword and the FCS
+        raw = good + bytes([extra, fcs & 0xFF, fcs >> 8])
+        flags = np.tile(ax25.FLAG_BITS, 8)
+        bits = np.concatenate([flags, ax25.bit_stuff(ax25.bytes_to_bits(raw)), flags])
+        soft = soft_of(g3ruh_scramble(nrzi_encode(bits)), rng)
+        assert not [f for f in deframe("ops_sat", soft) if f.crc_ok], extra
+
+
 @pytest.mark.parametrize("snr,cfo", [(10, 0), (12, -2500), (16, 4000)])
 def test_iq_roundtrip(snr, cfo, rng):
     payloads = [bytes([k]) * (20 + 60 * k) for k in range(3)]

@@ -62,6 +62,27 @@ def test_packet_roundtrip_with_errors_and_crc(rng):
     assert "packet_crc_ok" not in frames[-1].fields
 
 
+def test_a_corrupted_length_field_gives_no_valid_false_block(rng):
+    """Found by benchmarks/fuzz.py: the length field one too high made the shortened
+    last block a byte longer, which RS "corrected" (x*c(x) + b is one error away from
+    a codeword) into a valid frame with an extra byte. The packet CRC must confirm the
+    last block; the full blocks before it sit where they are whatever the length says."""
+    for n in (47, 100):
+        data = rng.integers(0, 256, n, dtype=np.uint8).tobytes()
+        enc = swiatowid.encode_packet(data)
+        bits = enc.bits.copy()
+        lf = enc.start + 32  # the length field after the sync word, LSB first
+        length = int(np.packbits(bits[lf : lf + 16], bitorder="little").view("<u2")[0])
+        new = np.array([length + 1], "<u2").view(np.uint8)
+        bits[lf : lf + 16] = np.unpackbits(new, bitorder="little")
+        frames = deframe("swiatowid", soft_of(bits, rng))
+        good = [f.payload for f in frames if f.crc_ok]
+        assert all(p in blocks_of(data) for p in good), n
+        assert len(good) == (n - 1) // 48  # the full blocks only
+        frames = deframe("swiatowid", soft_of(enc.bits, rng))
+        assert [f.payload for f in frames if f.crc_ok] == blocks_of(data)
+
+
 def test_truncated_packet_gives_the_blocks_received(rng):
     data = rng.integers(0, 256, 480, dtype=np.uint8).tobytes()
     enc = swiatowid.encode_packet(data)

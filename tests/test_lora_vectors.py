@@ -74,16 +74,32 @@ def test_every_case_decodes_exactly(shared_lora):
     assert (found, total) == (43, 43)
 
 
-def test_frames_report_offset_and_snr(shared_lora):
+def test_frames_report_offset_snr_and_drift(shared_lora):
+    """Against the independent generator's truth: offset (at the frame's start: the
+    manifest's offset is at the recording's start and drifts at doppler_rate_hz_s;
+    cases without one have none) within 0.01 bin (worst measured 0.006), SNR within
+    0.5 dB (worst 0.34) except under its 40 ppm clock offset, where the generator's
+    SNR reads 1.0-1.2 dB above ours (our own channel at 40 ppm reads true, see
+    test_lora_truth), and the drift, where reported (27 of 43 frames; SF7 and SF8
+    frames are mostly too short to tell one), inside its 95 % interval in 88 % of
+    them (measured 25 of 27)."""
+    inside = total = 0
     for case in _cases(shared_lora):
-        if "cfo_hz" not in case or case.get("doppler_rate_hz_s"):
-            continue
-        frames = decode_file(shared_lora / case["recording"], phy_options(_implicit_length(case)))
+        case = _implicit_length(case)
+        frames = decode_file(shared_lora / case["recording"], phy_options(case))
         bin_hz = case["bw"] / (1 << case["sf"])
+        rate = case.get("doppler_rate_hz_s", 0.0)
         for f in frames:
-            assert abs(f.freq_offset_hz - case["cfo_hz"]) < max(0.25 * bin_hz, 50), case["name"]
+            truth = case.get("cfo_hz", 0.0) + rate * f.sample_index / case["fs"]
+            assert abs(f.freq_offset_hz - truth) <= 0.01 * bin_hz, case["name"]
             if "snr_db" in case:
-                assert abs(f.snr_db - case["snr_db"]) < 2.5, (case["name"], f.snr_db)
+                tol = 1.3 if case.get("sfo_ppm") else 0.5
+                assert abs(f.snr_db - case["snr_db"]) <= tol, (case["name"], f.snr_db)
+            drift, unc = f.fields["drift_hz_s"], f.fields["drift_uncertainty_hz_s"]
+            if drift is not None:
+                inside += abs(drift - rate) <= unc
+                total += 1
+    assert total >= 25 and inside >= 0.88 * total, (inside, total)
 
 
 def test_transmitter_matches_the_independent_reference(shared_lora):

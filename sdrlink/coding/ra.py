@@ -110,6 +110,10 @@ class RaCode:
         s = np.asarray(soft, dtype=np.float32)
         if len(s) != 16 * self.n:
             raise ValueError(f"RA code: {16 * self.n} soft symbols expected")
+        if not np.isfinite(s).all() or float(np.abs(s).max()) > _SOFT_MAX:
+            # one NaN would poison every LLR (the scale is a mean): NaN and infinities
+            # become erasures, huge values are clipped
+            s = np.clip(np.nan_to_num(s, nan=0.0, posinf=0.0, neginf=0.0), -_SOFT_MAX, _SOFT_MAX)
         mag = np.abs(s)
         amp = float(mag.mean())
         var = float(((mag - amp) ** 2).mean())
@@ -125,6 +129,9 @@ class RaCode:
         recoded = np.unpackbits(np.frombuffer(self.encode(data_bytes), np.uint8))
         errors = int(np.count_nonzero(recoded != (s > 0)))
         return data_bytes, errors
+
+
+_SOFT_MAX = 1e12  # larger magnitudes would overflow the variance in float
 
 
 @functools.cache

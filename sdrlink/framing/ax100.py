@@ -225,8 +225,8 @@ def encode(
     """One AX100 ASM+Golay transmission of ``payload`` (<= 223 bytes): 0xAA preamble,
     sync word, Golay length field, RS block (randomised unless option ``scrambler``
     is none), two 0xAA bytes."""
-    if len(payload) > MAX_BLOCK - PARITY:
-        raise ValueError("AX100 frames carry at most 223 bytes")
+    if not 1 <= len(payload) <= MAX_BLOCK - PARITY:
+        raise ValueError("AX100 frames carry 1..223 bytes")
     block = bytes(payload) + rs_encode(payload)
     flags = FLAG_RS
     if options.get("scrambler", "ccsds") == "ccsds":
@@ -240,8 +240,8 @@ def encode_u482c(payload: bytes, options: Mapping[str, Any], preamble_bits: int)
     ``u482c_convolutional``, the K=7 code (then at most 94 bytes fit the 255-byte block)."""
     conv = bool(options.get("u482c_convolutional", False))
     limit = (MAX_BLOCK // 2 - 1 - PARITY) if conv else MAX_BLOCK - PARITY
-    if len(payload) > limit:
-        raise ValueError(f"U482C frames carry at most {limit} bytes with these codes")
+    if not 1 <= len(payload) <= limit:
+        raise ValueError(f"U482C frames carry 1..{limit} bytes with these codes")
     block = ccsds_xor(bytes(payload) + rs_encode(payload))
     flags = FLAG_SCRAMBLER | FLAG_RS
     if conv:
@@ -255,8 +255,8 @@ def encode_u482c(payload: bytes, options: Mapping[str, Any], preamble_bits: int)
 def encode_rs_mode(payload: bytes, options: Mapping[str, Any], preamble_bits: int) -> EncodedFrame:
     """One AX100 Reed Solomon mode transmission (<= 222 bytes): 0xAA preamble,
     sync word, length byte, frame, RS parity, postamble; all G3RUH-scrambled."""
-    if len(payload) > MAX_BLOCK - 1 - PARITY:
-        raise ValueError("AX100 Reed Solomon frames carry at most 222 bytes")
+    if not 1 <= len(payload) <= MAX_BLOCK - 1 - PARITY:
+        raise ValueError("AX100 Reed Solomon frames carry 1..222 bytes")
     n_pre = _preamble_bytes(preamble_bits)
     body = bytes(payload) + rs_encode(payload)
     data = (

@@ -24,6 +24,8 @@ from sdrlink.framing.base import Deframer, EncodedFrame, Framing, RawFrame
 FLAG_BITS = np.array([0, 1, 1, 1, 1, 1, 1, 0], dtype=np.uint8)
 MIN_FRAME_BYTES = 3  # any HDLC payload (AX.25 itself needs 17: addresses, control, FCS)
 MAX_FRAME_BYTES = 400  # AX.25 N1 default 256 info bytes + addresses, margin
+#: payload bytes one frame carries (the FCS takes 2 of the frame's bytes)
+MIN_PAYLOAD, MAX_PAYLOAD = MIN_FRAME_BYTES - 2, MAX_FRAME_BYTES - 2
 
 
 def bit_stuff(bits: np.ndarray) -> np.ndarray:
@@ -243,8 +245,8 @@ class HdlcDeframer(Deframer):
 
 
 def _encode(payload: bytes, g3ruh: bool, preamble_bits: int) -> EncodedFrame:
-    if len(payload) > MAX_FRAME_BYTES:
-        raise ValueError(f"AX.25 frames carry at most {MAX_FRAME_BYTES} bytes")
+    if not MIN_PAYLOAD <= len(payload) <= MAX_PAYLOAD:  # what the deframer accepts
+        raise ValueError(f"AX.25 frames carry {MIN_PAYLOAD}..{MAX_PAYLOAD} bytes")
     n_pre = max(2, -(-preamble_bits // 8))
     flags = np.tile(FLAG_BITS, n_pre)
     bits = np.concatenate([flags, hdlc_frame_bits(payload), np.tile(FLAG_BITS, 4)])
@@ -269,7 +271,7 @@ FRAMINGS = (
         make_deframer=_make_plain,
         encode=lambda payload, options, pre: _encode(payload, False, pre),
         aliases=("AX.25",),
-        max_payload=MAX_FRAME_BYTES,
+        max_payload=MAX_PAYLOAD,
         polarity_free=True,
         ax25=True,
     ),
@@ -279,7 +281,7 @@ FRAMINGS = (
         make_deframer=_make_g3ruh,
         encode=lambda payload, options, pre: _encode(payload, True, pre),
         aliases=("AX.25 G3RUH",),
-        max_payload=MAX_FRAME_BYTES,
+        max_payload=MAX_PAYLOAD,
         polarity_free=True,
         ax25=True,
     ),

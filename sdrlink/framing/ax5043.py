@@ -28,6 +28,7 @@ POLYS = (25, 23)  # newest bit in the LSB
 CODE = ConvCode(K, (0o23, 0o35), (True, False))
 SYNC_BITS = np.array([int(c) for c in "10001010111001101000101011100110"], dtype=np.uint8)
 MAX_CODED_BITS = 4000  # as gr-satellites: room for 200-byte frames
+MAX_PAYLOAD = 200
 
 
 def interleave(bits: np.ndarray) -> np.ndarray:
@@ -89,6 +90,8 @@ def frames_from_bits(info: np.ndarray) -> list[bytes]:
 
 def encode(payload: bytes, options: Mapping[str, Any], preamble_bits: int) -> EncodedFrame:
     """Channel bits of one transmission: encoded flag preamble, frame, closing flags."""
+    if not 1 <= len(payload) <= MAX_PAYLOAD:  # what the deframer accepts
+        raise ValueError(f"AX5043 frames carry 1..{MAX_PAYLOAD} bytes")
     preamble_flags = max(4, -(-preamble_bits // 16))
     crc = crc16_usb(payload)
     body = ax25.bit_stuff(ax25.bytes_to_bits(bytes(payload) + bytes([crc & 0xFF, crc >> 8])))
@@ -163,6 +166,6 @@ FRAMINGS = (
         make_deframer=lambda options, invert: Ax5043Deframer(invert),
         encode=encode,
         aliases=("AX5043",),
-        max_payload=200,
+        max_payload=MAX_PAYLOAD,
     ),
 )

@@ -48,7 +48,7 @@ from sdrlink.framing.base import (
     parse_choice,
     parse_int_in,
 )
-from sdrlink.framing.sync import bits_of, find_sync
+from sdrlink.framing.sync import ERASED_SHARE, bits_of, find_sync
 
 ASM = 0x1ACFFC1D
 ASM_BITS = bits_of(ASM, 32)
@@ -105,13 +105,17 @@ class AsmFinder:
         self.invert = False if lay.differential else invert
         self.max_errors = max_errors
         self.bits = np.zeros(0, np.uint8)
+        self.erased = np.zeros(0, bool)  # bits decided from no signal (zero-filled gaps)
         self.base = 0  # absolute index of bits[0]
         self.prev = 0  # last raw bit before bits (differential decoding)
         self.next_sync = 0
         self.skip_until = 0  # no marker inside a frame already accepted
 
-    def push(self, bits: np.ndarray) -> None:
+    def push(self, bits: np.ndarray, erased: np.ndarray | None = None) -> None:
         bits = np.asarray(bits, dtype=np.uint8)
+        if erased is None:
+            erased = np.zeros(len(bits), bool)
+        self.erased = np.concatenate([self.erased, erased])
         if self.lay.differential and len(bits):
             dec = diff_decode(bits, self.prev)
             self.prev = int(bits[-1])
@@ -132,6 +136,8 @@ class AsmFinder:
                     continue
                 if self.invert is not None and inv != self.invert:
                     continue
+                if self.lay.rs and self.erased[i + 32 : i + need].mean() > ERASED_SHARE:
+                    continue  # a gap would read as the all-zero codeword
                 res = self._frame(self.bits[i + 32 : i + need], inv)
                 if res is None:
                     continue
@@ -144,6 +150,7 @@ class AsmFinder:
         # keep only what a later marker search can still need
         cut = max(0, self.next_sync - self.base)
         self.bits = self.bits[cut:]
+        self.erased = self.erased[cut:]
         self.base += cut
         return out
 
@@ -171,7 +178,7 @@ class CcsdsDeframer(Deframer):
     def scan(self, soft: np.ndarray, base: int, final: bool) -> list[RawFrame]:
         new = np.asarray(soft[max(0, self.fed - base) :])
         self.fed = base + len(soft)
-        self.finder.push((new > 0).astype(np.uint8))
+        self.finder.push((new > 0).astype(np.uint8), ~(np.abs(new) > 0))
         need = self.finder.lay.bits
         return [
             RawFrame(a - base, a - base + need, data, ok, fields)
@@ -185,6 +192,9 @@ class ConcatenatedDeframer(Deframer):
     def __init__(self, lay: Layout, code_name: str, invert: bool | None) -> None:
         code = named_code(code_name)
         self.streams = [ViterbiStream(code), ViterbiStream(code)]
+        # per stream: whether each coming decoded bit's symbol pair was erased
+        self.pair_erased: list[np.ndarray] = [np.zeros(0, bool), np.zeros(0, bool)]
+        self.odd: list[np.ndarray] = [np.zeros(0, bool), np.zeros(0, bool)]
         self.finders = [AsmFinder(lay, invert, 4 if lay.rs else 1) for _ in range(2)]
         lag = self.streams[0].depth + self.streams[0].every
         self.window = 2 * (lay.bits + lag) + 64
@@ -201,7 +211,14 @@ class ConcatenatedDeframer(Deframer):
             bits = stream.process(sym)
             if final:
                 bits = np.concatenate([bits, stream.flush()])
-            finder.push(bits)
+            flags = np.concatenate([self.odd[a], ~(np.abs(sym) > 0)])
+            whole = len(flags) - len(flags) % 2
+            self.odd[a] = flags[whole:]
+            pairs = np.concatenate([self.pair_erased[a], flags[:whole:2] & flags[1:whole:2]])
+            if len(pairs) < len(bits):  # the flushed tail
+                pairs = np.concatenate([pairs, np.ones(len(bits) - len(pairs), bool)])
+            self.pair_erased[a] = pairs[len(bits) :]
+            finder.push(bits, pairs[: len(bits)])
             for b, data, ok, fields in finder.scan(final):
                 start = a + 2 * b - base  # first symbol of the marker, in this window
                 fields["alignment"] = a

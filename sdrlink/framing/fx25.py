@@ -100,8 +100,8 @@ class AstrocastDeframer(SyncDeframer):
 
 
 def _encode(payload: bytes, nrzi: bool, preamble_bits: int) -> EncodedFrame:
-    if len(payload) > MAX_FRAME:
-        raise ValueError(f"Astrocast FX.25 frames carry at most {MAX_FRAME} bytes")
+    if not 1 <= len(payload) <= MAX_FRAME:
+        raise ValueError(f"Astrocast FX.25 frames carry 1..{MAX_FRAME} bytes")
     fcs = crc16_x25(payload)
     data = bytes([FLAG]) + bytes(payload) + bytes([fcs & 0xFF, fcs >> 8, FLAG])
     data = data.ljust(DATA, bytes([FLAG]))

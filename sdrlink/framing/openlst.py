@@ -118,8 +118,8 @@ def decode(soft: np.ndarray) -> list[Decoded]:
 def encode(payload: bytes, options: Mapping[str, Any], preamble_bits: int) -> EncodedFrame:
     """Alternating-bit preamble, sync word, the coded and interleaved whitened packet."""
     data = bytes(payload)
-    if len(data) > MAX_DATA:
-        raise ConfigError(f"OpenLST frames carry at most {MAX_DATA} bytes")
+    if not 1 <= len(data) <= MAX_DATA:  # the deframer takes length bytes from 3 up
+        raise ConfigError(f"OpenLST frames carry 1..{MAX_DATA} bytes")
     body = bytes([len(data) + 2]) + data
     packet = pn9_xor(body + CRC16_CMS.to_bytes(body, "little"))
     info = np.unpackbits(np.frombuffer(packet, np.uint8))

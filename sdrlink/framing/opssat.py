@@ -8,8 +8,10 @@ the FCS last. Facts from gr-satellites 4.4.0 (``ops_sat_deframer.py``: the
 header length, randomiser and RS code; it does not check the FCS) and from
 the satellite's frames in ``ops_sat.wav``.
 
-The deframer accepts a frame when its RS codeword decodes, whatever the FCS
-says: RS corrects bit errors that would make the FCS fail. Fields:
+The deframer accepts a frame when its RS codeword decodes and the FCS holds over
+the frame as received or as RS corrected (RS corrects bit errors that would make
+the FCS of the received frame fail; a frame the flags delimited a byte too long
+still RS-decodes, but fails both). Fields:
 ``rs_corrected`` (bytes RS corrected), ``fcs_ok`` (the AX.25 FCS over the frame
 as received), and the AX.25 addresses (``dst``, ``src``, ``via``,
 ``addresses``) when the header parses.
@@ -48,10 +50,15 @@ def check_frame(bits: np.ndarray) -> tuple[bytes, dict[str, Any]] | None:
     if res is None:
         return None
     payload, corrected = res
-    fields: dict[str, Any] = {
-        "rs_corrected": corrected,
-        "fcs_ok": crc16_x25(data[:-2]) == data[-2] | (data[-1] << 8),
-    }
+    fcs = data[-2] | (data[-1] << 8)
+    fcs_ok = crc16_x25(data[:-2]) == fcs
+    fixed = data[:HEADER_BYTES] + ccsds_xor(payload + rs_encode(payload))
+    if not fcs_ok and crc16_x25(fixed) != fcs:
+        # neither the frame as received nor as RS corrected has its FCS: the flags
+        # delimited it wrongly (a codeword read a byte long, x*c(x) + b, still decodes
+        # with one "correction") or the header or FCS is hit; found by the fuzzer
+        return None
+    fields: dict[str, Any] = {"rs_corrected": corrected, "fcs_ok": fcs_ok}
     addr = ax25.parse_addresses(data[:HEADER_BYTES])
     if addr is not None:
         fields.update({k: v for k, v in addr.items() if k != "header_len"})

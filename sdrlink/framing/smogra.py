@@ -91,7 +91,10 @@ class _Codec:
     def decode(self, soft: np.ndarray) -> list[Decoded]:
         if len(soft) < self.bits:
             return []
-        data, errors = self.code.decode(soft[: self.bits])
+        code = soft[: self.bits]
+        if np.count_nonzero(np.nan_to_num(code)) < self.bits // 2:
+            return []  # mostly erased (a zero-filled gap): all zeros would pass the CRC
+        data, errors = self.code.decode(code)
         fields = {"ra_errors": errors}
         if self.variant == "smog1":
             ok = CRC16_ARC.verify(data, "little")

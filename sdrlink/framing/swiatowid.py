@@ -21,7 +21,10 @@ whole packet's, which would cost work that grows with the packet's length).
 Fields: ``block`` (index in the packet), ``packet_start`` (the symbol where
 its packet's sync word starts, relative to the block),
 ``rs_corrected`` (bytes corrected), and on the last block ``packet_crc_ok``
-(the packet CRC over the corrected codewords).
+(the packet CRC over the corrected codewords). The last block counts as valid
+only with a valid packet CRC: its size comes from the unprotected length
+field, and a codeword read a byte too long still decodes (with one
+"correction"), so RS alone cannot tell a corrupted length.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from sdrlink.coding.crc import CRC16_XMODEM
 from sdrlink.coding.reedsolomon import ReedSolomon
 from sdrlink.errors import ConfigError
 from sdrlink.framing.base import Deframer, EncodedFrame, Framing, RawFrame
-from sdrlink.framing.sync import find_sync
+from sdrlink.framing.sync import find_sync, mostly_erased
 from sdrlink.framing.syncframe import bits_from_string, hard_bits
 
 SYNC = bits_from_string("01011011010110111101110111011101")
@@ -100,15 +103,16 @@ class SwiatowidDeframer(Deframer):
             after = hard[rel + 32 :]
             if p.inverted:
                 after = 1 - after
-            out += self._advance(p, after, rel)
+            out += self._advance(p, after, rel, soft[rel + 32 :])
             finished = p.length is not None and p.done >= len(p.blocks)
             if not finished and not final:
                 keep.append(p)
         self.packets = keep
         return out
 
-    def _advance(self, p: _Packet, after: np.ndarray, rel: int) -> list[RawFrame]:
-        """Decode the blocks of ``p`` that have arrived (``after``: bits after its sync)."""
+    def _advance(self, p: _Packet, after: np.ndarray, rel: int, soft: np.ndarray) -> list[RawFrame]:
+        """Decode the blocks of ``p`` that have arrived (``after``: bits after its sync,
+        ``soft`` the symbols they came from)."""
         if p.length is None:
             if len(after) < 16:
                 return []
@@ -126,7 +130,8 @@ class SwiatowidDeframer(Deframer):
             if have < off + size + (2 if last else 0):
                 break
             raw = np.packbits(after[16 + 8 * off : 16 + 8 * (off + size)], bitorder="little")
-            res = RS.decode(raw.tobytes())
+            erased = mostly_erased(soft[16 + 8 * off : 16 + 8 * (off + size)])
+            res = None if erased else RS.decode(raw.tobytes())
             fields: dict[str, Any] = {"block": p.done, "sync_errors": p.sync_errors}
             fields["inverted"] = p.inverted
             if res is None:
@@ -145,7 +150,11 @@ class SwiatowidDeframer(Deframer):
                 )
             first = rel + 32 + 16 + 8 * off
             fields["packet_start"] = rel - first
-            out.append(RawFrame(first, first + 8 * size, data, True, fields))
+            # the last block takes its size from the unprotected length field, and a
+            # codeword read one byte long (x*c(x) + b) always decodes with 1 correction:
+            # only the packet CRC can confirm the last block
+            ok = not last or fields.get("packet_crc_ok") is True
+            out.append(RawFrame(first, first + 8 * size, data, ok, fields))
             p.done += 1
         return out
 

@@ -38,6 +38,23 @@ def find_sync(
     return idx[:k].copy(), inv[:k].astype(bool)
 
 
+ERASED_SHARE = 0.25
+
+
+def mostly_erased(soft: np.ndarray) -> bool:
+    """Whether over a quarter of ``soft`` is exactly 0 or not finite: a zero-filled gap.
+
+    Such symbols carry no decision, yet read as 0 bits: a sync word followed by a
+    gap would give the all-zero codeword, which RS and CRCs with a zero start
+    accept. No frame survives that many erasures anyway.
+    """
+    s = np.asarray(soft)
+    if len(s) == 0:
+        return False
+    bad = np.count_nonzero(~np.isfinite(s)) + np.count_nonzero(s == 0)
+    return bool(bad > ERASED_SHARE * len(s))
+
+
 def sync_errors(bits: np.ndarray, pattern: np.ndarray, inverted: bool) -> int:
     """Bit errors of the sync word at the start of ``bits`` (in the given polarity)."""
     n = len(pattern)
@@ -137,9 +154,11 @@ class SyncDeframer(Deframer):
             res = self.decode(after[:need], sign * soft[i + n : i + n + need], errors)
             if res is None:
                 continue
+            used = need if res.used is None else res.used
+            if mostly_erased(soft[i + n : i + n + used]):
+                continue
             fields = {"sync_errors": errors, "inverted": bool(inv)}
             fields.update(res.fields)
-            used = need if res.used is None else res.used
             out.append(RawFrame(i, i + n + used, res.payload, res.crc_ok, fields))
         if pending is not None:
             self.next_sync = base + pending

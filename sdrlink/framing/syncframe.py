@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from sdrlink.framing.base import Deframer, RawFrame
-from sdrlink.framing.sync import find_sync
+from sdrlink.framing.sync import find_sync, mostly_erased
 
 
 @dataclass
@@ -154,6 +154,8 @@ class SyncDeframer(Deframer):
                 seg = -seg
             errors = int(np.count_nonzero(hard[i : i + n] ^ self.sync ^ np.uint8(inv)))
             for d in self.decode(seg):
+                if mostly_erased(seg[: d.bits]):
+                    continue
                 fields: dict[str, Any] = {"sync_errors": errors}
                 if not self.nrzi:
                     fields["inverted"] = bool(inv)

@@ -40,8 +40,8 @@ class Ua01Deframer(ax25.HdlcDeframer):
 
 def encode(payload: bytes, options: Mapping[str, Any], preamble_bits: int) -> EncodedFrame:
     """One UA01 transmission: flags, the HDLC frame, flags; scrambled, NRZI twice."""
-    if len(payload) > ax25.MAX_FRAME_BYTES:
-        raise ValueError(f"UA01 frames carry at most {ax25.MAX_FRAME_BYTES} bytes")
+    if not ax25.MIN_PAYLOAD <= len(payload) <= ax25.MAX_PAYLOAD:
+        raise ValueError(f"UA01 frames carry {ax25.MIN_PAYLOAD}..{ax25.MAX_PAYLOAD} bytes")
     n_pre = max(4, -(-preamble_bits // 8))
     hdlc = np.concatenate(
         [
@@ -65,7 +65,7 @@ FRAMINGS = (
         make_deframer=_make,
         encode=encode,
         aliases=("UA01",),
-        max_payload=ax25.MAX_FRAME_BYTES,
+        max_payload=ax25.MAX_PAYLOAD,
         polarity_free=True,
         ax25=True,
     ),

@@ -2,7 +2,8 @@
 
 Each frame becomes ``FEND, 0x00 (data frame, port 0), escaped bytes, FEND``;
 inside, FEND (0xC0) is sent as FESC TFEND (0xDB 0xDC) and FESC (0xDB) as
-FESC TFESC (0xDB 0xDD). As in KISS, the AX.25 FCS is not included (the
+FESC TFESC (0xDB 0xDD). The type byte is escaped too: port 12's data frames
+have type 0xC0, which would otherwise end the frame. As in KISS, the AX.25 FCS is not included (the
 decoder's payload already excludes it).
 """
 
@@ -46,15 +47,16 @@ def kiss_frame(payload: bytes, port: int = 0) -> bytes:
     """One KISS data frame carrying ``payload``."""
     if not 0 <= port <= 15:
         raise ValueError("KISS port must be 0..15")
-    return bytes([FEND, port << 4]) + kiss_escape(payload) + bytes([FEND])
+    return bytes([FEND]) + kiss_escape(bytes([port << 4]) + bytes(payload)) + bytes([FEND])
 
 
 def kiss_decode_stream(data: bytes) -> list[bytes]:
     """Split a KISS byte stream into the payloads of its data frames."""
     out = []
     for chunk in bytes(data).split(bytes([FEND])):
-        if len(chunk) >= 1 and chunk[0] & 0x0F == 0:
-            out.append(kiss_unescape(chunk[1:]))
+        frame = kiss_unescape(chunk)
+        if len(frame) >= 1 and frame[0] & 0x0F == 0:
+            out.append(frame[1:])
     return out
 
 

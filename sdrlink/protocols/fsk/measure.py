@@ -41,7 +41,9 @@ receiver arrives at them:
   "carrier" or "audio tones"; AFSK from IQ also gives ``fields["tone_offset_hz"]``.
 * ``fields["drift_hz_s"]``: the fitted drift of what ``freq_offset_hz`` measures,
   given only when its standard error is at most 50 Hz/s (frames of a few
-  tens of milliseconds are too short to tell a LEO drift).
+  tens of milliseconds are too short to tell a LEO drift), else None;
+  ``fields["drift_uncertainty_hz_s"]``: the half-width of its 95 % interval
+  (1.96 standard errors; None where the fit had none).
 * ``fields["deviation_hz"]`` (FSK/GFSK/GMSK from IQ): the deviation the fit
   finds (the frequency a long run of one symbol reaches).
 """
@@ -136,8 +138,11 @@ class FrameMeasure:
             if math.isfinite(snr):
                 fields["ebn0_db"] = round(ebn0_db(snr, self.bandwidth, self.params.baud), 2)
         fields["offset_of"] = "audio tones" if self.afsk and not self.is_complex else "carrier"
-        if drift_err <= MAX_DRIFT_ERR:  # short frames: too little time to tell a drift
-            fields["drift_hz_s"] = round(drift, 1)
+        # as for every modem: the 95 % half-width (normal: many symbols), and the drift
+        # None where short frames leave too little time to tell one
+        fields["drift_hz_s"] = round(drift, 1) if drift_err <= MAX_DRIFT_ERR else None
+        width = 1.96 * drift_err
+        fields["drift_uncertainty_hz_s"] = round(width, 1) if math.isfinite(width) else None
         return offset, snr, fields
 
     def _carrier(

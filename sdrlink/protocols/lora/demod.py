@@ -96,10 +96,16 @@ def decode_block(mags: np.ndarray, sf: int, cr: int, reduced: bool, sf_app: int)
 
 def decode_blocks(mags: np.ndarray, sf: int, cr: int, reduced: bool, sf_app: int) -> np.ndarray:
     """Nibbles of consecutive interleaver blocks of ``4 + cr`` symbol rows each."""
+    return codec.hamming_decode_soft(codeword_llrs(mags, sf, cr, reduced, sf_app), cr)
+
+
+def codeword_llrs(mags: np.ndarray, sf: int, cr: int, reduced: bool, sf_app: int) -> np.ndarray:
+    """Soft bits (> 0 favours 0) of the Hamming codewords of consecutive interleaver
+    blocks, deinterleaved: shape (blocks * sf_app, 4 + cr)."""
     ppm = 4 + cr
     n_blocks = len(mags) // ppm
     if n_blocks == 0:
-        return np.zeros(0, dtype=np.uint8)
+        return np.zeros((0, ppm))
     llr = symbol_llrs(mags[: n_blocks * ppm], sf, reduced)[:, :sf_app]
     llr = llr / (np.max(np.abs(llr)) or 1.0)
     # bit j of symbol i of a block belongs to codeword (i - j - 1) mod sf_app, bit i
@@ -109,4 +115,4 @@ def decode_blocks(mags: np.ndarray, sf: int, cr: int, reduced: bool, sf_app: int
     cw = np.empty((n_blocks, sf_app, ppm))
     blocks = llr.reshape(n_blocks, ppm, sf_app)
     cw[:, cw_index, np.broadcast_to(i, cw_index.shape)] = blocks
-    return codec.hamming_decode_soft(cw.reshape(-1, ppm), cr)
+    return cw.reshape(-1, ppm)

@@ -41,13 +41,13 @@ from typing import Any
 import numpy as np
 
 from sdrlink._ext import lora_dsp
+from sdrlink.dsp.linefit import slope_fit
 from sdrlink.frame import Frame
-from sdrlink.protocols.lora import codec
+from sdrlink.protocols.lora import codec, measure
 from sdrlink.protocols.lora.channel import FrameResampler, SampleBuffer
 from sdrlink.protocols.lora.demod import (
+    codeword_llrs,
     dechirp_fft,
-    decode_block,
-    decode_blocks,
     wrap,
 )
 from sdrlink.protocols.lora.modulator import header_block_layout, symbol_count
@@ -574,14 +574,28 @@ class Detector:
         if not self._sync_word_ok(zz[pt - 1 : pt + 1], a0 + rho * (pt - 0.5)):
             return self._next_hypothesis(c, final)
         # peaks from the zero-padded spectra (a drifting peak between bins is not
-        # under-read), noise from the whole bins (no sidelobes there when centred)
-        power = np.abs(spec) ** 2
-        pk = power.max(axis=1)
-        noise = np.median(power[:, ::PAD], axis=1) / math.log(2)  # exponential: median = ln2*mean
-        snr_lin = float(np.mean(np.maximum(pk - noise, 1e-30)) / max(n * np.mean(noise), 1e-30))
+        # under-read), noise from the whole bins far from them, less what the channel
+        # filter itself spreads there (measured on a clean chirp at this timing)
+        leak, gain, noise_gain = 0.0, 1.0, 1.0
+        if not self.rs.identity:
+            clean = measure.clean_preamble(self.rs, origin * self.step, pt - 1, self.sf)
+            leak, gain = measure.filter_leak(dechirp_fft(clean, self.sf, pad=PAD), PAD)
+            noise_gain = measure.noise_gain(self.rs)
+        snr_lin = measure.preamble_snr(spec, PAD, leak, gain, noise_gain)
         first, first_reduced = header_block_layout(self.p)
         c.tracker = self._tracker(origin, freq, data0, a0, rho, first_reduced)
-        c.info.update(origin=origin, freq=freq, a0=a0, snr=snr_lin, c_mid=c0 + rho * (pt - 1) / 2)
+        # the carrier at each preamble up-chirp's centre (drift removed by the coarse fit
+        # is in these rows again): the first points of the frame's drift fit
+        pre = measure.peak_positions(dechirp_fft(zz[: pt - 1], self.sf))
+        c.info.update(
+            origin=origin,
+            freq=freq,
+            a0=a0,
+            snr=snr_lin,
+            c_mid=c0 + rho * (pt - 1) / 2,
+            rho=rho,
+            pre=pre,
+        )
         return self._finish_frame(c, final)
 
     def _fit_preamble(self, zz: np.ndarray) -> tuple[float, float, float, np.ndarray]:
@@ -627,10 +641,14 @@ class Detector:
         trk = c.tracker
         trk.run(8)
         p = self.p
-        nib = decode_block(trk.mags[:8], sf, 4, first_reduced, first).tolist()
+        llr = codeword_llrs(trk.mags[:8], sf, 4, first_reduced, first)
+        nib_arr = codec.hamming_decode_soft(llr, 4)
+        fixed = [measure.corrected_bits(llr, nib_arr, 4)]  # bits changed, per block
+        nib = nib_arr.tolist()
+        hdr_ok: bool | None
         if p.implicit_header:
             length = int(p.payload_len or 0)
-            hdr_ok = True
+            hdr_ok = None  # no header on air
         else:
             hdr = codec.parse_header(nib[:5])
             if hdr is None:
@@ -642,7 +660,7 @@ class Detector:
             length, cr, has_crc = hdr
             p = dataclasses.replace(p, cr=cr, crc=has_crc)
             nib = nib[5:]
-            hdr_ok = True
+            hdr_ok = True  # its checksum held (a frame whose header fails is not reported)
         total = symbol_count(p, length)
         c.n_symbols = total
         if not self._raw_ready(origin, data0 + total * n, final):
@@ -652,9 +670,13 @@ class Detector:
             return "wait", []
         trk.run(total)
         mags = trk.mags
-        rho_end = trk.rho
         sf_pay = sf - 2 if p.ldro_on else sf
-        nib += decode_blocks(mags[8:total], sf, p.cr, p.ldro_on, sf_pay).tolist()
+        llr = codeword_llrs(mags[8:total], sf, p.cr, p.ldro_on, sf_pay)
+        nib_arr = codec.hamming_decode_soft(llr, p.cr)
+        for b in range(len(nib_arr) // sf_pay):
+            cut = slice(b * sf_pay, (b + 1) * sf_pay)
+            fixed.append(measure.corrected_bits(llr[cut], nib_arr[cut], p.cr))
+        nib += nib_arr.tolist()
         n_pay = 2 * length
         pay_nib = nib[:n_pay]
         data = bytes((pay_nib[2 * i] | (pay_nib[2 * i + 1] << 4)) for i in range(length))
@@ -671,13 +693,41 @@ class Detector:
         pos = start_chip * self.step
         index = int(math.floor(pos + 0.5))
         end = (origin + data0 + total * n) * self.step
+        # drift: a line through the carrier at the preamble chirps and the data symbols
+        pt, extra = self.pt, self.extra
+        pre = c.info["pre"]
+        t_data = [pt + extra + 3.75 + j for j, _, _, _ in trk.points]
+        y_data = np.array([y for _, y, _, _ in trk.points])
+        t_pts = [k + 0.5 for k in range(len(pre))] + t_data
+        y_pts = list(pre) + y_data.tolist()
+        # own intercepts: preamble chirps, the reduced-rate header block, the payload
+        groups = np.r_[np.zeros(len(pre), np.int64), [1 if j < 8 else 2 for j, *_ in trk.points]]
+        fit = slope_fit(np.array(t_pts), np.array(y_pts), groups)
+        if fit is not None and trk.track_timing:
+            # the timing loop moved the chips while reading: a peak moves with the timing,
+            # and whether the loop followed the sample clock or its own noise is unknown
+            tau = np.array([tau for _, _, tau, _ in trk.points])
+            fit = (fit[0], math.hypot(fit[1], measure.timing_slope(np.array(t_data), tau)), fit[2])
+        hz_s = self.bw**2 / n**2  # bins per symbol -> Hz/s
+        drift, drift_unc = (None, None) if fit is None else (fit[0] * hz_s, fit[1] * hz_s)
+        if drift_unc is not None:
+            drift_unc = max(drift_unc, measure.MIN_DRIFT_UNCERTAINTY)
+        if drift_unc is not None and drift_unc > measure.MAX_DRIFT_UNCERTAINTY:
+            drift = None  # too short or too noisy a frame to tell a drift
+        # the carrier at the frame's start (one symbol before preamble row 0), from the
+        # preamble's offset and the drift: the frame's where it is significant (95 %),
+        # else the preamble's own (zero unless its fit found one)
+        rho0 = c.info["rho"]
+        if fit is not None and abs(fit[0]) > fit[1]:
+            rho0 = fit[0]
+        start_bins = c.info["c_mid"] - rho0 * (pt + 1) / 2
         frame = Frame(
             protocol="lora",
             sample_index=index,
             sample_count=int(math.ceil(end - index)),
             payload=payload,
             crc_ok=crc_ok,
-            freq_offset_hz=float(freq + c.info["c_mid"] * self.bw / n),
+            freq_offset_hz=float(freq + start_bins * self.bw / n),
             snr_db=10 * math.log10(max(snr_lin, 1e-12)),
             fields={
                 "sf": sf,
@@ -690,8 +740,10 @@ class Detector:
                 "sync_word": p.sync_word,
                 "timing_offset": float(pos - index),
                 "header_ok": hdr_ok,
+                "hamming_corrected": fixed,
                 "n_symbols": total,
-                "drift_hz_s": float(rho_end * self.bw**2 / n**2),
+                "drift_hz_s": drift,
+                "drift_uncertainty_hz_s": drift_unc,
             },
         )
         self._resume_after(origin + data0 + total * n)

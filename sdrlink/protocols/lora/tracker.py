@@ -10,6 +10,7 @@ import numpy as np
 from sdrlink._ext import lora_dsp
 from sdrlink.dsp.fft import fft_rows
 from sdrlink.protocols.lora.demod import frac_offsets, ref_chirps
+from sdrlink.protocols.lora.measure import jacobsen
 
 if TYPE_CHECKING:
     from sdrlink.protocols.lora.sync import Detector
@@ -51,6 +52,9 @@ class Tracker:
         self.first_reduced = first_reduced
         self.track_timing = not det.rs.identity
         self.rows: list[np.ndarray] = []
+        #: (data symbol index, carrier position in bins, timing in chips, peak bin) of
+        #: the symbols read reliably
+        self.points: list[tuple[int, float, float, int]] = []
         self.dn = ref_chirps(det.sf)[0]
 
     @property
@@ -87,7 +91,8 @@ class Tracker:
         pred = self.delta + step * np.arange(k_n)
         r = np.empty_like(z)
         lora_dsp.dechirp_shift(z, self.dn, pred, r)  # dechirp, predicted offset to bin 0
-        spec = np.abs(fft_rows(r))
+        full = fft_rows(r)
+        spec = np.abs(full)
         rows = np.arange(k_n)
         k = np.argmax(spec, axis=1)
         pk = spec[rows, k]
@@ -98,6 +103,12 @@ class Tracker:
         nominal = np.where(reduced, 4 * np.round((k - 1) / 4) + 1, k)
         e_meas = np.where(
             reduced, np.clip((k + frac - nominal + n / 2) % n - n / 2, -1.5, 1.5), frac
+        )
+        # the same from the complex spectrum (Jacobsen): unbiased, for the drift fit (the
+        # magnitudes' parabola reads 0.1 bin as 0.006)
+        exact = jacobsen(full[rows, (k - 1) % n], full[rows, k], full[rows, (k + 1) % n])
+        e_fit = np.where(
+            reduced, np.clip((k + exact - nominal + n / 2) % n - n / 2, -1.5, 1.5), exact
         )
         jump = np.full(k_n, np.nan)
         if self.track_timing:
@@ -113,11 +124,13 @@ class Tracker:
                 jump = np.where(ok, TIMING_SIGN * step_cyc, np.nan)
         tau_used = self.tau
         # plain Python floats in the per-symbol loop (NumPy scalars are slow there)
-        pred_l, rel_l, e_l, jump_l = (
+        pred_l, rel_l, e_l, jump_l, fit_l, k_l = (
             pred.tolist(),
             reliable.tolist(),
             e_meas.tolist(),
             jump.tolist(),
+            e_fit.tolist(),
+            k.tolist(),
         )
         for i in range(k_n):
             lag = self.tau - tau_used
@@ -126,6 +139,9 @@ class Tracker:
                 return i
             self.rows.append(spec[i])
             if rel_l[i]:
+                # the peak in chips re-taken at the followed timing: the carrier (with
+                # what the timing loop has not yet followed of a sample-clock drift)
+                self.points.append((j0 + i, pred_l[i] + fit_l[i], tau_used, k_l[i]))
                 e = e_l[i] - diff
                 self.delta += ALPHA * e
                 self.rho += BETA * e
