@@ -57,7 +57,7 @@ class Frame:
         sample_count: how many samples (from ``sample_index``) the burst lasts
             on air, when the receiver knows; None otherwise.
 
-    Fields every modem with a drift estimate reports (LoRa, FSK, BPSK):
+    Fields every modem with a drift estimate reports (LoRa, FSK, BPSK, LR-FHSS):
         ``drift_hz_s``: the carrier's drift over the frame, Hz/s, reported only
         with ``drift_uncertainty_hz_s``, the half-width of its 95 % confidence
         interval; ``drift_hz_s`` is None when the frame is too short (or too

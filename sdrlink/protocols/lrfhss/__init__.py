@@ -21,7 +21,9 @@ runs to the end of the last fragment. ``Frame.fields``:
 ``ocw_hz``, ``grid_hz``, ``hop_seq_id``, ``hopping``, ``header_copies``
 (copies whose sync word was found), ``header_copies_decoded`` (copies whose
 CRC-8 passed), ``fragments`` ("received/total": fragments whose bits mostly
-agree with the decoded payload), ``drift_hz_s`` and ``hops``: for every hop
+agree with the decoded payload), ``drift_hz_s`` with ``drift_uncertainty_hz_s``
+(95 % half-width, from the line through every hop's carrier; a packet lasts
+seconds, so a drift is always measured), and ``hops``: for every hop
 ("header" or "payload", index, start in s from sample 0, duration in s,
 frequency in Hz); a header's index is the number of copies after it (0 on
 the last, as the header itself counts), a fragment's counts from 0.

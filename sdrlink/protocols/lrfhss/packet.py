@@ -87,6 +87,7 @@ class Decoded:
     start: float  # stream time of the first header copy received
     fc: float  # channel centre at ``start``
     alpha: float
+    alpha_sd: float  # the drift's standard error (Hz/s) from the track's fit
     snr: float  # linear, 488 Hz bandwidth
     copies: int  # header copies received
     copies_decoded: int
@@ -343,6 +344,7 @@ class Job:
             start=first,
             fc=track.freq(first),
             alpha=track.alpha,
+            alpha_sd=float(np.sqrt(max(track.cov[1, 1], 0.0))),
             snr=snr,
             copies=len(present),
             copies_decoded=decoded,

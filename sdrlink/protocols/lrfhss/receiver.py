@@ -437,6 +437,7 @@ class LrFhssReceiver(Receiver):
                 "header_copies_decoded": res.copies_decoded,
                 "fragments": f"{res.frags_ok}/{res.n_frags}",
                 "drift_hz_s": round(res.alpha, 1),
+                "drift_uncertainty_hz_s": round(max(1.96 * res.alpha_sd, 0.1), 1),
                 "hops": res.hops,
             },
         )
