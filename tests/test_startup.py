@@ -80,6 +80,14 @@ def test_lora_decode_imports_nothing_heavy(lora_file):
     assert _heavy(modules) == []
 
 
+def test_decode_help_imports_nothing_heavy():
+    """Every protocol's options are listed, but none of the signal processing loads."""
+    modules = _modules("decode", "--help")
+    assert "sdrlink.protocols.lrfhss" in modules
+    libraries = [m for m in _heavy(modules) if not m.startswith("sdrlink")]
+    assert libraries == []
+
+
 def test_help_imports_no_numpy():
     modules = _modules("--help")
     assert "sdrlink.cli.decode" in modules

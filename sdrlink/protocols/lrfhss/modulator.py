@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from scipy.special import erf
 
 from sdrlink.errors import ConfigError
 from sdrlink.protocols.lrfhss import coding
@@ -105,6 +104,8 @@ def _layout(sizes: list[int], freqs: np.ndarray, header_count: int) -> list[Hop]
 
 def _phase_step(tau: np.ndarray) -> np.ndarray:
     """Integrated GMSK frequency pulse (0 -> 1 over about two bits), ``tau`` in bit periods."""
+    from scipy.special import erf  # here: `decode --help` imports this module
+
     a = np.sqrt(2.0) * np.sqrt(np.log(2.0)) / (2 * np.pi * BT)  # sqrt(2) * sigma, in bits
 
     def f(x: np.ndarray) -> np.ndarray:
