@@ -40,10 +40,29 @@ from _gateway import SYNC_WORD, cached_capture, eu868_like, transmitter_name  # 
 
 from sdrlink.sources.files import parse_si  # noqa: E402
 
+# The decoder runs under this probe, which writes its own peak memory (VmHWM) to a file:
+# wait4's ru_maxrss is no good here, as Linux carries the spawning process's peak (this
+# one holds the capture) into the child at exec.
+PEAK_PROBE = """
+import os, sys
+from sdrlink.cli.main import main
+try:
+    code = main(sys.argv[1:])
+except SystemExit as exc:
+    code = exc.code
+try:
+    with open("/proc/self/status") as f:
+        kib = next(line.split()[1] for line in f if line.startswith("VmHWM:"))
+    with open(os.environ["SDRLINK_PEAK_FILE"], "w") as out:
+        out.write(kib)
+except OSError:
+    pass
+sys.exit(code)
+"""
+
 
 def sdrlink_cmd() -> list[str]:
-    exe = Path(sys.executable).with_name("sdrlink")
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "sdrlink"]
+    return [sys.executable, "-c", PEAK_PROBE]
 
 
 def decode(
@@ -77,19 +96,21 @@ def decode(
             "-q",
             "--no-progress",
         ]
-        # close_fds=False lets subprocess use posix_spawn: the child never holds a copy of
-        # this (large) process, so its peak memory is its own
-        procs.append((subprocess.Popen(cmd, stderr=subprocess.PIPE, close_fds=False), jsonl))
+        peak = out / f"peak{g}.txt"
+        peak.unlink(missing_ok=True)
+        env = dict(os.environ, SDRLINK_PEAK_FILE=str(peak))
+        procs.append((subprocess.Popen(cmd, stderr=subprocess.PIPE, env=env), jsonl, peak))
     cpu, rss = 0.0, 0.0
     frames: list[dict] = []
-    for p, jsonl in procs:
+    for p, jsonl, peak in procs:
         _, status, ru = os.wait4(p.pid, 0)
         p.returncode = os.waitstatus_to_exitcode(status)
         err = p.stderr.read().decode() if p.stderr else ""
         if p.returncode != 0:
             raise SystemExit(f"decoder failed ({p.returncode}): {err.strip()}")
         cpu += ru.ru_utime + ru.ru_stime
-        rss = max(rss, ru.ru_maxrss / 1024)
+        own = float(peak.read_text()) if peak.exists() else float("nan")  # KiB, or unknown
+        rss = max(rss, own / 1024)
         frames += [json.loads(line) for line in jsonl.read_text().splitlines() if line]
     return cpu, time.perf_counter() - t0, rss, frames
 
