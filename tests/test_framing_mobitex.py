@@ -51,13 +51,36 @@ def test_deframer_corrects_one_bit_per_codeword(callsign, flip, rng):
         for c in range(20):
             soft[500 + header + 240 * b + 20 * ((c + b) % 12) + c] *= -1
     soft[500 + 2] *= -1  # and a sync word error
-    frames = deframe("mobitex_nx", flip * soft, block=500)
+    frames = deframe("mobitex_nx" if callsign else "beesat1", flip * soft, block=500)
     assert [f.payload for f in frames] == [data[18 * i : 18 * (i + 1)] for i in range(4)]
     f = frames[0]
     assert f.fields["fec_corrected"] == 20 and f.fields["num_blocks"] == 4
     assert f.fields["sync_errors"] == 1 and f.fields["inverted"] is (flip < 0)
     assert f.fields.get("callsign") == callsign
     assert all(g.start == 500 for g in frames)
+
+
+def test_a_header_without_callsign_is_only_beesat1s(rng):
+    """gr-satellites' variants: Mobitex(-NX) headers carry a callsign, BEESAT-1's not;
+    trying both layouts everywhere let random bits through as frames."""
+    data = rng.integers(0, 256, 18 * 2, dtype=np.uint8).tobytes()
+    plain = soft_of(mobitex.encode_frame(data, None), rng)
+    assert deframe("mobitex_nx", plain) == []
+    assert len(deframe("BEESAT-1", plain)) == 2
+    assert deframe("beesat1", soft_of(mobitex.encode_frame(data), rng)) == []
+
+
+def test_beesat9_reads_32_blocks_whatever_the_control_byte_says(rng):
+    data = rng.integers(0, 256, 18 * 32, dtype=np.uint8).tobytes()
+    bits = mobitex.encode_frame(data)
+    control = np.array([0x40, 0x00])  # "one block"
+    fec = encode12(control) & 0xF
+    head = bytes([0x40, 0x00, (int(fec[0]) << 4) | int(fec[1])])
+    bits[16:40] = np.unpackbits(np.frombuffer(head, np.uint8))
+    soft = soft_of(bits, rng)
+    assert len(deframe("mobitex_nx", soft)) == 1
+    frames = deframe("BEESAT-9", soft)
+    assert [f.payload for f in frames] == [data[18 * i : 18 * (i + 1)] for i in range(32)]
 
 
 def test_bad_block_is_dropped_alone(rng):

@@ -84,6 +84,8 @@ REGISTRY: dict[str, str] = {
     "mrc100_ra": "sdrlink.framing.smogra",
     "mobitex": "sdrlink.framing.mobitex",
     "mobitex_nx": "sdrlink.framing.mobitex",
+    "beesat1": "sdrlink.framing.mobitex",
+    "beesat9": "sdrlink.framing.mobitex",
     "spino": "sdrlink.framing.spino",
     "sanosat": "sdrlink.framing.sanosat",
     "hades_r": "sdrlink.framing.hades",

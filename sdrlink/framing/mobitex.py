@@ -6,7 +6,8 @@ MSB first) is a header and 1..32 data blocks:
 * header: two control bytes and a byte holding their two 4-bit (12,8) FEC
   parities (:mod:`sdrlink.coding.hamming`); the low 5 bits of the first
   control byte are the number of data blocks minus one; then (except on
-  BEESAT-1) a 6-byte ASCII callsign and its CRC-16/XMODEM, high byte first;
+  BEESAT-1, framing ``beesat1``) a 6-byte ASCII callsign and its
+  CRC-16/XMODEM, high byte first;
 * data blocks of 30 bytes: 18 data bytes and their CRC-16/X.25 (high byte
   first) as 20 (12,8) codewords, bit-interleaved (the 240 bits on air are
   bit 0 of the 20 codewords, then bit 1, ...) and scrambled, over all the
@@ -17,11 +18,14 @@ MSB first) is a header and 1..32 data blocks:
 Facts from gr-satellites (4.4.0 ``mobitex_deframer.py``: the sync words and
 the inverted polarity; its built-in deframer of 2025, ``mobitex_deframer.py``,
 ``mobitex_to_datablocks.py``, ``mobitex_fec.py``, ``mobitex_fec_block.py``:
-layout, codes, interleaver, scrambler, CRCs). The deframer accepts up to 3
-sync word errors and a callsign within 2 bit errors of a valid CRC (both as
-gr-satellites); when no callsign checks, it tries the BEESAT-1 header
-without one (BEESAT-9's frames, which gr-satellites' newer deframer reads as 32
-blocks whatever the control byte says, get no such special case). Each data
+layout, codes, interleaver, scrambler, CRCs, and its variants: BEESAT-1's
+header has no callsign, BEESAT-9 always sends 32 blocks whatever the control
+byte says; master's ``BEESAT-1.yml`` and ``BEESAT-9.yml`` name those
+framings). The deframer accepts up to 3 sync word errors and a callsign
+within 2 bit errors of a valid CRC (both as gr-satellites); a header whose
+callsign does not check is dropped, except by ``beesat1``, which expects
+none (trying that layout too on every frame let random bits through: about
+one false frame per 20 s of noise at 9600 Bd). Each data
 block whose CRC holds after FEC decoding is a frame
 (its 18 bytes), started at the frame's sync word. Fields: ``block``,
 ``num_blocks``, ``callsign`` (when present), ``control`` (hex),
@@ -124,13 +128,13 @@ def decode_control(head: bytes) -> tuple[bytes, int] | None:
     return bytes(data.tolist()), int(np.count_nonzero(status == 1))
 
 
-def needed(after: np.ndarray) -> int | None:
+def needed(after: np.ndarray, blocks: int | None = None) -> int | None:
     if len(after) < 24:
         return 8 * HEADER
     res = decode_control(pack_msb(after[:24]))
     if res is None:
         return None
-    return 8 * HEADER + 240 * ((res[0][0] & 0x1F) + 1)
+    return 8 * HEADER + 240 * (blocks or (res[0][0] & 0x1F) + 1)
 
 
 def decode_blocks(bits: np.ndarray, count: int) -> list[tuple[int, bytes, int]]:
@@ -175,49 +179,46 @@ def _known_callsign(head: bytes, expected: bytes) -> tuple[bytes, int] | None:
     return (expected[:6], errors) if errors <= KNOWN_CALLSIGN_ERRORS else None
 
 
-def decode_frame(soft: np.ndarray, expected: bytes | None = None) -> list[Decoded]:
+def decode_frame(
+    soft: np.ndarray,
+    expected: bytes | None = None,
+    with_callsign: bool = True,
+    blocks: int | None = None,
+) -> list[Decoded]:
     """Frames (one per data block with a valid CRC) of the bits after a sync word;
-    ``expected``: the header's callsign and CRC bytes the satellite sends, if known."""
+    ``expected``: the header's callsign and CRC bytes the satellite sends, if known;
+    ``with_callsign`` False: BEESAT-1's header without one; ``blocks``: a block count
+    that overrides the control byte's (BEESAT-9: 32)."""
     bits = hard_bits(soft)
-    if len(bits) < 8 * HEADER_NO_CALL:
+    length = HEADER if with_callsign else HEADER_NO_CALL
+    if len(bits) < 8 * length:
         return []
-    head = pack_msb(bits[: 8 * HEADER])
+    head = pack_msb(bits[: 8 * length])
     res = decode_control(head)
     if res is None:
         return []
     control, corrected = res
-    count = (control[0] & 0x1F) + 1
+    count = blocks or (control[0] & 0x1F) + 1
     fields: dict[str, Any] = {"num_blocks": count, "control": control.hex()}
-    layouts: list[tuple[int, tuple[bytes, int] | None]] = []
-    if expected is not None:
-        known = _known_callsign(head, expected) if len(head) >= HEADER else None
-        if known is None:
+    if with_callsign:
+        call = (
+            check_callsign(head[3:9], head[9:11])
+            if expected is None
+            else _known_callsign(head, expected)
+        )
+        if call is None:
             return []
-        layouts.append((HEADER, known))
-    else:
-        call = check_callsign(head[3:9], head[9:11]) if len(head) >= HEADER else None
-        if call is not None:
-            layouts.append((HEADER, call))
-        layouts.append((HEADER_NO_CALL, None))
-    for length, callsign in layouts:
-        found = decode_blocks(bits[8 * length :], count)
-        if not found:
-            continue
-        extra = dict(fields)
-        if callsign is not None:
-            extra.update(callsign=callsign[0].decode("ascii"), callsign_errors=callsign[1])
-        return [
-            Decoded(
-                data, True, 8 * length + 240 * (b + 1), {**extra, "block": b, "fec_corrected": n}
-            )
-            for b, data, n in found
-        ]
-    return []
+        fields.update(callsign=call[0].decode("ascii"), callsign_errors=call[1])
+    return [
+        Decoded(data, True, 8 * length + 240 * (b + 1), {**fields, "block": b, "fec_corrected": n})
+        for b, data, n in decode_blocks(bits[8 * length :], count)
+    ]
 
 
 def encode_frame(data: bytes, callsign: str | None = "DP0BEE", nx: bool = True) -> np.ndarray:
     """Channel bits from the sync word on of a frame carrying ``data`` (1..32 blocks
-    of 18 bytes); ``callsign`` None gives BEESAT-1's header."""
+    of 18 bytes); ``callsign`` None gives BEESAT-1's header (then only the
+    ``beesat1`` framing reads it)."""
     if not data or len(data) % BLOCK_DATA or len(data) > BLOCK_DATA * MAX_BLOCKS:
         raise ConfigError(f"Mobitex frames carry 1..{MAX_BLOCKS} blocks of {BLOCK_DATA} bytes")
     count = len(data) // BLOCK_DATA
@@ -240,7 +241,9 @@ def encode_frame(data: bytes, callsign: str | None = "DP0BEE", nx: bool = True) 
     return np.concatenate([bits_of(SYNC[nx], 16), unpack_msb(head), body]).astype(np.uint8)
 
 
-def _maker(nx: bool) -> Callable[[Mapping[str, Any], bool | None], Deframer]:
+def _maker(
+    nx: bool, with_callsign: bool = True, blocks: int | None = None
+) -> Callable[[Mapping[str, Any], bool | None], Deframer]:
     def make(options: Mapping[str, Any], invert: bool | None) -> Deframer:
         callsign = options.get("callsign")
         expected = None if callsign is None else _callsign_field(callsign)
@@ -248,20 +251,26 @@ def _maker(nx: bool) -> Callable[[Mapping[str, Any], bool | None], Deframer]:
             bits_of(SYNC[nx], 16),
             MAX_SYNC_ERRORS,
             SPAN,
-            functools.partial(decode_frame, expected=expected),
+            functools.partial(
+                decode_frame, expected=expected, with_callsign=with_callsign, blocks=blocks
+            ),
             invert,
-            needed=needed,
+            needed=functools.partial(needed, blocks=blocks),
         )
 
     return make
 
 
-def _encoder(nx: bool) -> Callable[[bytes, Mapping[str, Any], int], EncodedFrame]:
+def _encoder(
+    nx: bool, with_callsign: bool = True, blocks: int | None = None
+) -> Callable[[bytes, Mapping[str, Any], int], EncodedFrame]:
     def encode(payload: bytes, options: Mapping[str, Any], preamble_bits: int) -> EncodedFrame:
         """Alternating-bit preamble, the frame, 16 bits of tail."""
+        if blocks is not None and len(payload) != BLOCK_DATA * blocks:
+            raise ConfigError(f"these frames carry {blocks} blocks of {BLOCK_DATA} bytes")
         n_pre = max(32, preamble_bits)
         pre = (np.arange(n_pre, dtype=np.uint8) & 1) ^ 1
-        call = options.get("callsign") or "DP0BEE"
+        call = (options.get("callsign") or "DP0BEE") if with_callsign else None
         frame = encode_frame(payload, callsign=call, nx=nx)
         return EncodedFrame(np.concatenate([pre, frame, pre[:16]]), n_pre)
 
@@ -292,6 +301,23 @@ FRAMINGS = (
         make_deframer=_maker(True),
         encode=_encoder(True),
         aliases=("Mobitex-NX",),
+        options=(OPT_CALLSIGN,),
+        max_payload=BLOCK_DATA * MAX_BLOCKS,
+    ),
+    Framing(
+        name="beesat1",
+        description="BEESAT-1: Mobitex-NX with a header without callsign",
+        make_deframer=_maker(True, with_callsign=False),
+        encode=_encoder(True, with_callsign=False),
+        aliases=("BEESAT-1",),
+        max_payload=BLOCK_DATA * MAX_BLOCKS,
+    ),
+    Framing(
+        name="beesat9",
+        description="BEESAT-9: Mobitex-NX, always 32 blocks",
+        make_deframer=_maker(True, blocks=MAX_BLOCKS),
+        encode=_encoder(True, blocks=MAX_BLOCKS),
+        aliases=("BEESAT-9",),
         options=(OPT_CALLSIGN,),
         max_payload=BLOCK_DATA * MAX_BLOCKS,
     ),
