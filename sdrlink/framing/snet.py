@@ -20,8 +20,13 @@ S-NET's flight software computes both with known bugs (bytes taken in reverse
 order, one byte of the CRC-5 input replaced by its neighbour, and a CRC-13
 update that XORs the polynomial when the register's top bit *or* the data bit
 is set); SALSAT, from the same team, uses the correct CRCs. The faulty CRC-13
-takes only a few values (it depends mostly on the PDU's first bytes), so for
-S-NET the BCH decoding and the CRC-5 do most of the rejecting of noise. All of this is as
+takes only a few values (it depends mostly on the PDU's first bytes; for
+200-byte PDUs three values cover all of them, one of them about 80 % of random
+PDUs), so it is no integrity check: an S-NET frame whose CRC-13 matches is
+reported with ``crc_ok`` None (unchecked), one whose CRC-13 does not match is
+dropped. SALSAT's frames, with the correct CRC-13, get ``crc_ok`` True. For
+both, the BCH decoding, the CRC-5 and the 0xDB padding of the last PDU block
+(checked) do the rest of the rejecting of noise. All of this is as
 gr-satellites 4.4.0 implements it (``snet_deframer.py``, ``telemetry/snet.py``,
 ``bch15.py``, ``components/deframers/snet_deframer.py``: sync word, up to 4
 sync errors); the BCH codes are the standard ones (:mod:`sdrlink.coding.bch`),
@@ -140,7 +145,8 @@ def pdu_bits(head: Mapping[str, int]) -> int | None:
 
 
 def decode_pdu(bits: np.ndarray, head: Mapping[str, int]) -> tuple[bytes, int] | None:
-    """PDU bytes and corrected bit count (None if a codeword is uncorrectable)."""
+    """PDU bytes and corrected bit count (None if a codeword is uncorrectable or
+    the padding after the PDU is not 0xDB)."""
     length, ai = head["pdu_length"], head["ai_type_src"]
     if ai == 0:
         return np.packbits(bits[: 8 * length], bitorder="little").tobytes(), 0
@@ -153,7 +159,10 @@ def decode_pdu(bits: np.ndarray, head: Mapping[str, int]) -> tuple[bytes, int] |
     if (err < 0).any():
         return None
     data = ((cw[:, None] >> np.arange(bch.N - k, bch.N)) & 1).astype(np.uint8).ravel()
-    return np.packbits(data, bitorder="little").tobytes()[:length], int(err.sum())
+    block = np.packbits(data, bitorder="little").tobytes()
+    if block[length:].strip(bytes([PAD])):
+        return None  # the padding is not 0xDB: not a frame
+    return block[:length], int(err.sum())
 
 
 class _Codec:
@@ -189,7 +198,8 @@ class _Codec:
             "snet_coding": head["ai_type_src"],
             "bch_corrected": corrected + pdu[1],
         }
-        return [Decoded(pdu[0], True, LTU_BITS + n, fields)]
+        # S-NET's faulty CRC-13 matching says little: the frame is unchecked
+        return [Decoded(pdu[0], None if self.buggy else True, LTU_BITS + n, fields)]
 
 
 def encode_frame(
