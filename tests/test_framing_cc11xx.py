@@ -42,6 +42,24 @@ def test_3cat1_layout_and_errors(rng):
     assert _deframe("3cat1", bits) == []
 
 
+def test_3cat1_sync_word_inverted_alone_does_not_invert_the_packet(rng):
+    payload = rng.integers(0, 256, 223, dtype=np.uint8).tobytes()
+    bits = cc11xx.encode_3cat1(payload, {}, 32).bits
+    complement = bytes(b ^ 0xFF for b in payload)
+    # the complement of a packet is a packet of the same RS code ...
+    assert [r.payload for r in _deframe("3cat1", 1 - bits)] == [payload]
+    codeword = payload + cc11xx.RS_3CAT1.encode(payload)
+    assert cc11xx.RS_3CAT1.decode(bytes(b ^ 0xFF for b in codeword)) == (complement, 0)
+    # ... so a sync word (and a few preamble bits) inverted on their own must not
+    # make the packet read as its complement
+    hit = bits.copy()
+    hit[24:64] ^= 1
+    assert all(r.payload != complement for r in _deframe("3cat1", hit))
+    lone = bits.copy()
+    lone[32:64] ^= 1
+    assert all(r.payload != complement for r in _deframe("3cat1", lone))
+
+
 def test_reaktor_layout_crc_and_length(rng):
     payload = rng.integers(0, 256, 77, dtype=np.uint8).tobytes()
     bits = cc11xx.encode_reaktor(payload, {}, 32).bits

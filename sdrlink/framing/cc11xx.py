@@ -55,7 +55,14 @@ def _correct_3cat1(packet: bytes) -> tuple[bytes, int] | None:
 
 
 class Cat1Deframer(SyncDeframer):
-    """Sync word, PN9 de-whitening, RS(255,223) over the whole packet."""
+    """Sync word, PN9 de-whitening, RS(255,223) over the whole packet.
+
+    The RS code has the all-0xFF word among its codewords (its roots are not 1),
+    so the complement of a packet is a packet too and only the sync word and
+    the 0xAA preamble before it tell the polarity: both are checked.
+    """
+
+    preamble = bits_of(0xAAAA, 16)
 
     def __init__(self, invert: bool | None) -> None:
         super().__init__(bits_of(SYNC_3CAT1, 32), MAX_SYNC_ERRORS, 8 * PACKET, invert)

@@ -91,6 +91,13 @@ class SyncDeframer(Deframer):
 
     #: bits after the sync word :meth:`needed` looks at (header)
     header_bits: int = 0
+    #: the preamble's last bits before the sync word, for framings whose code cannot
+    #: tell the polarity (the complement of a codeword is one): when both polarities
+    #: are searched, a hit counts only if these bits agree with its polarity too
+    #: (up to :attr:`preamble_errors` errors), so a sync word inverted on its own
+    #: does not invert the frame
+    preamble: np.ndarray | None = None
+    preamble_errors: int = 3
 
     def __init__(
         self,
@@ -104,6 +111,8 @@ class SyncDeframer(Deframer):
         self.max_errors = int(max_sync_errors)
         self.invert = invert
         self.history = int(history)
+        if self.preamble is not None:  # keep the preamble in every window a hit is seen in
+            self.history = max(self.history, len(self.preamble))
         self.max_after = int(max_after)
         self.window = len(self.sync) + self.max_after + 64 + self.history
         self.next_sync = 0  # absolute index of the first sync candidate not yet examined
@@ -123,6 +132,17 @@ class SyncDeframer(Deframer):
         fewer when the stream ended); None when the frame's code rejects them.
         ``sync_errors``: bit errors in this candidate's sync word."""
 
+    def _preamble_agrees(self, hard: np.ndarray, i: int, inverted: bool) -> bool:
+        """Whether the bits before the sync hit at ``i`` (as many of :attr:`preamble`
+        as the stream has) read as the preamble in the hit's polarity."""
+        if self.preamble is None:
+            return True
+        n = min(len(self.preamble), i)
+        before = hard[i - n : i] ^ np.uint8(inverted)
+        return int(np.count_nonzero(before != self.preamble[len(self.preamble) - n :])) <= (
+            self.preamble_errors
+        )
+
     def scan(self, soft: np.ndarray, base: int, final: bool) -> list[RawFrame]:
         soft = self.line_decode(np.asarray(soft, dtype=np.float32))
         hard = (soft > 0).astype(np.uint8)
@@ -134,6 +154,8 @@ class SyncDeframer(Deframer):
         pending = None
         for i, inv in zip((idx + lo).tolist(), inverted.tolist(), strict=True):
             if self.invert is not None and inv != self.invert:
+                continue
+            if self.invert is None and not self._preamble_agrees(hard, i, inv):
                 continue
             avail = len(hard) - i - n
             if avail < self.header_bits:
