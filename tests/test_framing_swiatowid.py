@@ -67,13 +67,15 @@ def test_a_corrupted_length_field_gives_no_valid_false_block(rng):
     last block a byte longer, which RS "corrected" (x*c(x) + b is one error away from
     a codeword) into a valid frame with an extra byte. The packet CRC must confirm the
     last block; the full blocks before it sit where they are whatever the length says."""
-    for n in (47, 100):
+    # one too high, and (also found by the fuzz run) so high that the short last
+    # block is read as a full one: it must not count as valid either
+    for n, more in ((47, 1), (100, 1), (47, 256), (100, 256)):
         data = rng.integers(0, 256, n, dtype=np.uint8).tobytes()
         enc = swiatowid.encode_packet(data)
         bits = enc.bits.copy()
         lf = enc.start + 32  # the length field after the sync word, LSB first
         length = int(np.packbits(bits[lf : lf + 16], bitorder="little").view("<u2")[0])
-        new = np.array([length + 1], "<u2").view(np.uint8)
+        new = np.array([length + more], "<u2").view(np.uint8)
         bits[lf : lf + 16] = np.unpackbits(new, bitorder="little")
         frames = deframe("swiatowid", soft_of(bits, rng))
         good = [f.payload for f in frames if f.crc_ok]

@@ -24,7 +24,10 @@ its packet's sync word starts, relative to the block),
 (the packet CRC over the corrected codewords). The last block counts as valid
 only with a valid packet CRC: its size comes from the unprotected length
 field, and a codeword read a byte too long still decodes (with one
-"correction"), so RS alone cannot tell a corrupted length.
+"correction"), so RS alone cannot tell a corrupted length. For the same
+reason a block that needed corrections but whose first ``size - 1`` bytes
+are a codeword as they stand counts as invalid (a length field too long
+made a short block read long).
 """
 
 from __future__ import annotations
@@ -154,6 +157,10 @@ class SwiatowidDeframer(Deframer):
             # codeword read one byte long (x*c(x) + b) always decodes with 1 correction:
             # only the packet CRC can confirm the last block
             ok = not last or fields.get("packet_crc_ok") is True
+            if ok and ncorr and RS.decode(raw[:-1].tobytes()) == (data[:-1], 0):
+                # a shorter codeword read a byte long (a wrong length field): without
+                # its last byte it is a codeword, with no correction
+                ok = False
             out.append(RawFrame(first, first + 8 * size, data, ok, fields))
             p.done += 1
         return out
