@@ -59,11 +59,15 @@ def test_random_symbols_give_no_mobitex_frame(name):
 
 
 @pytest.mark.parametrize("name", FALSE_ALARMS)
-@pytest.mark.xfail(strict=True, reason="BEESAT-1's header has no callsign: CRC-16 per block")
-def test_random_symbols_give_no_beesat1_frame(name):
-    """Measured: 16 false frames in 4e6 random symbols (one per ~25 s of noise at
-    9600 Bd)."""
-    rng = np.random.default_rng(5)
-    soft = np.sign(rng.standard_normal(1_000_000)).astype(np.float32)
-    frames = deframe(get_framing(name), soft, list(range(0, len(soft), 50_000)), None)
-    assert not [f for f in frames if f.crc_ok]
+def test_random_symbols_rarely_give_a_beesat1_frame(name):
+    """BEESAT-1's header has no callsign CRC: a block's CRC-16 is all that checks a
+    frame behind the 16-bit sync word. With 3 sync errors allowed this measured 16
+    false frames in 4e6 random symbols; with 1, 7 in 1e8 (one per ~25 min of noise
+    at 9600 Bd), and none in the 2e7 here (``benchmarks/fuzz.py`` counts the rest)."""
+    false = 0
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        soft = np.sign(rng.standard_normal(1_000_000)).astype(np.float32)
+        frames = deframe(get_framing(name), soft, list(range(0, len(soft), 50_000)), None)
+        false += len([f for f in frames if f.crc_ok])
+    assert false <= 2
