@@ -101,6 +101,37 @@ def test_frame_cut_off_at_the_end(rng):
     assert [f.payload for f in decode(whole, fs, {"sf": [8]})] == [bytes(40)]
 
 
+def test_symbols_lost_to_silence_beyond_the_fec_make_the_frame_invalid():
+    """Found by benchmarks/fuzz.py: a frame cut at 90 % and followed by silence (and
+    one wrong symbol) read its missing symbols as bin 0, and LoRa's weak CRC held
+    over those guesses. A block with more silent symbols than its Hamming code
+    corrects is not valid; one silent symbol in a CR 4/7 block is corrected."""
+    fs = 125e3
+    p = LoRaParams(sf=7, cr=3)
+    payload = b'\x07\xe8"\xb0\xef\xfc\xfa/'
+    sym = encode_symbols(p, payload).copy()
+    sym[21721 % len(sym)] = 248 % 128
+    wave = modulate_symbols(p, sym, fs)
+    x = np.concatenate(
+        [np.zeros(3000, np.complex64), wave[: int(len(wave) * 0.9)], np.zeros(5000, np.complex64)]
+    )
+    frames = decode(x, fs, {"sf": [7], "cr": 3})
+    assert frames and all(f.crc_ok is False for f in frames)
+    # silence inside the frame: one symbol of a payload block (corrected), then two
+    n = 128
+    data0 = int((8 + 2 + 2.25) * n)
+    clean = modulate_symbols(p, encode_symbols(p, payload), fs)
+    for lost, valid in (([9], True), ([9, 10], False)):
+        y = clean.copy()
+        for j in lost:
+            y[data0 + j * n : data0 + (j + 1) * n] = 0
+        y = np.concatenate([np.zeros(3000, np.complex64), y, np.zeros(5000, np.complex64)])
+        frames = decode(y, fs, {"sf": [7], "cr": 3})
+        assert [(f.payload == payload, f.crc_ok) for f in frames] in (
+            ([(True, True)],) if valid else ([(True, False)], [(False, False)])
+        ), lost
+
+
 def test_corrupted_header_is_dropped_quietly(rng):
     fs = 250e3
     p = LoRaParams(sf=7)

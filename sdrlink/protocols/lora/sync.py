@@ -68,6 +68,33 @@ DRIFT_MIN = 0.1  # bins per symbol: a coarse drift above this is removed before 
 DRIFT_SIGMAS = 4.0  # ... when it is also this many standard errors from zero
 
 
+#: a symbol whose FFT peak is below the header block's median peak by this factor
+#: (18 dB) carried no signal: the frame was cut short or has a gap. Noise alone at
+#: the decoding threshold peaks at about half the signal's height, so weak frames
+#: are never taken for gaps.
+DEAD_SYMBOL = 1 / 8
+
+
+def _beyond_erasures(mags: np.ndarray, cr: int) -> bool:
+    """Whether an interleaver block of a frame's symbol magnitude rows (8 header
+    rows, then blocks of ``4 + cr``) lost more symbols to silence than its Hamming
+    code corrects (one with CR 4/7 and 4/8, none below): its bits are guesses, and
+    a CRC that holds over guessed bits is luck (LoRa's CRC is weak, see
+    :func:`sdrlink.protocols.lora.codec.payload_crc`)."""
+    peaks = mags.max(axis=1)
+    if len(peaks) < 8:
+        return True
+    dead = peaks < np.median(peaks[:8]) * DEAD_SYMBOL
+    if not dead.any():
+        return False
+    if dead[:8].sum() > 1:
+        return True
+    size, fixes = 4 + cr, 1 if cr >= 3 else 0
+    rest = dead[8:].astype(np.int64)
+    per_block = np.add.reduceat(rest, np.arange(0, len(rest), size)) if len(rest) else rest
+    return bool((per_block > fixes).any())
+
+
 @dataclass
 class _Candidate:
     window: int  # window index of the trigger
@@ -684,7 +711,7 @@ class Detector:
         crc_ok: bool | None = None
         if p.crc:
             cn = nib[n_pay : n_pay + 4]
-            if len(cn) < 4:
+            if len(cn) < 4 or _beyond_erasures(mags[:total], p.cr):
                 crc_ok = False
             else:
                 got = cn[0] | (cn[1] << 4) | (cn[2] << 8) | (cn[3] << 12)
