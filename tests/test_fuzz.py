@@ -71,3 +71,21 @@ def test_random_symbols_rarely_give_a_beesat1_frame(name):
         frames = deframe(get_framing(name), soft, list(range(0, len(soft), 50_000)), None)
         false += len([f for f in frames if f.crc_ok])
     assert false <= 2
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        # cut at 90 %, silence after, one wrong symbol (SF7 CR4/7)
+        {"payload": b'\x07\xe8"\xb0\xef\xfc\xfa/', "cr": 3, "crc": True, "implicit": False,
+         "noise_only": False, "seed": 10388, "os": 1, "subst": [(21721, 248)],
+         "block": 1048576, "snr": None, "cut": 0.9, "sf": 7},
+        # cut at 90 %, noise 5 dB under the signal after it (SF7 CR4/6, oversampled)
+        {"block": 4096, "snr": 5.0, "noise_only": False, "implicit": False, "seed": 12955290,
+         "cr": 2, "crc": True, "os": 2, "subst": [(4322, 1538), (4322, 2306), (4322, 1538)],
+         "sf": 7, "payload": b"\n--\n", "cut": 0.9},
+    ],
+)  # fmt: skip
+def test_lora_frames_the_long_run_found_cut_short_are_not_valid(value):
+    crash, false = outcome(TARGETS["lora_frames"], value)
+    assert crash is None and false == 0
