@@ -67,6 +67,19 @@ def test_rs_mode_encoder_layout_and_bit_errors(rng):
     assert [r.payload for r in _deframe("ax100_rs", 1 - bits)] == [payload]
 
 
+def test_rs_mode_length_byte_too_high_gives_no_valid_longer_frame(rng):
+    """Found by benchmarks/fuzz.py: a length byte 8 too high read the codeword 8 bytes
+    long, x^8 c(x) plus junk, which RS "corrected" into a valid 40-byte frame."""
+    payload = rng.integers(0, 256, 32, dtype=np.uint8).tobytes()
+    body = payload + ax100.rs_encode(payload)
+    for more in (1, 8):
+        junk = rng.integers(1, 256, more, dtype=np.uint8).tobytes()
+        data = b"\xaa" * 4 + ax100.SYNC_WORD.to_bytes(4, "big")
+        data += bytes([len(body) + 1 + more]) + body + junk + b"\xaa" * 2
+        bits = ax100.g3ruh_scramble(np.unpackbits(np.frombuffer(data, dtype=np.uint8)))
+        assert [r for r in _deframe("ax100_rs", bits) if r.crc_ok] == [], more
+
+
 @pytest.mark.parametrize("conv", [False, True])
 def test_u482c_encoder_flags_and_errors(conv, rng):
     payload = _payloads(rng, (60,))[0]

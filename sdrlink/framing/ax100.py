@@ -86,8 +86,17 @@ def _correct(block: bytes, scrambled: bool) -> tuple[bytes, int] | None:
 
     Cached: the receiver's parallel synchronisers usually hand over the same
     bits for a frame, and RS decoding is the costly part of the deframers.
+
+    A codeword read k bytes long (a wrong length byte) is x^k c(x) plus junk: it
+    decodes, to a codeword ending in zeros, with the junk "corrected". So a
+    decoding that corrected its last byte to zero counts only if the block one
+    byte shorter is no codeword (found by ``benchmarks/fuzz.py``).
     """
-    return rs_decode(ccsds_xor(block) if scrambled else block)
+    word = ccsds_xor(block) if scrambled else block
+    res = rs_decode(word)
+    if res is None or not res[1] or word[-1] == 0 or rs_encode(res[0])[-1] != 0:
+        return res
+    return None if rs_decode(word[:-1]) is not None else res
 
 
 def decode_block(bits: np.ndarray) -> tuple[bytes, int, int] | None:
