@@ -337,6 +337,20 @@ def rs_encode(data: bytes) -> bytes:
     return CCSDS_RS.encode(data)
 
 
+def read_long(code: ReedSolomon, word: bytes, data: bytes, corrected: int) -> bool:
+    """Whether decoding ``word`` to ``data`` with ``corrected`` corrections looks
+    like a shorter codeword read too long (a wrong length field).
+
+    x^k c(x) is a codeword whenever c(x) is, so a codeword read k bytes long plus
+    junk decodes, to a codeword ending in zeros, with the junk "corrected". A
+    decoding that corrected its last byte to zero is taken for that when the
+    word one byte shorter is a codeword too (found by ``benchmarks/fuzz.py``).
+    """
+    if not corrected or word[-1] == 0 or code.encode(data)[-1] != 0:
+        return False
+    return code.decode(word[:-1]) is not None
+
+
 def rs_decode(block: bytes) -> tuple[bytes, int] | None:
     """Correct a (possibly shortened) CCSDS codeword, conventional basis: data + 32
     parity bytes. Returns (data, corrected bytes) or None beyond 16 errors."""

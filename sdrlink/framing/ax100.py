@@ -56,7 +56,7 @@ import numpy as np
 
 from sdrlink.coding.convolutional import NAMED_CODES, channel_errors, conv_encode, viterbi_block
 from sdrlink.coding.golay import golay24_decode, golay24_encode
-from sdrlink.coding.reedsolomon import rs_decode, rs_encode
+from sdrlink.coding.reedsolomon import CCSDS_RS, read_long, rs_decode, rs_encode
 from sdrlink.coding.scramblers import ccsds_xor, g3ruh_descramble_soft, g3ruh_scramble
 from sdrlink.framing.base import Deframer, EncodedFrame, Framing, FramingOption, parse_choice
 from sdrlink.framing.sync import Decoded, SyncDeframer, bits_of
@@ -86,17 +86,11 @@ def _correct(block: bytes, scrambled: bool) -> tuple[bytes, int] | None:
 
     Cached: the receiver's parallel synchronisers usually hand over the same
     bits for a frame, and RS decoding is the costly part of the deframers.
-
-    A codeword read k bytes long (a wrong length byte) is x^k c(x) plus junk: it
-    decodes, to a codeword ending in zeros, with the junk "corrected". So a
-    decoding that corrected its last byte to zero counts only if the block one
-    byte shorter is no codeword (found by ``benchmarks/fuzz.py``).
+    A block read long after a wrong length byte is refused (:func:`read_long`).
     """
     word = ccsds_xor(block) if scrambled else block
     res = rs_decode(word)
-    if res is None or not res[1] or word[-1] == 0 or rs_encode(res[0])[-1] != 0:
-        return res
-    return None if rs_decode(word[:-1]) is not None else res
+    return None if res is not None and read_long(CCSDS_RS, word, *res) else res
 
 
 def decode_block(bits: np.ndarray) -> tuple[bytes, int, int] | None:

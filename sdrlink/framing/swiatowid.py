@@ -25,9 +25,9 @@ its packet's sync word starts, relative to the block),
 only with a valid packet CRC: its size comes from the unprotected length
 field, and a codeword read a byte too long still decodes (with one
 "correction"), so RS alone cannot tell a corrupted length. For the same
-reason a block that needed corrections but whose first ``size - 1`` bytes
-are a codeword as they stand counts as invalid (a length field too long
-made a short block read long).
+reason a block that looks read long counts as invalid
+(:func:`sdrlink.coding.reedsolomon.read_long`: a length field too high made a
+short block read long).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from sdrlink.coding.crc import CRC16_XMODEM
-from sdrlink.coding.reedsolomon import ReedSolomon
+from sdrlink.coding.reedsolomon import ReedSolomon, read_long
 from sdrlink.errors import ConfigError
 from sdrlink.framing.base import Deframer, EncodedFrame, Framing, RawFrame
 from sdrlink.framing.sync import find_sync, mostly_erased
@@ -157,10 +157,8 @@ class SwiatowidDeframer(Deframer):
             # codeword read one byte long (x*c(x) + b) always decodes with 1 correction:
             # only the packet CRC can confirm the last block
             ok = not last or fields.get("packet_crc_ok") is True
-            if ok and ncorr and RS.decode(raw[:-1].tobytes()) == (data[:-1], 0):
-                # a shorter codeword read a byte long (a wrong length field): without
-                # its last byte it is a codeword, with no correction
-                ok = False
+            if ok and read_long(RS, raw.tobytes(), data, ncorr):
+                ok = False  # a shorter codeword read long (a wrong length field)
             out.append(RawFrame(first, first + 8 * size, data, ok, fields))
             p.done += 1
         return out
