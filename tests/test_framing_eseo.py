@@ -45,6 +45,22 @@ def test_marker_inside_the_parity_is_skipped(rng):
     assert [f.payload for f in frames] == [payload]
 
 
+def test_marker_before_the_parity_length_is_skipped(rng):
+    # a short frame whose parity reads 0x7E7E within the first 16 bytes of the codeword: the
+    # deframer stopped looking there and lost the frame (found by the fuzz run)
+    for n in range(20000):
+        payload = n.to_bytes(2, "big")
+        coded = eseo.line_encode(payload)
+        at = (coded + eseo.RS.encode(coded)).find(eseo.MARKER)
+        if 0 <= at <= eseo.RS.nroots:
+            break
+    else:
+        pytest.skip("no such frame among the first 20000")
+    for flip in (1, -1):
+        frames = deframe("eseo", flip * soft_of(encode_bits("eseo", payload).bits, rng))
+        assert [f.payload for f in frames] == [payload]
+
+
 def test_too_many_errors_or_bad_crc(rng):
     payload = b"ESEO frame"
     enc = encode_bits("eseo", payload)

@@ -68,8 +68,8 @@ def decode_block(soft: np.ndarray) -> list[Decoded]:
     if raw[:1] == MARKER[:1]:
         return []  # still in the opening markers (bit stuffing keeps 0x7E out of the codeword's
         # first byte)
-    at = raw.find(MARKER)
-    while at > RS.nroots:
+    at = raw.find(MARKER, RS.nroots + 1)  # a codeword has its parity bytes and some data
+    while at >= 0:
         res = RS.decode(raw[:at])
         if res is not None:
             frame = line_decode(res[0])
