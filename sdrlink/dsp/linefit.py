@@ -43,6 +43,9 @@ def slope_fit(
     t = np.asarray(t, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     g = np.zeros(len(t), np.int64) if group is None else np.asarray(group, dtype=np.int64)
+    # groups as 0..G-1, for per-group sums by bincount
+    _, g = np.unique(g, return_inverse=True)
+    g = g.ravel()
     keep = np.isfinite(t) & np.isfinite(y)
     if np.count_nonzero(keep) < min_points:
         return None
@@ -110,7 +113,8 @@ def _theil_sen_residuals(t: np.ndarray, y: np.ndarray, g: np.ndarray) -> np.ndar
     same = (g[i] == g[k]) & (t[i] != t[k])
     if not same.any():
         return None
-    slope = float(np.median((y[k[same]] - y[i[same]]) / (t[k[same]] - t[i[same]])))
+    i, k = i[same], k[same]
+    slope = float(np.median((y[k] - y[i]) / (t[k] - t[i])))
     r = y - slope * t
     for gg in np.unique(g):
         sel = g == gg
@@ -121,18 +125,18 @@ def _theil_sen_residuals(t: np.ndarray, y: np.ndarray, g: np.ndarray) -> np.ndar
 def _parallel_lines(
     t: np.ndarray, y: np.ndarray, g: np.ndarray, min_points: int
 ) -> tuple[float, np.ndarray, int, float] | None:
-    """Least squares of y = a_group + slope * t: (slope, residuals, dof, Sxx)."""
+    """Least squares of y = a_group + slope * t: (slope, residuals, dof, Sxx).
+
+    ``g``: each point's group as a small non-negative int."""
     if len(t) < min_points:
         return None
-    dt = t.copy()
-    dy = y.copy()
-    groups = np.unique(g)
-    for k in groups:
-        sel = g == k
-        dt[sel] -= t[sel].mean()
-        dy[sel] -= y[sel].mean()
+    count = np.bincount(g)
+    present = count > 0
+    safe = np.where(present, count, 1)
+    dt = t - (np.bincount(g, t) / safe)[g]
+    dy = y - (np.bincount(g, y) / safe)[g]
     sxx = float(dt @ dt)
-    dof = len(t) - 1 - len(groups)
+    dof = len(t) - 1 - int(np.count_nonzero(present))
     if sxx <= 0 or dof < 1:
         return None
     slope = float(dt @ dy) / sxx

@@ -138,8 +138,11 @@ def codebook(cr: int) -> np.ndarray:
     return np.array([[(w >> (n - 1 - i)) & 1 for i in range(n)] for w in words], dtype=np.int8)
 
 
-_CODEBOOKS = {cr: codebook(cr) for cr in range(1, 5)}
-_SIGNS = {cr: (1 - 2 * _CODEBOOKS[cr]).astype(np.float64) for cr in range(1, 5)}
+#: :func:`codebook` of each coding rate (read only)
+CODEBOOKS = {cr: codebook(cr) for cr in range(1, 5)}
+for _book in CODEBOOKS.values():
+    _book.flags.writeable = False
+_SIGNS = {cr: (1 - 2 * CODEBOOKS[cr]).astype(np.float64) for cr in range(1, 5)}
 
 
 def hamming_decode_soft(llr: np.ndarray, cr: int) -> np.ndarray:

@@ -606,9 +606,9 @@ class Detector:
         # filter itself spreads there (measured on a clean chirp at this timing)
         leak, gain, noise_gain = 0.0, 1.0, 1.0
         if not self.rs.identity:
-            clean = measure.clean_preamble(self.rs, origin * self.step, pt - 1, self.sf)
-            leak, gain = measure.filter_leak(dechirp_fft(clean, self.sf, pad=PAD), PAD)
-            noise_gain = measure.noise_gain(self.rs)
+            leak, gain, noise_gain = measure.filter_correction(
+                self.rs, origin * self.step, pt - 1, self.sf, PAD
+            )
         snr_lin = measure.preamble_snr(spec, PAD, leak, gain, noise_gain)
         first, first_reduced = header_block_layout(self.p)
         c.tracker = self._tracker(origin, freq, data0, a0, rho, first_reduced)
