@@ -6,6 +6,11 @@ and prints the input samples processed per CPU-second (time.process_time,
 one process) and the number of frames found.
 
     python benchmarks/lora_throughput.py [--seconds 60] [--block 65536] [--sf 7]
+
+``--write FILE.cf32`` also saves the recording, for timing the whole process:
+
+    python benchmarks/lora_throughput.py --write lt.cf32
+    /usr/bin/time sdrlink decode lt.cf32 --rate 250k -p lora --bw 125k --sf 7 -q
 """
 
 from __future__ import annotations
@@ -48,9 +53,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rate", type=float, default=250e3, help="sample rate, Hz")
     ap.add_argument("--sf", default="7", help='spreading factors the receiver looks for, "7,8"')
     ap.add_argument("--block", type=int, default=65536)
+    ap.add_argument("--write", metavar="FILE", help="also save the recording (cf32)")
     a = ap.parse_args(argv)
     rng = np.random.default_rng(7)
     x, payloads = make_recording(a.seconds, a.rate, 7, rng)
+    if a.write:
+        x.astype(np.complex64).tofile(a.write)
     sfs = [int(v) for v in a.sf.split(",")]
     rx = make_receiver({"sf": sfs, "bw": 125e3}, StreamInfo(sample_rate=a.rate))
     frames = []
