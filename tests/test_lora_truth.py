@@ -6,8 +6,8 @@ the LoRa bandwidth, carrier offset at t = 0 drifting linearly); the truth at a
 frame's start is ``cfo + rate * t_start``. The bounds are close to what the
 receiver achieves on this grid (SF7, SF9, SF12; 1 and 2 samples per chip; from the
 decoding threshold to +30 dB; offsets to 15 kHz, drifts to 300 Hz/s): measured
-worst |mean SNR error| 0.18 dB (bound 0.3), spread 0.55 dB (bound 0.7, 0.6 from
-+10 dB); offset at most 0.06 bin below +10 dB (bound 0.08) and 0.01 bin from +10 dB
+worst |mean SNR error| 0.16 dB (bound 0.3), spread 0.56 dB (bound 0.7; from +10 dB
+0.28, bound 0.4); offset at most 0.06 bin below +10 dB (bound 0.08) and 0.01 bin from +10 dB
 (bound 0.01); the drift, reported where its 95 % half-width is at most 100 Hz/s
 (114 of 288 frames: SF12 always, SF9 from about -8 dB, SF7 1 sample/chip only at
 high SNR, SF7 2 samples/chip never), inside that interval in 96-100 % of each
@@ -24,14 +24,7 @@ import pytest
 from sdrlink.blocks import SampleBlock, StreamInfo
 from sdrlink.channel import channel
 from sdrlink.dsp.linefit import MIN_POINTS, slope_fit
-from sdrlink.protocols.lora import (
-    LoRaParams,
-    codec,
-    encode_symbols,
-    make_receiver,
-    measure,
-    modulate,
-)
+from sdrlink.protocols.lora import LoRaParams, codec, encode_symbols, make_receiver, modulate
 from sdrlink.protocols.lora.measure import MAX_DRIFT_UNCERTAINTY, jacobsen
 from sdrlink.protocols.lora.modulator import modulate_symbols
 
@@ -102,7 +95,7 @@ def test_snr_and_offset_against_the_channel(grids, sf, os):
     for snr, got in grids[(sf, os)].items():
         errors = [f.snr_db - snr for f, _, _ in got]
         assert abs(np.mean(errors)) <= 0.3, (snr, np.mean(errors))
-        assert np.std(errors) <= (0.7 if snr < 10 else 0.6), (snr, np.std(errors))
+        assert np.std(errors) <= (0.7 if snr < 10 else 0.4), (snr, np.std(errors))
         bound = 0.08 if snr < 10 else 0.01  # bins
         worst = max(abs(f.freq_offset_hz - off) for f, off, _ in got) / bin_hz
         assert worst <= bound, (snr, worst)
@@ -239,22 +232,31 @@ def test_drift_of_a_fast_sf12_frame_is_read_to_a_hertz_per_second():
     assert math.isfinite(got[0][0].snr_db)
 
 
-@pytest.mark.parametrize("fs,sf", [(2 * BW, 7), (2 * BW, 12), (8.192 * BW, 9)])
-def test_filter_leak_taken_per_phase_is_the_frames_own(fs, sf):
-    """The channel filter's leak is measured once per 1/64 input sample of timing: at
-    any timing it is within 3 % of the leak measured at that exact timing, and a
-    second frame in the same phase reuses the first one's measurement."""
-    from sdrlink.protocols.lora.channel import FrameResampler
-    from sdrlink.protocols.lora.demod import dechirp_fft
-    from sdrlink.protocols.lora.sync import PAD
+def _delayed(x: np.ndarray, tau: float) -> np.ndarray:
+    """``x`` delayed by ``tau`` samples (band-limited: a phase ramp over its spectrum)."""
+    f = np.fft.fftfreq(len(x))
+    return np.fft.ifft(np.fft.fft(x) * np.exp(-2j * np.pi * f * tau)).astype(np.complex64)
 
-    rs = FrameResampler(fs, BW)
-    for p0 in (1000.0, 2345.49, 77.123, 5.97):
-        exact = measure.filter_leak(
-            dechirp_fft(measure.clean_preamble(rs, p0, 7, sf), sf, pad=PAD), PAD
-        )
-        got = measure.filter_correction(rs, p0, 7, sf, PAD)
-        assert got[0] == pytest.approx(exact[0], rel=0.03)
-        assert got[1] == pytest.approx(exact[1], rel=1e-3)
-        assert got[2] == pytest.approx(measure.noise_gain(rs))
-        assert measure.filter_correction(rs, p0 + 7.0001, 7, sf, PAD) is got
+
+@pytest.mark.parametrize(("sf", "os"), [(7, 2), (9, 2), (7, 8)])
+def test_snr_of_frames_between_samples(sf, os):
+    """Real frames start anywhere between two samples: there the peak's sidelobes and the
+    filters' spread differ from a frame on a sample, by as much as the noise at high SNR
+    (a model of them read 30 dB frames 16 dB high). Measured over 20 frames delayed by
+    random fractions of a sample: |mean error| at most 0.07 dB, spread at most 0.28 dB
+    at 10 and 30 dB (bounds 0.2 and 0.35)."""
+    fs = BW * os
+    p = LoRaParams(sf=sf, bw=BW)
+    for snr in (10.0, 30.0):
+        rng = np.random.default_rng(100 * sf + os + int(snr))
+        err = []
+        for _ in range(20):
+            payload = rng.integers(0, 256, 12, dtype=np.uint8).tobytes()
+            pad = np.zeros(2000 * os, np.complex64)
+            x = _delayed(np.concatenate([pad, modulate(p, payload, fs), pad]), rng.random())
+            y = channel(x, fs, snr_db=snr, signal_bw=BW, rng=rng, signal_power=1.0)
+            got = [f for f in _decode(y, fs, {"sf": [sf], "bw": BW}) if f.payload == payload]
+            assert len(got) == 1 and got[0].crc_ok
+            err.append(got[0].snr_db - snr)
+        assert abs(np.mean(err)) <= 0.2, (snr, np.mean(err))
+        assert np.std(err) <= 0.35, (snr, np.std(err))

@@ -195,7 +195,7 @@ class FrameResampler:
         self.bank, self.half = design_bank(self.ratio, half_chips, self.PHASES)
         self.bank2 = np.repeat(self.bank, 2, axis=1)  # taps doubled: the kernel's layout
         #: what receivers measured on this filter, by their own keys
-        #: (:func:`sdrlink.protocols.lora.measure.filter_correction`)
+        #: (:func:`sdrlink.protocols.lora.measure.filter_gains`)
         self.measured: dict[tuple, tuple[float, float, float]] = {}
 
     def span(self, p0: float, k0: int, k1: int) -> tuple[int, int]:

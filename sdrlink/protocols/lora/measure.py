@@ -2,18 +2,16 @@
 and what the Hamming decoder corrected.
 
 SNR: signal power over the noise power in the LoRa bandwidth, from the dechirped
-preamble up-chirps: each peak holds the signal (and one bin's noise), the bins a
-quarter of the band or more away from it hold noise alone, except for what the
-receiver's own channel filter puts there. That filter (half amplitude at the band
-edges, where every chirp passes) spreads a fixed share of the chirp's power over
-all bins, 20-35 dB below the peak depending on SF and timing; at high SNR it
-would pass for noise. The share is measured on a clean chirp sent through the same
-filter at the frame's own timing, and removed (at one sample per chip there is
-no filter and nothing to remove).
-
-SNR noise: the mean of those far bins (not a median: unbiased, and the peak is
-not among them), less the sidelobes of the peak itself, which falls between bins
-(the Dirichlet kernel says how much lands where).
+preamble up-chirps: each peak holds the signal (and one bin's noise, removed). The
+noise is what differs between consecutive up-chirps once each is dechirped with its
+carrier moved onto the first one's and scaled to its peak: the peak, its sidelobes
+(the peak falls between bins) and what the transmitter's and the receiver's filters
+spread from it (per bin 45 dB under the peak at SF7, 75 dB at SF12, depending also
+on sampling and timing: at high SNR as much as the noise) are the same in every
+up-chirp and cancel, the noise adds. It is taken in the bins a quarter of the band
+or more from the peak. The channel filter's own effect on the peak (a loss of
+0.28 dB: it halves the band edges, where every chirp passes) and on the noise are
+measured once per filter.
 
 Drift: every up-chirp of the preamble and every data symbol the tracker reads
 reliably gives the carrier's position (in bins) at that symbol's centre, from
@@ -34,6 +32,7 @@ decoder still flips the least reliable bits of a codeword whose check fails.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -49,19 +48,42 @@ MAX_DRIFT_UNCERTAINTY = 100.0
 MIN_DRIFT_UNCERTAINTY = 0.5
 
 
+def row_noise(rows: np.ndarray, sf: int, pos: np.ndarray) -> float:
+    """Noise power per FFT bin in preamble up-chirp ``rows`` (chips, one per row) whose
+    carrier sits at ``pos`` bins: consecutive rows, dechirped with their carriers moved
+    onto the first one's and scaled to its peak, differ by their noise alone (the peak,
+    its sidelobes and what the channel filter spreads from it cancel), in the bins a
+    quarter band or more from the peak."""
+    from sdrlink.protocols.lora.demod import dechirp_fft
+
+    n = 1 << sf
+    pos = np.asarray(pos, dtype=np.float64)
+    spec = dechirp_fft(rows, sf, shift=pos - pos[0])
+    peak = spec[:, int(np.floor(pos[0] + 0.5)) % n]
+    if len(rows) < 2 or not np.all(np.abs(peak) > 0):
+        return float("nan")
+    g = peak[0] / peak
+    diff = spec[1:] * g[1:, None] - spec[:-1] * g[:-1, None]
+    d = (np.arange(n) - pos[0] + n / 2) % n - n / 2
+    far = np.abs(d) >= n / 4
+    weight = np.abs(g[1:]) ** 2 + np.abs(g[:-1]) ** 2  # noise power each difference holds
+    return float(np.mean(np.abs(diff[:, far]) ** 2 / weight[:, None]))
+
+
 def preamble_snr(
-    up: np.ndarray, pad: int, leak: float = 0.0, gain: float = 1.0, noise_gain: float = 1.0
+    up: np.ndarray, pad: int, noise: float, gain: float = 1.0, noise_gain: float = 1.0
 ) -> float:
     """Linear SNR from dechirped preamble up-chirps ``up`` (rows zero-padded ``pad``
-    times). ``leak``: power per far bin over peak power of a clean chirp through the
-    same filter; ``gain``: that clean chirp's peak power over N**2 (1 unfiltered);
+    times) and the noise power per FFT bin (:func:`row_noise`; when that is not finite,
+    the far bins of ``up`` less the peaks' sidelobes, :func:`far_noise`). ``gain``: a
+    clean chirp's peak power through the channel filter over N**2 (1 unfiltered);
     ``noise_gain``: the filter's noise power out over the noise power in the band."""
     n = up.shape[1] // pad
     pk = (np.abs(up) ** 2).max(axis=1)
-    noise = far_noise(up, pad)
-    sig = np.maximum(pk - noise, 0.0) / (1.0 - leak)
-    noise = np.maximum(noise - leak * sig, 1e-3 * noise)
-    in_band = n * float(np.mean(noise)) / noise_gain
+    if not math.isfinite(noise):
+        noise = float(np.mean(far_noise(up, pad)))
+    sig = np.maximum(pk - noise, 0.0)
+    in_band = n * noise / noise_gain
     return float(np.mean(sig) / gain / max(in_band, 1e-30))
 
 
@@ -81,40 +103,22 @@ def clean_preamble(rs: Any, p0: float, rows: int, sf: int) -> np.ndarray:
     return rs.chips(buf, p0, 0, rows * n, 0.0).reshape(rows, n)
 
 
-#: the filter's leak is measured at the frame's timing to 1/LEAK_PHASES of an input
-#: sample (over 1/128 sample it changes by at most 2 %: 0.01 dB of SNR at 30 dB) and
-#: remembered per filter, so that a frame costs no clean chirp of its own
-LEAK_PHASES = 64
-
-
-def filter_correction(
-    rs: Any, p0: float, rows: int, sf: int, pad: int
-) -> tuple[float, float, float]:
-    """(leak, gain, noise_gain) of :func:`preamble_snr` for the channel filter ``rs``
-    (a :class:`~sdrlink.protocols.lora.channel.FrameResampler`) and a preamble of
-    ``rows`` up-chirps starting at raw input position ``p0``."""
+def filter_gains(rs: Any, sf: int) -> tuple[float, float]:
+    """(gain, noise_gain) of :func:`preamble_snr` for the channel filter ``rs`` (a
+    :class:`~sdrlink.protocols.lora.channel.FrameResampler`): a clean up-chirp's peak
+    power through it over N**2 (the filter halves the band edges, where every chirp
+    passes; the timing changes it by 1e-5), and the white noise power it passes over
+    the power in its band. Measured once per filter and SF."""
     from sdrlink.protocols.lora.demod import dechirp_fft
 
-    q = int(round((p0 % 1.0) * LEAK_PHASES)) % LEAK_PHASES
-    key = (sf, rows, pad, q)
+    key = ("gains", sf)
     got = rs.measured.get(key)
     if got is None:
-        clean = clean_preamble(rs, q / LEAK_PHASES, rows, sf)
-        leak, gain = filter_leak(dechirp_fft(clean, sf, pad=pad), pad)
-        got = rs.measured[key] = (leak, gain, noise_gain(rs))
+        n = 1 << sf
+        pk = (np.abs(dechirp_fft(clean_preamble(rs, 0.0, 1, sf), sf)) ** 2).max()
+        noise = float((rs.bank.astype(np.float64) ** 2).sum(axis=1).mean() * rs.ratio)
+        got = rs.measured[key] = (float(pk) / n**2, noise)
     return got
-
-
-def noise_gain(rs: Any) -> float:
-    """White noise power a channel filter passes, over the power in its band."""
-    return float((rs.bank.astype(np.float64) ** 2).sum(axis=1).mean() * rs.ratio)
-
-
-def filter_leak(clean_up: np.ndarray, pad: int) -> tuple[float, float]:
-    """(leak, gain) for :func:`preamble_snr` from a clean preamble's padded spectra."""
-    pk = (np.abs(clean_up) ** 2).max(axis=1)
-    n = clean_up.shape[1] // pad
-    return float(np.mean(far_noise(clean_up, pad) / pk)), float(np.mean(pk)) / n**2
 
 
 def far_noise(up: np.ndarray, pad: int) -> np.ndarray:

@@ -601,20 +601,18 @@ class Detector:
         a0 = c0 + t2  # up-chirp peak offset at time 0 (symbols from window 0)
         if not self._sync_word_ok(zz[pt - 1 : pt + 1], a0 + rho * (pt - 0.5)):
             return self._next_hypothesis(c, final)
-        # peaks from the zero-padded spectra (a drifting peak between bins is not
-        # under-read), noise from the whole bins far from them, less what the channel
-        # filter itself spreads there (measured on a clean chirp at this timing)
-        leak, gain, noise_gain = 0.0, 1.0, 1.0
-        if not self.rs.identity:
-            leak, gain, noise_gain = measure.filter_correction(
-                self.rs, origin * self.step, pt - 1, self.sf, PAD
-            )
-        snr_lin = measure.preamble_snr(spec, PAD, leak, gain, noise_gain)
-        first, first_reduced = header_block_layout(self.p)
-        c.tracker = self._tracker(origin, freq, data0, a0, rho, first_reduced)
         # the carrier at each preamble up-chirp's centre (drift removed by the coarse fit
         # is in these rows again): the first points of the frame's drift fit
         pre = measure.peak_positions(dechirp_fft(zz[: pt - 1], self.sf))
+        # peaks from the zero-padded spectra (a drifting peak between bins is not
+        # under-read), noise from the differences of the rows (signal and filter cancel)
+        gain, noise_gain = (
+            (1.0, 1.0) if self.rs.identity else measure.filter_gains(self.rs, self.sf)
+        )
+        noise = measure.row_noise(zz[: pt - 1], self.sf, pre)
+        snr_lin = measure.preamble_snr(spec, PAD, noise, gain, noise_gain)
+        first, first_reduced = header_block_layout(self.p)
+        c.tracker = self._tracker(origin, freq, data0, a0, rho, first_reduced)
         c.info.update(
             origin=origin,
             freq=freq,
