@@ -7,7 +7,12 @@ succeeds when exactly the sent payload comes out with a valid CRC. Prints the
 PER table and the SNR at 10 % PER per spreading factor and sample rate, and
 saves a plot under benchmarks/results/.
 
+The start time is a whole number of samples unless ``--between``: then the
+frame is sampled at a random sixteenth of a sample off the grid (synthesised at
+16 times the rate, one phase of it kept), as a real frame starts anywhere.
+
     python benchmarks/lora_sensitivity.py --trials 100 --sf 7,8 --os 1,2,8 --jobs 4
+    python benchmarks/lora_sensitivity.py --between --os 1,2 --span=30,30
 """
 
 from __future__ import annotations
@@ -33,12 +38,18 @@ BW = 125e3
 TARGET = {7: -9.0, 8: -11.5, 9: -14.0, 10: -16.5, 11: -19.0, 12: -22.0}
 
 
-def trial(sf: int, os_: int, snr: float, seed: int) -> bool:
+PHASES = 16  # --between: sample phases a frame can start at
+
+
+def trial(sf: int, os_: int, snr: float, seed: int, between: bool = False) -> bool:
     rng = np.random.default_rng(seed)
     fs = BW * os_
     p = LoRaParams(sf=sf, bw=BW, cr=1)
     payload = bytes(rng.integers(0, 256, 16, dtype=np.uint8))
-    x = modulate(p, payload, fs)
+    if between:
+        x = modulate(p, payload, fs * PHASES)[int(rng.integers(0, PHASES)) :: PHASES]
+    else:
+        x = modulate(p, payload, fs)
     n_sym = (1 << sf) * os_
     lead = int(rng.integers(n_sym, 3 * n_sym))
     sig = np.concatenate([np.zeros(lead, np.complex64), x, np.zeros(2 * n_sym, np.complex64)])
@@ -54,9 +65,9 @@ def trial(sf: int, os_: int, snr: float, seed: int) -> bool:
     return len(good) == 1 and good[0].payload == payload
 
 
-def _run(args: tuple[int, int, float, int, int]) -> tuple[int, int, float, int]:
-    sf, os_, snr, trials, seed0 = args
-    ok = sum(trial(sf, os_, snr, seed0 + i) for i in range(trials))
+def _run(args: tuple[int, int, float, int, int, bool]) -> tuple[int, int, float, int]:
+    sf, os_, snr, trials, seed0, between = args
+    ok = sum(trial(sf, os_, snr, seed0 + i, between) for i in range(trials))
     return sf, os_, snr, trials - ok
 
 
@@ -80,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--step", type=float, default=0.5, help="SNR grid step, dB")
     ap.add_argument("--jobs", type=int, default=1, help="worker processes")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument(
+        "--between", action="store_true", help="frames start between samples (see above)"
+    )
     ap.add_argument("--plot", default="lora_sensitivity.png", help="file under benchmarks/results/")
     a = ap.parse_args(argv)
     sfs = [int(v) for v in a.sf.split(",")]
@@ -89,7 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     for sf in sfs:
         for os_ in oss:
             for snr in np.arange(TARGET[sf] + lo, TARGET[sf] + hi + 1e-9, a.step):
-                work.append((sf, os_, float(snr), a.trials, a.seed * 1_000_003 + int(snr * 100)))
+                seed = a.seed * 1_000_003 + int(snr * 100)
+                work.append((sf, os_, float(snr), a.trials, seed, a.between))
     t0 = time.time()
     jobs = max(1, min(a.jobs, cpu_count()))
     if jobs > 1:
