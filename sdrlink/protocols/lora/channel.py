@@ -194,9 +194,9 @@ class FrameResampler:
         self.identity = abs(self.ratio - 1.0) < 1e-12
         self.bank, self.half = design_bank(self.ratio, half_chips, self.PHASES)
         self.bank2 = np.repeat(self.bank, 2, axis=1)  # taps doubled: the kernel's layout
-        #: what receivers measured on this filter, by their own keys
+        #: (gain, noise gain) of this filter per SF, measured once
         #: (:func:`sdrlink.protocols.lora.measure.filter_gains`)
-        self.measured: dict[tuple, tuple[float, float, float]] = {}
+        self.gains: dict[int, tuple[float, float]] = {}
 
     def span(self, p0: float, k0: int, k1: int) -> tuple[int, int]:
         """Input index range [a, b) needed for chips k0..k1 at positions p0 + k*ratio."""

@@ -111,13 +111,12 @@ def filter_gains(rs: Any, sf: int) -> tuple[float, float]:
     the power in its band. Measured once per filter and SF."""
     from sdrlink.protocols.lora.demod import dechirp_fft
 
-    key = ("gains", sf)
-    got = rs.measured.get(key)
+    got = rs.gains.get(sf)
     if got is None:
         n = 1 << sf
         pk = (np.abs(dechirp_fft(clean_preamble(rs, 0.0, 1, sf), sf)) ** 2).max()
         noise = float((rs.bank.astype(np.float64) ** 2).sum(axis=1).mean() * rs.ratio)
-        got = rs.measured[key] = (float(pk) / n**2, noise)
+        got = rs.gains[sf] = (float(pk) / n**2, noise)
     return got
 
 
