@@ -12,7 +12,7 @@ frame is sampled at a random sixteenth of a sample off the grid (synthesised at
 16 times the rate, one phase of it kept), as a real frame starts anywhere.
 
     python benchmarks/lora_sensitivity.py --trials 100 --sf 7,8 --os 1,2,8 --jobs 4
-    python benchmarks/lora_sensitivity.py --between --os 1,2 --span=30,30
+    python benchmarks/lora_sensitivity.py --between --sf 7 --os 1,2 --span=39,39  # 30 dB
 """
 
 from __future__ import annotations
