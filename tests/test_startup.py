@@ -9,6 +9,7 @@ web page, SciPy or the framing registry.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -93,3 +94,23 @@ def test_help_imports_no_numpy():
     assert "sdrlink.cli.decode" in modules
     assert "numpy" not in modules
     assert _heavy(modules) == []
+
+
+BLAS_PROBE = """
+import os, sys
+import sdrlink.cli.main
+print(os.environ.get("OPENBLAS_NUM_THREADS"), "numpy" in sys.modules)
+"""
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, "1"), ("4", "4")])
+def test_cli_keeps_openblas_to_one_thread_unless_told(given, expected):
+    """OpenBLAS's idle threads spin for ~0.1 CPU-s per command: the CLI asks for one
+    before NumPy is imported (too late after), and a user's own setting wins."""
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if given is not None:
+        env["OPENBLAS_NUM_THREADS"] = given
+    proc = subprocess.run(
+        [sys.executable, "-c", BLAS_PROBE], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert proc.stdout.split() == [expected, "False"], proc.stderr

@@ -8,12 +8,20 @@ by a signal (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP; see :mod:`sdrlink.interrupt`).
 
 from __future__ import annotations
 
-import argparse
-import importlib
-import sys
+import os
 
-from sdrlink import __version__
-from sdrlink.errors import SdrlinkError
+# NumPy's OpenBLAS starts a thread per core when NumPy is imported, and its idle
+# threads spin: about 0.1 CPU-s per command on two cores for nothing, since no
+# command does large linear algebra (several processes, e.g. ``batch``, each
+# would do the same). Set before NumPy is imported; the user's own setting wins.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import argparse  # noqa: E402
+import importlib  # noqa: E402
+import sys  # noqa: E402
+
+from sdrlink import __version__  # noqa: E402
+from sdrlink.errors import SdrlinkError  # noqa: E402
 
 COMMANDS = [
     "decode",
