@@ -49,6 +49,7 @@ class SampleBuffer:
         self.start = 0  # absolute index of the first kept sample (at _data[_off])
         self._off = 0
         self._len = 0
+        self._last = 0  # length of the last append: room for the next is kept
 
     @property
     def stop(self) -> int:
@@ -59,7 +60,7 @@ class SampleBuffer:
         if self._off + self._len + n > len(self._data):
             kept = self._data[self._off : self._off + self._len]
             if 2 * (self._len + n) > len(self._data):  # room for as much again: O(1) a sample
-                new = np.zeros(2 * (self._len + n), dtype=np.complex64)
+                new = np.empty(2 * (self._len + n), dtype=np.complex64)
                 new[: self._len] = kept
                 self._data = new
             else:  # move the kept samples to the front
@@ -68,6 +69,7 @@ class SampleBuffer:
         at = self._off + self._len
         self._data[at : at + n] = x
         self._len += n
+        self._last = n
 
     def view(self, a: int, b: int) -> np.ndarray:
         """Samples [a, b) (absolute); the part outside the buffer is zero."""
@@ -91,7 +93,9 @@ class SampleBuffer:
         if self._off > self._len and self._off > (1 << 16):  # compact now and then
             self._data[: self._len] = self._data[self._off : self._off + self._len]
             self._off = 0
-        if len(self._data) > 4 * max(self._off + self._len, 1 << 16):
+        # shrink after a burst of large blocks, not between blocks of a steady stream
+        # (reallocating a block's worth every block costs more than the copy itself)
+        if len(self._data) > 4 * max(self._off + self._len + self._last, 1 << 16):
             self._data = self._data[self._off : self._off + max(2 * self._len, 1 << 12)].copy()
             self._off = 0
 
