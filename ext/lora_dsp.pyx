@@ -24,6 +24,7 @@ cdef extern from "math.h" nogil:
     double atan2(double, double)
     double floor(double)
     double nearbyint(double)
+    float sqrtf(float)
 
 cdef double _TWO_PI = 6.283185307179586
 
@@ -474,3 +475,43 @@ def maxlog_bits(const double[:, ::1] m, double[:, ::1] out):
                     else:
                         z = x if x > z else z
                 out[i, j] = z - o
+
+
+def peak_stats(const float complex[:, ::1] full, float[:, ::1] spec, long long[::1] k,
+               double[::1] frac, double[::1] exact, unsigned char[::1] reliable,
+               double ratio):
+    """Per row of dechirped spectra ``full`` (the symbol tracker's batch): magnitudes
+    into ``spec``; the peak bin ``k`` (first of equals); its fractional offset from
+    the magnitudes (``frac``, parabolic, as ``demod.frac_offsets``) and from the
+    complex bins (``exact``, Jacobsen, as ``measure.jacobsen``); ``reliable``: the
+    peak's power above ``ratio`` times the row's mean power."""
+    cdef Py_ssize_t rows = full.shape[0], n = full.shape[1], i, j, kk
+    cdef float top
+    cdef double total, a, b, c, den, x
+    cdef float complex za, zb, zc, zn, zd
+    if (spec.shape[0] != rows or spec.shape[1] != n or k.shape[0] != rows
+            or frac.shape[0] != rows or exact.shape[0] != rows or reliable.shape[0] != rows):
+        raise ValueError("peak_stats: inconsistent shapes")
+    if n == 0:
+        return
+    with nogil:
+        for i in range(rows):
+            total = 0.0
+            for j in range(n):
+                spec[i, j] = sqrtf(full[i, j].real * full[i, j].real
+                                   + full[i, j].imag * full[i, j].imag)
+                total += spec[i, j] * spec[i, j]
+            kk = _argmax(&spec[i, 0], n, &top)
+            k[i] = kk
+            b = top
+            reliable[i] = b * b > ratio * total / n
+            a, c = spec[i, (kk - 1 + n) % n], spec[i, (kk + 1) % n]
+            den = a - 2 * b + c
+            x = 0.5 * (a - c) / den if den < 0 else 0.0
+            frac[i] = -0.5 if x < -0.5 else (0.5 if x > 0.5 else x)
+            za, zb, zc = full[i, (kk - 1 + n) % n], full[i, kk], full[i, (kk + 1) % n]
+            zd = 2 * zb - za - zc
+            zn = za - zc
+            den = zd.real * zd.real + zd.imag * zd.imag
+            x = (zn.real * zd.real + zn.imag * zd.imag) / den if den > 0 else 0.0
+            exact[i] = -0.5 if x < -0.5 else (0.5 if x > 0.5 else x)

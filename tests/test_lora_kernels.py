@@ -188,3 +188,58 @@ def test_design_bank_halfband_zeros() -> None:
     odd = np.delete(bank[0, 1::2], half // 2 - 1)
     assert np.abs(odd).max() < 1e-6
     assert abs(bank[0, half - 1] - 0.5) < 1e-3
+
+
+def test_peak_stats_match_numpy() -> None:
+    """The tracker's per-symbol peak statistics against the NumPy steps they replace."""
+    from sdrlink.protocols.lora.demod import frac_offsets
+    from sdrlink.protocols.lora.measure import jacobsen
+
+    rng = np.random.default_rng(7)
+    n, rows = 128, 40
+    t = np.arange(n)
+    tone = np.exp(2j * np.pi * rng.uniform(0, n, rows)[:, None] * t / n)
+    amp = rng.choice([0.0, 0.3, 3.0], rows)[:, None]  # noise only, weak, clear peaks
+    full = np.fft.fft(amp * tone + _noise(rng, (rows, n)), axis=1).astype(np.complex64)
+    spec = np.empty((rows, n), np.float32)
+    k = np.empty(rows, np.int64)
+    frac, exact = np.empty(rows), np.empty(rows)
+    reliable = np.empty(rows, np.uint8)
+    lora_dsp.peak_stats(full, spec, k, frac, exact, reliable, 6.0)
+    mag = np.abs(full)
+    r = np.arange(rows)
+    kr = np.argmax(mag, axis=1)
+    np.testing.assert_allclose(spec, mag, rtol=1e-6)
+    np.testing.assert_array_equal(k, kr)
+    lo, hi = (kr - 1) % n, (kr + 1) % n
+    np.testing.assert_allclose(frac, frac_offsets(mag[r, lo], mag[r, kr], mag[r, hi]), atol=1e-5)
+    np.testing.assert_allclose(exact, jacobsen(full[r, lo], full[r, kr], full[r, hi]), atol=1e-5)
+    want = mag[r, kr] ** 2 > 6.0 * np.mean(mag**2, axis=1)
+    np.testing.assert_array_equal(reliable.astype(bool), want)
+    assert 0 < want.sum() < rows  # both kinds of row were met
+
+
+def test_sample_buffer_holds_the_kept_span_and_stays_bounded() -> None:
+    """Random appends and trims against a plain array: every view reads what was
+    appended (zeros outside), a steady stream of large blocks does not reallocate
+    every block, and after a burst of huge blocks the memory shrinks back."""
+    rng = np.random.default_rng(3)
+    buf, ref, keep = SampleBuffer(), np.zeros(0, np.complex64), 0
+    sizes = [150_000] * 30 + [1_000_000] * 2 + [int(v) for v in rng.integers(1, 3000, 200)]
+    allocs, last = [], None
+    for n in sizes:
+        x = _noise(rng, n)
+        buf.append(x)
+        ref = np.concatenate([ref, x])
+        keep = max(keep, buf.stop - int(rng.integers(0, 4000)))
+        buf.trim(keep)
+        a = keep - int(rng.integers(0, 50))
+        b = min(buf.stop + int(rng.integers(0, 50)), len(ref) + 50)
+        want = np.zeros(b - a, np.complex64)
+        lo, hi = max(a, keep), min(b, len(ref))
+        want[lo - a : hi - a] = ref[lo:hi]
+        np.testing.assert_array_equal(buf.view(a, b), want)
+        allocs.append(buf._data is not last)
+        last = buf._data
+    assert sum(allocs[:30]) <= 3  # the steady stream: room kept for the next block
+    assert len(buf._data) < 4 * 150_000  # the huge blocks' room was given back

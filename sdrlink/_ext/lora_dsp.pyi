@@ -47,3 +47,12 @@ def scan_runs(
     near: float,
 ) -> tuple[int, int]: ...
 def maxlog_bits(m: np.ndarray, out: np.ndarray) -> None: ...
+def peak_stats(
+    full: np.ndarray,
+    spec: np.ndarray,
+    k: np.ndarray,
+    frac: np.ndarray,
+    exact: np.ndarray,
+    reliable: np.ndarray,
+    ratio: float,
+) -> None: ...

@@ -107,12 +107,18 @@ def codeword_llrs(mags: np.ndarray, sf: int, cr: int, reduced: bool, sf_app: int
     if n_blocks == 0:
         return np.zeros((0, ppm))
     llr = symbol_llrs(mags[: n_blocks * ppm], sf, reduced)[:, :sf_app]
-    llr = llr / (np.max(np.abs(llr)) or 1.0)
-    # bit j of symbol i of a block belongs to codeword (i - j - 1) mod sf_app, bit i
+    llr /= np.max(np.abs(llr)) or 1.0
+    cw = np.empty((n_blocks, sf_app, ppm))
+    cw_index, bit_index = _deinterleave(ppm, sf_app)
+    cw[:, cw_index, bit_index] = llr.reshape(n_blocks, ppm, sf_app)
+    return cw.reshape(-1, ppm)
+
+
+@lru_cache(maxsize=64)
+def _deinterleave(ppm: int, sf_app: int) -> tuple[np.ndarray, np.ndarray]:
+    """(codeword, bit) of bit j of symbol i of an interleaver block, as (ppm, sf_app)
+    index arrays: bit j of symbol i belongs to codeword (i - j - 1) mod sf_app, bit i."""
     i = np.arange(ppm)[:, None]
     j = np.arange(sf_app)[None, :]
     cw_index = (i - j - 1) % sf_app
-    cw = np.empty((n_blocks, sf_app, ppm))
-    blocks = llr.reshape(n_blocks, ppm, sf_app)
-    cw[:, cw_index, np.broadcast_to(i, cw_index.shape)] = blocks
-    return cw.reshape(-1, ppm)
+    return cw_index, np.ascontiguousarray(np.broadcast_to(i, cw_index.shape))

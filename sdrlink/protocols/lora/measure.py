@@ -177,11 +177,13 @@ def timing_slope(t: np.ndarray, tau: np.ndarray) -> float:
     return abs(float(dt @ (tau - tau.mean())) / float(dt @ dt))
 
 
-def corrected_bits(llr: np.ndarray, nibbles: np.ndarray, cr: int) -> int:
-    """Codeword bits the soft decoder changed: hard decisions of ``llr`` (shape
-    (codewords, 4 + cr), > 0 favours 0) against the codewords of ``nibbles``."""
+def corrected_bits(llr: np.ndarray, nibbles: np.ndarray, cr: int, block: int = 0) -> list[int]:
+    """Codeword bits the soft decoder changed, per interleaver block of ``block``
+    codewords (0: all in one): hard decisions of ``llr`` (shape (codewords, 4 + cr),
+    > 0 favours 0) against the codewords of ``nibbles``."""
     if len(nibbles) == 0:
-        return 0
+        return [0] if block == 0 else []
     book = codec.CODEBOOKS[cr][np.asarray(nibbles, dtype=np.int64)]
-    hard = (np.asarray(llr) < 0).astype(np.int8)
-    return int(np.count_nonzero(hard != book))
+    wrong = (np.asarray(llr) < 0) != book.astype(bool)
+    per = wrong.reshape(1 if block == 0 else len(wrong) // block, -1)
+    return np.count_nonzero(per, axis=1).tolist()

@@ -82,18 +82,17 @@ def _beyond_erasures(mags: np.ndarray, cr: int) -> bool:
     code corrects (one with CR 4/7 and 4/8, none below): its bits are guesses, and
     a CRC that holds over guessed bits is luck (LoRa's CRC is weak, see
     :func:`sdrlink.protocols.lora.codec.payload_crc`)."""
-    peaks = mags.max(axis=1)
+    peaks = mags.max(axis=1).tolist()  # plain floats: a frame has a few dozen rows
     if len(peaks) < 8:
         return True
-    dead = peaks < np.median(peaks[:8]) * DEAD_SYMBOL
-    if not dead.any():
+    floor = _median(peaks[:8]) * DEAD_SYMBOL
+    dead = [p < floor for p in peaks]
+    if not any(dead):
         return False
-    if dead[:8].sum() > 1:
+    if sum(dead[:8]) > 1:
         return True
     size, fixes = 4 + cr, 1 if cr >= 3 else 0
-    rest = dead[8:].astype(np.int64)
-    per_block = np.add.reduceat(rest, np.arange(0, len(rest), size)) if len(rest) else rest
-    return bool((per_block > fixes).any())
+    return any(sum(dead[b : b + size]) > fixes for b in range(8, len(dead), size))
 
 
 @dataclass
@@ -669,7 +668,7 @@ class Detector:
         p = self.p
         llr = codeword_llrs(trk.mags[:8], sf, 4, first_reduced, first)
         nib_arr = codec.hamming_decode_soft(llr, 4)
-        fixed = [measure.corrected_bits(llr, nib_arr, 4)]  # bits changed, per block
+        fixed = measure.corrected_bits(llr, nib_arr, 4)  # bits changed, per block
         nib = nib_arr.tolist()
         hdr_ok: bool | None
         if p.implicit_header:
@@ -699,9 +698,7 @@ class Detector:
         sf_pay = sf - 2 if p.ldro_on else sf
         llr = codeword_llrs(mags[8:total], sf, p.cr, p.ldro_on, sf_pay)
         nib_arr = codec.hamming_decode_soft(llr, p.cr)
-        for b in range(len(nib_arr) // sf_pay):
-            cut = slice(b * sf_pay, (b + 1) * sf_pay)
-            fixed.append(measure.corrected_bits(llr[cut], nib_arr[cut], p.cr))
+        fixed += measure.corrected_bits(llr, nib_arr, p.cr, sf_pay)
         nib += nib_arr.tolist()
         n_pay = 2 * length
         pay_nib = nib[:n_pay]

@@ -9,8 +9,7 @@ import numpy as np
 
 from sdrlink._ext import lora_dsp
 from sdrlink.dsp.fft import fft_rows
-from sdrlink.protocols.lora.demod import frac_offsets, ref_chirps
-from sdrlink.protocols.lora.measure import jacobsen
+from sdrlink.protocols.lora.demod import ref_chirps
 
 if TYPE_CHECKING:
     from sdrlink.protocols.lora.sync import Detector
@@ -92,28 +91,31 @@ class Tracker:
         r = np.empty_like(z)
         lora_dsp.dechirp_shift(z, self.dn, pred, r)  # dechirp, predicted offset to bin 0
         full = fft_rows(r)
-        spec = np.abs(full)
+        # magnitudes, peak bins, their fractions from the magnitudes (parabola) and from
+        # the complex spectrum (Jacobsen: unbiased, for the drift fit; the magnitudes'
+        # parabola reads 0.1 bin as 0.006), and which peaks stand clear of the noise
+        spec = np.empty((k_n, n), dtype=np.float32)
+        k = np.empty(k_n, dtype=np.int64)
+        frac, exact = np.empty(k_n), np.empty(k_n)
+        reliable = np.empty(k_n, dtype=np.uint8)
+        lora_dsp.peak_stats(full, spec, k, frac, exact, reliable, 6.0)
         rows = np.arange(k_n)
-        k = np.argmax(spec, axis=1)
-        pk = spec[rows, k]
-        reliable = pk**2 > 6.0 * np.mean(spec**2, axis=1)
-        frac = frac_offsets(spec[rows, (k - 1) % n], pk, spec[rows, (k + 1) % n])
         jj = j0 + rows
         reduced = ((jj < 8) & self.first_reduced) | ((jj >= 8) & det.p.ldro_on)
-        nominal = np.where(reduced, 4 * np.round((k - 1) / 4) + 1, k)
-        e_meas = np.where(
-            reduced, np.clip((k + frac - nominal + n / 2) % n - n / 2, -1.5, 1.5), frac
-        )
-        # the same from the complex spectrum (Jacobsen): unbiased, for the drift fit (the
-        # magnitudes' parabola reads 0.1 bin as 0.006)
-        exact = jacobsen(full[rows, (k - 1) % n], full[rows, k], full[rows, (k + 1) % n])
-        e_fit = np.where(
-            reduced, np.clip((k + exact - nominal + n / 2) % n - n / 2, -1.5, 1.5), exact
-        )
+        if reduced.any():
+            nominal = np.where(reduced, 4 * np.round((k - 1) / 4) + 1, k)
+            e_meas = np.where(
+                reduced, np.clip((k + frac - nominal + n / 2) % n - n / 2, -1.5, 1.5), frac
+            )
+            e_fit = np.where(
+                reduced, np.clip((k + exact - nominal + n / 2) % n - n / 2, -1.5, 1.5), exact
+            )
+        else:
+            e_meas, e_fit = frac, exact
         jump = np.full(k_n, np.nan)
         if self.track_timing:
             fold = (n - k) % n
-            ok = reliable & (fold >= n // 8) & (fold <= n - n // 8)
+            ok = reliable.astype(bool) & (fold >= n // 8) & (fold <= n - n // 8)
             if ok.any():
                 # the symbol's own (fractional) frequency is removed first, or it
                 # would leak into the phase step as a timing error
@@ -126,7 +128,7 @@ class Tracker:
         # plain Python floats in the per-symbol loop (NumPy scalars are slow there)
         pred_l, rel_l, e_l, jump_l, fit_l, k_l = (
             pred.tolist(),
-            reliable.tolist(),
+            reliable.astype(bool).tolist(),
             e_meas.tolist(),
             jump.tolist(),
             e_fit.tolist(),
