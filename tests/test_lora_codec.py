@@ -31,6 +31,22 @@ def test_crc16_ccitt_check_value():
     assert codec.crc16_ccitt(b"123456789") == 0x31C3
 
 
+def _crc_bitwise(data: bytes, crc: int) -> int:
+    for byte in data:
+        crc ^= byte << 8
+        for _ in range(8):
+            crc = (((crc << 1) ^ 0x1021) if crc & 0x8000 else (crc << 1)) & 0xFFFF
+    return crc
+
+
+def test_crc16_ccitt_matches_the_polynomial_bit_by_bit():
+    rng = np.random.default_rng(5)
+    for size in [0, 1, 2, 3, 17, 255]:
+        data = rng.integers(0, 256, size).astype(np.uint8).tobytes()
+        for start in (0, 0x1D0F, 0xFFFF):
+            assert codec.crc16_ccitt(data, start) == _crc_bitwise(data, start)
+
+
 def test_payload_crc_is_crc_of_head_xor_last_two_bytes():
     p = b"Hello from orbit"
     assert codec.payload_crc(p) == codec.crc16_ccitt(p[:-2]) ^ (p[-2] << 8) ^ p[-1]

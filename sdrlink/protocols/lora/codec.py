@@ -23,6 +23,8 @@ gr-lora_sdr):
 
 from __future__ import annotations
 
+import binascii
+
 import numpy as np
 
 # --------------------------------------------------------------------- whitening
@@ -52,13 +54,11 @@ def whiten(data: bytes) -> bytes:
 
 
 def crc16_ccitt(data: bytes, crc: int = 0) -> int:
-    """CRC-16/CCITT, polynomial 0x1021, MSB first, no reflection, given start value."""
-    for byte in data:
-        crc ^= byte << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else (crc << 1)
-            crc &= 0xFFFF
-    return crc
+    """CRC-16/CCITT, polynomial 0x1021, MSB first, no reflection, given start value.
+
+    That is the standard library's ``binascii.crc_hqx`` (table-driven, in C); the
+    test checks it bit by bit against the polynomial."""
+    return binascii.crc_hqx(bytes(data), crc)
 
 
 def payload_crc(payload: bytes) -> int:

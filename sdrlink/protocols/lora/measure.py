@@ -171,10 +171,11 @@ def peak_positions(up: np.ndarray) -> np.ndarray:
 
 def timing_slope(t: np.ndarray, tau: np.ndarray) -> float:
     """|slope| (chips per symbol) of the timing the tracker used, 0 without two points."""
-    if len(t) < 2 or np.ptp(t) == 0:
+    if len(t) < 2:
         return 0.0
     dt = t - t.mean()
-    return abs(float(dt @ (tau - tau.mean())) / float(dt @ dt))
+    sxx = float(dt @ dt)
+    return abs(float(dt @ (tau - tau.mean())) / sxx) if sxx > 0 else 0.0
 
 
 def corrected_bits(llr: np.ndarray, nibbles: np.ndarray, cr: int, block: int = 0) -> list[int]:

@@ -724,8 +724,8 @@ class Detector:
         t_pts = [k + 0.5 for k in range(len(pre))] + t_data
         y_pts = list(pre) + y_data.tolist()
         # own intercepts: preamble chirps, the reduced-rate header block, the payload
-        groups = np.r_[np.zeros(len(pre), np.int64), [1 if j < 8 else 2 for j, *_ in trk.points]]
-        fit = slope_fit(np.array(t_pts), np.array(y_pts), groups)
+        groups = [0] * len(pre) + [1 if j < 8 else 2 for j, *_ in trk.points]
+        fit = slope_fit(np.array(t_pts), np.array(y_pts), np.array(groups, dtype=np.int64))
         if fit is not None and trk.track_timing:
             # the timing loop moved the chips while reading: a peak moves with the timing,
             # and whether the loop followed the sample clock or its own noise is unknown
