@@ -515,3 +515,53 @@ def peak_stats(const float complex[:, ::1] full, float[:, ::1] spec, long long[:
             den = zd.real * zd.real + zd.imag * zd.imag
             x = (zn.real * zd.real + zn.imag * zd.imag) / den if den > 0 else 0.0
             exact[i] = -0.5 if x < -0.5 else (0.5 if x > 0.5 else x)
+
+
+def dechirp_bins(const float complex[::1] x, const long long[::1] starts,
+                 const double[::1] shift, const float complex[::1] ref,
+                 const long long[::1] first, float[:, ::1] out):
+    """Power at a few consecutive FFT bins of dechirped windows, without the rest.
+
+    out[w, j] = |sum_m x[starts[w] + m] * ref[m] * exp(-2j*pi*(shift[w] + first[w] + j)*m/N)|**2
+    for j < out.shape[1], N = len(ref): what ``abs(fft(dechirp_shift(...)))**2``
+    holds at bins ``first[w] + j`` (mod N). The window's tone comes from a phasor
+    recurrence in double precision, renewed every 64 samples, as in
+    ``dechirp_shift``; the steps between the bins from a table.
+    """
+    cdef Py_ssize_t w_n = starts.shape[0], n = ref.shape[0], nb = out.shape[1]
+    cdef Py_ssize_t w, j, m, s0
+    cdef double ph, wr, wi, pr, pi_, tr, vr, vi
+    cdef float ar, ai
+    if first.shape[0] != w_n or shift.shape[0] != w_n or out.shape[0] != w_n:
+        raise ValueError("dechirp_bins: inconsistent shapes")
+    for w in range(w_n):
+        if starts[w] < 0 or starts[w] + n > x.shape[0]:
+            raise IndexError("dechirp_bins: window outside the input")
+    tab = np.exp(-2j * np.pi * np.outer(np.arange(nb), np.arange(n)) / max(n, 1))
+    cdef float complex[:, ::1] step = tab.astype(np.complex64)
+    cdef float complex[::1] u = np.empty(max(n, 1), dtype=np.complex64)
+    with nogil:
+        for w in range(w_n):
+            s0 = starts[w]
+            ph = -_TWO_PI * (shift[w] + first[w]) / n
+            wr = cos(ph)
+            wi = sin(ph)
+            pr = 1.0
+            pi_ = 0.0
+            for m in range(n):
+                if m & 63 == 0 and m:
+                    pr = cos(ph * m)
+                    pi_ = sin(ph * m)
+                vr = x[s0 + m].real * ref[m].real - x[s0 + m].imag * ref[m].imag
+                vi = x[s0 + m].real * ref[m].imag + x[s0 + m].imag * ref[m].real
+                u[m] = <float>(vr * pr - vi * pi_) + 1j * <float>(vr * pi_ + vi * pr)
+                tr = pr * wr - pi_ * wi
+                pi_ = pr * wi + pi_ * wr
+                pr = tr
+            for j in range(nb):
+                ar = 0
+                ai = 0
+                for m in range(n):
+                    ar = ar + u[m].real * step[j, m].real - u[m].imag * step[j, m].imag
+                    ai = ai + u[m].real * step[j, m].imag + u[m].imag * step[j, m].real
+                out[w, j] = ar * ar + ai * ai

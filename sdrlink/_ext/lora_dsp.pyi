@@ -56,3 +56,11 @@ def peak_stats(
     reliable: np.ndarray,
     ratio: float,
 ) -> None: ...
+def dechirp_bins(
+    x: np.ndarray,
+    starts: np.ndarray,
+    shift: np.ndarray,
+    ref: np.ndarray,
+    first: np.ndarray,
+    out: np.ndarray,
+) -> None: ...

@@ -28,7 +28,7 @@ from sdrlink.frame import Frame
 from sdrlink.protocols.base import Receiver
 from sdrlink.protocols.lora.channel import Channelizer, FrameResampler, SampleBuffer
 from sdrlink.protocols.lora.params import DEFAULT_SFS, normalize_options, params_for
-from sdrlink.protocols.lora.scan import ScanEngine
+from sdrlink.protocols.lora.scan import HALF_ROWS, ScanEngine
 from sdrlink.protocols.lora.sync import Detector
 
 
@@ -120,7 +120,7 @@ class LoRaReceiver(Receiver):
         self.raw = SampleBuffer()
         self.bank: FftChannelizer | None = None
         # one scan engine per SF (whole-bin and half-bin), shared by the channels
-        engines = {sf: (ScanEngine(sf), ScanEngine(sf, 0.5)) for sf in sfs}
+        engines = {sf: (ScanEngine(sf), ScanEngine(sf, 0.5, HALF_ROWS)) for sf in sfs}
         if fs > 2 * bw * (1 + 1e-9):  # wideband: one filter bank for all channels
             self.bank = FftChannelizer(fs, 2 * bw, list(channels))
             rate = self.bank.rate

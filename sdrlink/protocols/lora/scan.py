@@ -17,15 +17,20 @@ from sdrlink.dsp.fft import RowFFT
 from sdrlink.protocols.lora.demod import ref_chirps
 
 CHUNK_POINTS = 16384  # rows per transform: about this many points
+HALF_ROWS = 8  # rows per transform of the half-bin engine (a near miss: 4 to 8 windows)
 
 
 class ScanEngine:
-    """Pair power rows of dechirped windows (``shift``: bins removed first, 0.5 = half-bin)."""
+    """Pair power rows of dechirped windows (``shift``: bins removed first, 0.5 = half-bin).
 
-    def __init__(self, sf: int, shift: float = 0.0) -> None:
+    ``rows`` caps the rows per transform: the half-bin engine sees a handful of
+    windows per call (a near miss), for which a full chunk would be mostly padding.
+    """
+
+    def __init__(self, sf: int, shift: float = 0.0, rows: int = 256) -> None:
         self.sf = sf
         self.n = n = 1 << sf
-        self.chunk = min(256, max(4, CHUNK_POINTS // n))
+        self.chunk = min(rows, 256, max(4, CHUNK_POINTS // n))
         self._fft: RowFFT | None = None  # planned on first use
         self._ref = ref_chirps(sf)[0]
         self._shift = np.array([shift], dtype=np.float64)

@@ -48,11 +48,12 @@ from sdrlink.protocols.lora.channel import FrameResampler, SampleBuffer
 from sdrlink.protocols.lora.demod import (
     codeword_llrs,
     dechirp_fft,
+    ref_chirps,
     wrap,
 )
 from sdrlink.protocols.lora.modulator import header_block_layout, symbol_count
 from sdrlink.protocols.lora.params import LoRaParams
-from sdrlink.protocols.lora.scan import ScanEngine
+from sdrlink.protocols.lora.scan import HALF_ROWS, ScanEngine
 from sdrlink.protocols.lora.tracker import Tracker
 
 TRIGGER_RATIO = 3.5  # peak / mean of the 4-window sum of adjacent-bin power pairs
@@ -249,7 +250,10 @@ class Detector:
         self.raw: SampleBuffer = SampleBuffer()  # replaced by the receiver
         self.rs = resampler
         self.engine = ScanEngine(self.sf) if engine is None else engine
-        self.half_engine = ScanEngine(self.sf, 0.5) if half_engine is None else half_engine
+        self.half_engine = (
+            ScanEngine(self.sf, 0.5, HALF_ROWS) if half_engine is None else half_engine
+        )
+        self._chip_index = np.arange(self.n)
         self.next_window = 0
         self.hist: list[np.ndarray] = []
         self.cand: _Candidate | None = None
@@ -427,7 +431,7 @@ class Detector:
         starts = np.asarray(starts, dtype=np.int64)
         lo, hi = int(starts.min()), int(starts.max()) + n
         seg = self.stream.view(lo, hi)
-        return np.lib.stride_tricks.sliding_window_view(seg, n)[starts - lo]
+        return seg[(starts - lo)[:, None] + self._chip_index]  # (a gather: cheaper to set up)
 
     def _sync(self, c: _Candidate) -> bool:
         n, pt = self.n, self.pt
@@ -537,20 +541,27 @@ class Detector:
 
     def _scores(self, d: np.ndarray, cfo: np.ndarray, s1: int, s2: int) -> np.ndarray:
         """How well each (down-chirp start, offset) hypothesis explains the last preamble
-        symbol, the sync word and the down-chirps (power at the expected bins)."""
+        symbol, the sync word and the down-chirps (power at the expected bins).
+
+        Only the three bins around each expected value are computed (one kernel call
+        per chirp direction), not the windows' whole spectra."""
         n = self.n
-        if len(d) == 0:
+        h = len(d)
+        if h == 0:
             return np.zeros(0)
         starts = np.round(d[:, None] + np.array([-3, -2, -1, 0, 1])[None, :] * n).astype(np.int64)
-        up = self._power_rows(starts[:, :3].ravel(), np.repeat(cfo, 3), down=False)
-        dn = self._power_rows(starts[:, 3:].ravel(), np.repeat(cfo, 2), down=True)
-        up = up.reshape(len(d), 3, n)
-        dn = dn.reshape(len(d), 2, n)
-        idx = np.array([0, s1, s2])
-        near_up = np.max(np.stack([up[:, np.arange(3), (idx + o) % n] for o in (-1, 0, 1)]), axis=0)
-        near_dn = np.max(np.stack([dn[:, :, o % n] for o in (-1, 0, 1)]), axis=0)
-        total = near_up.sum(axis=1) + near_dn.sum(axis=1)
-        return total
+        lo = int(starts.min())
+        seg = np.ascontiguousarray(self.stream.view(lo, int(starts.max()) + n))
+        dn_ref, up_ref = ref_chirps(self.sf)
+        # bins value - 1 .. value + 1 of every window
+        up = np.empty((3 * h, 3), dtype=np.float32)
+        first = np.tile(np.array([-1, s1 - 1, s2 - 1], dtype=np.int64), h)
+        lora_dsp.dechirp_bins(seg, starts[:, :3].ravel() - lo, np.repeat(cfo, 3), dn_ref, first, up)
+        dn = np.empty((2 * h, 3), dtype=np.float32)
+        first = np.full(2 * h, -1, dtype=np.int64)
+        lora_dsp.dechirp_bins(seg, starts[:, 3:].ravel() - lo, np.repeat(cfo, 2), up_ref, first, dn)
+        # each window: the strongest of the three bins around its value
+        return up.max(axis=1).reshape(h, 3).sum(axis=1) + dn.max(axis=1).reshape(h, 2).sum(axis=1)
 
     # ------------------------------------------------------------------ demodulation
 
