@@ -1,11 +1,14 @@
 # cython: language_level=3
-"""Kernels of the per-frame estimators (sdrlink.dsp.estimate, sdrlink.protocols.fsk.measure).
+"""Kernels of the per-frame estimators (sdrlink.dsp.estimate, sdrlink.protocols.fsk.measure,
+sdrlink.dsp.linefit, the LoRa preamble fits of sdrlink.protocols.lora.sync).
 
-Each is one pass over a frame's samples or symbols; the estimators do the rest
-(a 7 x 7 solve, medians) in NumPy.
+Each is one pass over a frame's samples, symbols or spectra, where the same steps
+in Python or NumPy would cost more in overhead than in arithmetic; the callers do
+what is left (a 7 x 7 solve) in NumPy. This module is built without -ffast-math
+(NaN checks, and no calls into the vector maths library).
 """
 
-from libc.math cimport fabs, isfinite, sqrt
+from libc.math cimport atan2, cos, fabs, fmod, isfinite, nearbyint, sin, sqrt
 
 import numpy as np
 
@@ -345,3 +348,176 @@ def robust_lines(const double[::1] t, const double[::1] y, const long long[::1] 
         ok = _robust(&t[0], &y[0], &g[0], n, n_groups, min_points, clip, <char*>&f[0],
                      <char*>&f[n], &b[0], &b[n], &b[n + max(n * (n - 1) // 2, n)], &out[0])
     return bool(ok)
+
+
+# ------------------------------------------------------- LoRa preamble estimators
+
+cdef double _TWO_PI = 6.283185307179586
+
+
+cdef inline double _wrap(double x, double m) noexcept nogil:
+    """x wrapped into [-m/2, m/2) (Python's floor modulo)."""
+    cdef double r = fmod(x + m / 2, m)
+    if r < 0:
+        r += m
+    return r - m / 2
+
+
+cdef inline double _parabola(double a, double b, double c) noexcept nogil:
+    """Offset (-0.5..0.5) of a peak b between a and c; 0 where they do not bend down."""
+    cdef double den = a - 2 * b + c, x
+    if den >= 0:
+        return 0.0
+    x = 0.5 * (a - c) / den
+    return -0.5 if x < -0.5 else (0.5 if x > 0.5 else x)
+
+
+cdef Py_ssize_t _column_peak(const float complex[:, ::1] z, double* col) noexcept nogil:
+    """Summed power of each column of ``z`` into ``col``; the first column of the most."""
+    cdef Py_ssize_t rows = z.shape[0], m = z.shape[1], i, k, best = 0
+    for k in range(m):
+        col[k] = 0.0
+    for i in range(rows):
+        for k in range(m):
+            col[k] += <double>z[i, k].real * z[i, k].real + <double>z[i, k].imag * z[i, k].imag
+    for k in range(1, m):
+        if col[k] > col[best]:
+            best = k
+    return best
+
+
+cdef double _median_sorted(double* v, Py_ssize_t n) noexcept nogil:
+    """Median (the middle pair averaged) of v[0..n), n >= 1, by insertion sort (n small)."""
+    cdef Py_ssize_t i, j
+    cdef double x
+    for i in range(1, n):
+        x = v[i]
+        j = i - 1
+        while j >= 0 and v[j] > x:
+            v[j + 1] = v[j]
+            j -= 1
+        v[j + 1] = x
+    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+
+
+def peak_drift(const float complex[:, ::1] up, Py_ssize_t pad, Py_ssize_t span):
+    """(slope, standard error) of where each dechirped up-chirp spectrum (rows of
+    ``up``, zero-padded ``pad`` times) peaks within ``span`` padded bins of the rows'
+    common peak; see ``sdrlink.protocols.lora.sync.peak_drift`` for the method.
+    (0, inf) with fewer than 3 pairs of rows."""
+    cdef Py_ssize_t rows = up.shape[0], m = up.shape[1], i, k, j, jb, q
+    if m < 2 * span + 1 or rows > 64:
+        raise ValueError("peak_drift: spectra too short for the span, or too many rows")
+    if rows * (rows - 1) // 2 < 3:
+        return 0.0, float("inf")
+    cdef double[::1] col = np.empty(m)
+    cdef double pos[64]
+    cdef double pairs[2016]
+    cdef double resid[64]
+    cdef double a, b, c, best, v, slope, x_mean, med, spread, sxx
+    cdef Py_ssize_t ku, n_p = 0
+    with nogil:
+        ku = _column_peak(up, &col[0])
+        for i in range(rows):
+            jb = 0
+            best = -1.0
+            for j in range(2 * span + 1):
+                q = (ku - span + j + m) % m
+                v = sqrt(<double>up[i, q].real * up[i, q].real + <double>up[i, q].imag * up[i, q].imag)
+                if v > best:
+                    best = v
+                    jb = j
+            jb = 1 if jb < 1 else (2 * span - 1 if jb > 2 * span - 1 else jb)
+            q = (ku - span + jb - 1 + m) % m
+            a = sqrt(<double>up[i, q].real * up[i, q].real + <double>up[i, q].imag * up[i, q].imag)
+            q = (ku - span + jb + m) % m
+            b = sqrt(<double>up[i, q].real * up[i, q].real + <double>up[i, q].imag * up[i, q].imag)
+            q = (ku - span + jb + 1 + m) % m
+            c = sqrt(<double>up[i, q].real * up[i, q].real + <double>up[i, q].imag * up[i, q].imag)
+            pos[i] = (jb + _parabola(a, b, c)) / pad
+        for i in range(rows):
+            for k in range(i + 1, rows):
+                pairs[n_p] = (pos[k] - pos[i]) / (k - i)
+                n_p += 1
+        slope = _median_sorted(pairs, n_p)
+        x_mean = (rows - 1) / 2.0
+        for i in range(rows):
+            resid[i] = pos[i] - slope * (i - x_mean)
+            pairs[i] = resid[i]
+        med = _median_sorted(pairs, rows)
+        for i in range(rows):
+            pairs[i] = fabs(resid[i] - med)
+        _median_sorted(pairs, rows)  # sorted: the worst window is the last
+        spread = 0.0
+        for i in range(rows - 1):
+            spread += pairs[i] * pairs[i]
+        spread = sqrt(spread / (rows - 3 if rows - 3 > 1 else 1))
+        sxx = 0.0
+        for i in range(rows):
+            sxx += (i - x_mean) * (i - x_mean)
+    return slope, spread / sqrt(sxx)
+
+
+def preamble_fit(const float complex[:, ::1] up, const float complex[:, ::1] down,
+                 Py_ssize_t pad):
+    """(cfo at time 0 in bins, drift in bins per symbol, timing in chips) from dechirped
+    preamble windows; see ``sdrlink.protocols.lora.sync.preamble_offsets`` for the
+    method (this is it, in one pass)."""
+    cdef Py_ssize_t n_up = up.shape[0], m = up.shape[1], i, n_p, ku, kd
+    if down.shape[1] != m or n_up < 1 or n_up > 64 or down.shape[0] < 1:
+        raise ValueError("preamble_fit: inconsistent spectra")
+    cdef double[::1] col = np.empty(m)
+    cdef double cyc[64]
+    cdef double complex prods[64]
+    cdef double complex total, d0, d1
+    cdef double pu, pd, t_u, t_d, rho = 0.0, x_mean, sxx, c_mean, slope, ss, r, sigma
+    cdef double cf, timing, c_mag
+    with nogil:
+        ku = _column_peak(up, &col[0])
+        pu = _wrap(ku + _parabola(sqrt(col[(ku - 1 + m) % m]), sqrt(col[ku]),
+                                  sqrt(col[(ku + 1) % m])), m) / pad
+        kd = _column_peak(down, &col[0])
+        pd = _wrap(kd + _parabola(sqrt(col[(kd - 1 + m) % m]), sqrt(col[kd]),
+                                  sqrt(col[(kd + 1) % m])), m) / pad
+        n_p = n_up - 1
+        for i in range(n_p):
+            prods[i] = up[i + 1, ku] * up[i, ku].conjugate()
+        t_u = n_up / 2.0
+        t_d = n_up + 3.0
+        if n_p >= 4:
+            for i in range(n_p):
+                cyc[i] = atan2(prods[i].imag, prods[i].real) / _TWO_PI
+            for i in range(1, n_p):  # unwrapped
+                cyc[i] -= nearbyint(cyc[i] - cyc[i - 1])
+            x_mean = (n_p + 1) / 2.0  # pair i measures time i + 1
+            sxx = 0.0
+            c_mean = 0.0
+            for i in range(n_p):
+                sxx += (i + 1 - x_mean) * (i + 1 - x_mean)
+                c_mean += cyc[i]
+            c_mean /= n_p
+            slope = 0.0
+            for i in range(n_p):
+                slope += (i + 1 - x_mean) * (cyc[i] - c_mean)
+            slope /= sxx
+            ss = 0.0
+            for i in range(n_p):
+                r = cyc[i] - c_mean - slope * (i + 1 - x_mean)
+                ss += r * r
+            sigma = sqrt(ss / (n_p - 2 if n_p - 2 > 1 else 1) / sxx)
+            if fabs(slope) > 3 * sigma:  # a real drift (Doppler), not noise
+                rho = -0.5 if slope < -0.5 else (0.5 if slope > 0.5 else slope)
+        # fractional offset at t_u from the phase advance, drift removed
+        total = 0.0
+        for i in range(n_p):
+            total += prods[i] * (cos(-_TWO_PI * rho * (i + 1 - t_u))
+                                 + 1j * sin(-_TWO_PI * rho * (i + 1 - t_u)))
+        if down.shape[0] >= 2:
+            d0 = down[0, kd]
+            d1 = down[1, kd]
+            total += d1 * d0.conjugate() * (cos(-_TWO_PI * rho * (t_d - t_u))
+                                            + 1j * sin(-_TWO_PI * rho * (t_d - t_u)))
+        cf = atan2(total.imag, total.real) / _TWO_PI
+        timing = (pu - pd + rho * (t_d - t_u)) / 2
+        c_mag = pu - timing  # offset at t_u from the magnitudes
+    return cf + nearbyint(c_mag - cf) - rho * t_u, rho, timing

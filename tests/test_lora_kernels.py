@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import cmath
+import math
+
 import numpy as np
 import pytest
 
@@ -265,3 +268,142 @@ def test_dechirp_bins_match_the_fft() -> None:
         full = np.abs(dechirp_fft(windows, sf, shift=shift, down=down)) ** 2
         want = full[np.arange(30)[:, None], bins % n]
         np.testing.assert_allclose(out, want, rtol=2e-4, atol=1e-4 * full.max())
+
+
+# ------------------------------------- preamble estimators against their Python form
+
+DRIFT_SPAN_REF = 3
+
+
+def _median_ref(values):
+    v = sorted(values)
+    h = len(v) // 2
+    return v[h] if len(v) % 2 else (v[h - 1] + v[h]) / 2
+
+
+def _peak_pos_ref(mag, k):
+    m = len(mag)
+    a, b, c = float(mag[(k - 1) % m]), float(mag[k]), float(mag[(k + 1) % m])
+    den = a - 2 * b + c
+    if den >= 0:
+        return float(k)
+    return k + min(max(0.5 * (a - c) / den, -0.5), 0.5)
+
+
+def wrap(x, n):
+    return (x + n / 2) % n - n / 2
+
+
+def _preamble_offsets_ref(
+    up: np.ndarray, down: np.ndarray, pad: int = 1, up_power: np.ndarray | None = None
+) -> tuple[float, float, float]:
+    m = up.shape[1]
+    n_up = up.shape[0]
+    pu_pow = (np.abs(up) ** 2 if up_power is None else up_power).sum(axis=0)
+    pd_pow = (np.abs(down) ** 2).sum(axis=0)
+    ku, kd = int(np.argmax(pu_pow)), int(np.argmax(pd_pow))
+    pu = wrap(_peak_pos_ref(np.sqrt(pu_pow), ku), m) / pad
+    pd = wrap(_peak_pos_ref(np.sqrt(pd_pow), kd), m) / pad
+    col = up[:, ku].tolist()  # the peak bin of every window, as Python complex
+    prods = [col[i + 1] * col[i].conjugate() for i in range(n_up - 1)]
+    t_u, t_d = n_up / 2, n_up + 3.0  # mean window centres
+    rho = 0.0
+    n_p = len(prods)
+    if n_p >= 4:
+        cyc = [cmath.phase(v) / (2 * math.pi) for v in prods]
+        for i in range(1, n_p):  # unwrapped
+            cyc[i] -= round(cyc[i] - cyc[i - 1])
+        x_mean = (n_p + 1) / 2  # pair i measures time i + 1
+        dx = [i + 1 - x_mean for i in range(n_p)]
+        sxx = sum(d * d for d in dx)
+        c_mean = sum(cyc) / n_p
+        slope = sum(d * (c - c_mean) for d, c in zip(dx, cyc, strict=True)) / sxx
+        resid = [c - c_mean - slope * d for d, c in zip(dx, cyc, strict=True)]
+        sigma = math.sqrt(sum(r * r for r in resid) / max(n_p - 2, 1) / sxx)
+        if abs(slope) > 3 * sigma:  # a real drift (Doppler), not noise
+            rho = min(max(slope, -0.5), 0.5)
+    # fractional offset at t_u from the phase advance, drift removed
+    total = sum(v * cmath.exp(-2j * math.pi * rho * (i + 1 - t_u)) for i, v in enumerate(prods))
+    if down.shape[0] >= 2:
+        d0, d1 = complex(down[0, kd]), complex(down[1, kd])
+        total += d1 * d0.conjugate() * cmath.exp(-2j * math.pi * rho * (t_d - t_u))
+    cf = cmath.phase(total) / (2 * math.pi)
+    timing = (pu - pd + rho * (t_d - t_u)) / 2
+    c_mag = pu - timing  # offset at t_u from the magnitudes
+    c_u = cf + round(c_mag - cf)
+    return c_u - rho * t_u, rho, timing
+
+
+def _peak_drift_ref(
+    up: np.ndarray, pad: int = 1, power: np.ndarray | None = None
+) -> tuple[float, float]:
+    m = up.shape[1]
+    if power is None:
+        power = np.abs(up) ** 2
+    ku = int(np.argmax(power.sum(axis=0)))
+    span = DRIFT_SPAN_REF * pad
+    local = np.sqrt(power[:, (ku + np.arange(-span, span + 1)) % m])
+    j = np.clip(np.argmax(local, axis=1), 1, 2 * span - 1)
+    rows = np.arange(len(local))
+    lo, mid, hi = (local[rows, j + d].tolist() for d in (-1, 0, 1))
+    pos = []
+    for jj, a, b, c in zip(j.tolist(), lo, mid, hi, strict=True):
+        den = a - 2 * b + c  # as frac_offsets: 0 where the three do not bend down
+        off = min(max(0.5 * (a - c) / den, -0.5), 0.5) if den < 0 else 0.0
+        pos.append((jj + off) / pad)
+    n_w = len(pos)
+    if n_w * (n_w - 1) // 2 < 3:
+        return 0.0, math.inf
+    slope = _median_ref(
+        [(pos[k] - pos[i]) / (k - i) for i in range(n_w) for k in range(i + 1, n_w)]
+    )
+    x_mean = (n_w - 1) / 2
+    resid = [p - slope * (r - x_mean) for r, p in enumerate(pos)]
+    med = _median_ref(resid)
+    worst_out = sorted(abs(r - med) for r in resid)[:-1]  # the worst window left out
+    spread = math.sqrt(sum(r * r for r in worst_out) / max(len(worst_out) - 2, 1))
+    return slope, spread / math.sqrt(sum((r - x_mean) ** 2 for r in range(n_w)))
+
+
+def _preamble_rows(rng, sf, pad, cfo, drift, timing, snr_db):
+    """Dechirped, padded spectra of 7 up-chirps and 2 down-chirps with the given
+    carrier (bins), drift (bins per symbol) and timing (chips), in noise."""
+    from sdrlink.protocols.lora.demod import dechirp_fft
+
+    n = 1 << sf
+    m = np.arange(n)
+    up_rows, dn_rows = [], []
+    amp = 10 ** (snr_db / 20)
+    for w in list(range(7)) + [10, 11]:
+        f = cfo + drift * (w + 0.5)
+        sign = -1 if w >= 10 else 1
+        tone = np.exp(2j * np.pi * (f + sign * timing) * m / n + 2j * np.pi * cfo * w)
+        chirp = ref_chirps(sf)[1] if sign > 0 else ref_chirps(sf)[0]
+        row = amp * tone * chirp + _noise(rng, n) / np.sqrt(2)
+        (up_rows if sign > 0 else dn_rows).append(row)
+    up = dechirp_fft(np.array(up_rows), sf, pad=pad)
+    down = dechirp_fft(np.array(dn_rows), sf, down=True, pad=pad)
+    return up, down
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_preamble_kernels_match_their_python_form(seed: int) -> None:
+    from sdrlink.protocols.lora.sync import peak_drift, preamble_offsets
+
+    rng = np.random.default_rng(seed)
+    sf = [7, 9, 12][seed % 3]
+    up, down = _preamble_rows(
+        rng,
+        sf,
+        4,
+        rng.uniform(-20, 20),
+        [0.0, 0.02, -0.3][seed % 3],
+        rng.uniform(-2, 2),
+        [-5.0, 5.0, 20.0][seed % 3] if seed < 9 else -25.0,  # the last ones: noise only
+    )
+    got = preamble_offsets(up, down, 4)
+    want = _preamble_offsets_ref(up, down, 4)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    got_d = peak_drift(up, 4)
+    want_d = _peak_drift_ref(up, 4)
+    np.testing.assert_allclose(got_d, want_d, rtol=1e-5, atol=1e-6)

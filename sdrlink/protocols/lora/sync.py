@@ -32,7 +32,6 @@ maximum-likelihood Hamming decoding.
 
 from __future__ import annotations
 
-import cmath
 import dataclasses
 import math
 from dataclasses import dataclass, field
@@ -40,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from sdrlink._ext import lora_dsp
+from sdrlink._ext import estimate_dsp, lora_dsp
 from sdrlink.dsp.linefit import slope_fit
 from sdrlink.frame import Frame
 from sdrlink.protocols.lora import codec, measure
@@ -126,9 +125,7 @@ def _peak_pos(mag: np.ndarray, k: int) -> float:
     return k + min(max(0.5 * (a - c) / den, -0.5), 0.5)
 
 
-def preamble_offsets(
-    up: np.ndarray, down: np.ndarray, pad: int = 1, up_power: np.ndarray | None = None
-) -> tuple[float, float, float]:
+def preamble_offsets(up: np.ndarray, down: np.ndarray, pad: int = 1) -> tuple[float, float, float]:
     """Carrier offset, its drift and the timing from dechirped preamble windows.
 
     ``up`` holds consecutive up-chirp windows (window 0 starts at time 0, in
@@ -137,54 +134,19 @@ def preamble_offsets(
     down-chirp peak the other; the carrier offset moves both and also turns
     the phase of the peak from one window to the next by ``2*pi*cfo``, which
     gives its fraction precisely (and, window pair by window pair, its drift).
-    The spectra may be zero-padded ``pad`` times (finer peak positions);
-    ``up_power`` is ``abs(up)**2`` when the caller has it already.
+    The spectra may be zero-padded ``pad`` times (finer peak positions).
+    One kernel call (``estimate_dsp.preamble_fit``): a few dozen Python steps each
+    on a handful of values cost more than the spectra they read.
     Returns (cfo at time 0 in bins, drift in bins per symbol, timing in chips).
     """
-    m = up.shape[1]
-    n_up = up.shape[0]
-    pu_pow = (np.abs(up) ** 2 if up_power is None else up_power).sum(axis=0)
-    pd_pow = (np.abs(down) ** 2).sum(axis=0)
-    ku, kd = int(np.argmax(pu_pow)), int(np.argmax(pd_pow))
-    pu = wrap(_peak_pos(np.sqrt(pu_pow), ku), m) / pad
-    pd = wrap(_peak_pos(np.sqrt(pd_pow), kd), m) / pad
-    col = up[:, ku].tolist()  # the peak bin of every window, as Python complex
-    prods = [col[i + 1] * col[i].conjugate() for i in range(n_up - 1)]
-    t_u, t_d = n_up / 2, n_up + 3.0  # mean window centres
-    rho = 0.0
-    n_p = len(prods)
-    if n_p >= 4:
-        cyc = [cmath.phase(v) / (2 * np.pi) for v in prods]
-        for i in range(1, n_p):  # unwrapped
-            cyc[i] -= round(cyc[i] - cyc[i - 1])
-        x_mean = (n_p + 1) / 2  # pair i measures time i + 1
-        dx = [i + 1 - x_mean for i in range(n_p)]
-        sxx = sum(d * d for d in dx)
-        c_mean = sum(cyc) / n_p
-        slope = sum(d * (c - c_mean) for d, c in zip(dx, cyc, strict=True)) / sxx
-        resid = [c - c_mean - slope * d for d, c in zip(dx, cyc, strict=True)]
-        sigma = math.sqrt(sum(r * r for r in resid) / max(n_p - 2, 1) / sxx)
-        if abs(slope) > 3 * sigma:  # a real drift (Doppler), not noise
-            rho = min(max(slope, -0.5), 0.5)
-    # fractional offset at t_u from the phase advance, drift removed
-    total = sum(v * cmath.exp(-2j * math.pi * rho * (i + 1 - t_u)) for i, v in enumerate(prods))
-    if down.shape[0] >= 2:
-        d0, d1 = complex(down[0, kd]), complex(down[1, kd])
-        total += d1 * d0.conjugate() * cmath.exp(-2j * math.pi * rho * (t_d - t_u))
-    cf = cmath.phase(total) / (2 * math.pi)
-    timing = (pu - pd + rho * (t_d - t_u)) / 2
-    c_mag = pu - timing  # offset at t_u from the magnitudes
-    c_u = cf + round(c_mag - cf)
-    return c_u - rho * t_u, rho, timing
+    return estimate_dsp.preamble_fit(_c64(up), _c64(down), pad)
 
 
-def peak_drift(
-    up: np.ndarray, pad: int = 1, power: np.ndarray | None = None
-) -> tuple[float, float]:
+def peak_drift(up: np.ndarray, pad: int = 1) -> tuple[float, float]:
     """Carrier drift (bins per symbol) from where each dechirped up-chirp window peaks.
 
     ``up`` holds consecutive up-chirp spectra, zero-padded ``pad`` times
-    (``power``: ``abs(up)**2`` when the caller has it already).
+    (at most 64; one kernel call, ``estimate_dsp.peak_drift``).
     Coarse next to the phase-based estimate of :func:`preamble_offsets`, but
     unlike it not limited to drifts that keep every window's peak within
     half a bin of the common one: satellite Doppler near closest approach
@@ -193,30 +155,11 @@ def peak_drift(
     does not tilt it. Returns (slope, its standard error from the spread
     of the positions around the line, the worst window left out).
     """
-    m = up.shape[1]
-    if power is None:
-        power = np.abs(up) ** 2
-    ku = int(np.argmax(power.sum(axis=0)))
-    span = DRIFT_SPAN * pad
-    local = np.sqrt(power[:, (ku + np.arange(-span, span + 1)) % m])
-    j = np.clip(np.argmax(local, axis=1), 1, 2 * span - 1)
-    rows = np.arange(len(local))
-    lo, mid, hi = (local[rows, j + d].tolist() for d in (-1, 0, 1))
-    pos = []
-    for jj, a, b, c in zip(j.tolist(), lo, mid, hi, strict=True):
-        den = a - 2 * b + c  # as frac_offsets: 0 where the three do not bend down
-        off = min(max(0.5 * (a - c) / den, -0.5), 0.5) if den < 0 else 0.0
-        pos.append((jj + off) / pad)
-    n_w = len(pos)
-    if n_w * (n_w - 1) // 2 < 3:
-        return 0.0, math.inf
-    slope = _median([(pos[k] - pos[i]) / (k - i) for i in range(n_w) for k in range(i + 1, n_w)])
-    x_mean = (n_w - 1) / 2
-    resid = [p - slope * (r - x_mean) for r, p in enumerate(pos)]
-    med = _median(resid)
-    worst_out = sorted(abs(r - med) for r in resid)[:-1]  # the worst window left out
-    spread = math.sqrt(sum(r * r for r in worst_out) / max(len(worst_out) - 2, 1))
-    return slope, spread / math.sqrt(sum((r - x_mean) ** 2 for r in range(n_w)))
+    return estimate_dsp.peak_drift(_c64(up), pad, DRIFT_SPAN * pad)
+
+
+def _c64(x: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(x, dtype=np.complex64)
 
 
 class Detector:
@@ -644,18 +587,16 @@ class Detector:
         """
         pt, sf, n = self.pt, self.sf, self.n
         up = dechirp_fft(zz[: pt - 1], sf, pad=PAD)
-        power = np.abs(up) ** 2
-        coarse, err = peak_drift(up, PAD, power)
+        coarse, err = peak_drift(up, PAD)
         if abs(coarse) > max(DRIFT_MIN, DRIFT_SIGMAS * err):
             s = np.arange(zz.size, dtype=np.float64) / n
             zz = (zz.reshape(-1) * np.exp(-1j * np.pi * coarse * s * s)).astype(np.complex64)
             zz = zz.reshape(-1, n)
             up = dechirp_fft(zz[: pt - 1], sf, pad=PAD)
-            power = np.abs(up) ** 2
         else:
             coarse = 0.0
         down = dechirp_fft(zz[pt + 1 : pt + 3], sf, down=True, pad=PAD)
-        c0, rho, timing = preamble_offsets(up, down, PAD, power)
+        c0, rho, timing = preamble_offsets(up, down, PAD)
         return c0, rho + coarse, timing, up
 
     def _next_hypothesis(self, c: _Candidate, final: bool) -> tuple[str, list[Frame]]:
