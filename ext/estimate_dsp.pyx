@@ -521,3 +521,47 @@ def preamble_fit(const float complex[:, ::1] up, const float complex[:, ::1] dow
         timing = (pu - pd + rho * (t_d - t_u)) / 2
         c_mag = pu - timing  # offset at t_u from the magnitudes
     return cf + nearbyint(c_mag - cf) - rho * t_u, rho, timing
+
+
+def track_symbols(const double[::1] pred, const unsigned char[::1] reliable,
+                  const double[::1] err, const double[::1] jump, double[::1] state,
+                  bint track_timing, double alpha, double beta, double gamma,
+                  double gamma2, double max_diff, double max_lag):
+    """The LoRa symbol tracker's loop over one batch (``sdrlink.protocols.lora.tracker``).
+
+    ``state`` = (delta, rho, tau, tau_rate) is updated in place; symbol i was
+    dechirped at offset ``pred[i]`` with the timing ``state[2]`` had on entry;
+    ``err`` is its measured offset error, ``jump`` its timing error (NaN: none).
+    Returns how many symbols were used: the batch stops before a symbol whose
+    actual offset left its prediction by more than ``max_diff`` or whose timing
+    moved by more than ``max_lag`` (it is dechirped again).
+    """
+    cdef Py_ssize_t k_n = pred.shape[0], i
+    cdef double delta = state[0], rho = state[1], tau = state[2], tau_rate = state[3]
+    cdef double tau_used = tau, lag, diff, e, te
+    if reliable.shape[0] != k_n or err.shape[0] != k_n or jump.shape[0] != k_n:
+        raise ValueError("track_symbols: inconsistent lengths")
+    if state.shape[0] != 4:
+        raise ValueError("track_symbols: state holds delta, rho, tau, tau_rate")
+    i = 0
+    with nogil:
+        while i < k_n:
+            lag = tau - tau_used
+            diff = (delta - lag) - pred[i]  # actual minus predicted offset
+            if i > 0 and (fabs(diff) > max_diff or fabs(lag) > max_lag):
+                break
+            if reliable[i]:
+                e = err[i] - diff
+                delta += alpha * e
+                rho += beta * e
+                if jump[i] == jump[i]:
+                    te = jump[i] - lag
+                    tau += gamma * te
+                    tau_rate += gamma2 * te
+                    delta += gamma * te
+            if track_timing:
+                tau += tau_rate  # following the clock keeps the bins in place
+            delta += rho
+            i += 1
+    state[0], state[1], state[2], state[3] = delta, rho, tau, tau_rate
+    return i

@@ -407,3 +407,47 @@ def test_preamble_kernels_match_their_python_form(seed: int) -> None:
     got_d = peak_drift(up, 4)
     want_d = _peak_drift_ref(up, 4)
     np.testing.assert_allclose(got_d, want_d, rtol=1e-5, atol=1e-6)
+
+
+def _track_ref(pred, reliable, err, jump, state, timing, gains, max_diff, max_lag):
+    delta, rho, tau, tau_rate = state
+    alpha, beta, gamma, gamma2 = gains
+    tau_used = tau
+    for i in range(len(pred)):
+        lag = tau - tau_used
+        diff = (delta - lag) - pred[i]
+        if i > 0 and (abs(diff) > max_diff or abs(lag) > max_lag):
+            return i, [delta, rho, tau, tau_rate]
+        if reliable[i]:
+            e = err[i] - diff
+            delta += alpha * e
+            rho += beta * e
+            if not math.isnan(jump[i]):
+                te = jump[i] - lag
+                tau += gamma * te
+                tau_rate += gamma2 * te
+                delta += gamma * te
+        if timing:
+            tau += tau_rate
+        delta += rho
+    return len(pred), [delta, rho, tau, tau_rate]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_track_symbols_matches_the_python_loop(seed: int) -> None:
+    from sdrlink._ext import estimate_dsp
+
+    rng = np.random.default_rng(seed)
+    k_n = int(rng.integers(1, 40))
+    state0 = [rng.normal(0, 0.5), rng.normal(0, 0.01), 0.0, rng.normal(0, 0.002)]
+    pred = state0[0] + state0[1] * np.arange(k_n)
+    reliable = (rng.random(k_n) < 0.8).astype(np.uint8)
+    err = rng.normal(0, [0.01, 0.05, 0.3][seed % 3], k_n)  # the last: cut short
+    jump = np.where(rng.random(k_n) < 0.7, rng.normal(0, 0.02, k_n), np.nan)
+    gains = (0.25, 0.02, 0.3, 0.02)
+    state = np.array(state0)
+    timing = bool(seed % 2)
+    used = estimate_dsp.track_symbols(pred, reliable, err, jump, state, timing, *gains, 0.1, 0.05)
+    want_used, want_state = _track_ref(pred, reliable, err, jump, state0, timing, gains, 0.1, 0.05)
+    assert used == want_used
+    np.testing.assert_allclose(state, want_state, rtol=1e-12, atol=1e-15)

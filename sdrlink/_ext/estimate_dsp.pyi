@@ -33,3 +33,17 @@ def robust_lines(
 ) -> bool: ...
 def peak_drift(up: np.ndarray, pad: int, span: int) -> tuple[float, float]: ...
 def preamble_fit(up: np.ndarray, down: np.ndarray, pad: int) -> tuple[float, float, float]: ...
+def track_symbols(
+    pred: np.ndarray,
+    reliable: np.ndarray,
+    err: np.ndarray,
+    jump: np.ndarray,
+    state: np.ndarray,
+    track_timing: bool,
+    alpha: float,
+    beta: float,
+    gamma: float,
+    gamma2: float,
+    max_diff: float,
+    max_lag: float,
+) -> int: ...

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sdrlink._ext import lora_dsp
+from sdrlink._ext import estimate_dsp, lora_dsp
 from sdrlink.dsp.fft import fft_rows
 from sdrlink.protocols.lora.demod import ref_chirps
 
@@ -50,7 +49,8 @@ class Tracker:
         self.tau = self.tau_rate = 0.0
         self.first_reduced = first_reduced
         self.track_timing = not det.rs.identity
-        self.rows: list[np.ndarray] = []
+        self._blocks: list[np.ndarray] = []  # magnitude rows of the symbols read, by batch
+        self.count = 0  # symbols read
         #: (data symbol index, carrier position in bins, timing in chips, peak bin) of
         #: the symbols read reliably
         self.points: list[tuple[int, float, float, int]] = []
@@ -58,7 +58,10 @@ class Tracker:
 
     @property
     def mags(self) -> np.ndarray:
-        return np.array(self.rows) if self.rows else np.zeros((0, self.det.n))
+        """Magnitude spectra (symbols, N) of the symbols read, offset removed."""
+        if len(self._blocks) > 1:
+            self._blocks = [np.concatenate(self._blocks)]
+        return self._blocks[0] if self._blocks else np.zeros((0, self.det.n), np.float32)
 
     def run(self, n_sym: int) -> None:
         """Demodulate up to data symbol ``n_sym`` (exclusive).
@@ -72,7 +75,7 @@ class Tracker:
         """
         det = self.det
         n = det.n
-        j = len(self.rows)
+        j = self.count
         while j < n_sym:
             j_end = min(n_sym, j + self.CHUNK)
             tau_used = self.tau
@@ -124,35 +127,34 @@ class Tracker:
                     r, (k + frac).astype(np.float64), fold.astype(np.int64), step_cyc
                 )
                 jump = np.where(ok, TIMING_SIGN * step_cyc, np.nan)
-        tau_used = self.tau
-        # plain Python floats in the per-symbol loop (NumPy scalars are slow there)
-        pred_l, rel_l, e_l, jump_l, fit_l, k_l = (
-            pred.tolist(),
-            reliable.astype(bool).tolist(),
-            e_meas.tolist(),
-            jump.tolist(),
-            e_fit.tolist(),
-            k.tolist(),
+        # the loop itself, symbol by symbol (one kernel call)
+        state = np.array([self.delta, self.rho, self.tau, self.tau_rate])
+        used = estimate_dsp.track_symbols(
+            pred,
+            reliable,
+            np.ascontiguousarray(e_meas, dtype=np.float64),
+            np.ascontiguousarray(jump, dtype=np.float64),
+            state,
+            self.track_timing,
+            ALPHA,
+            BETA,
+            GAMMA,
+            GAMMA2,
+            MAX_DIFF,
+            0.05,
         )
-        for i in range(k_n):
-            lag = self.tau - tau_used
-            diff = (self.delta - lag) - pred_l[i]  # actual minus predicted offset
-            if i > 0 and (abs(diff) > MAX_DIFF or abs(lag) > 0.05):
-                return i
-            self.rows.append(spec[i])
-            if rel_l[i]:
-                # the peak in chips re-taken at the followed timing: the carrier (with
-                # what the timing loop has not yet followed of a sample-clock drift)
-                self.points.append((j0 + i, pred_l[i] + fit_l[i], tau_used, k_l[i]))
-                e = e_l[i] - diff
-                self.delta += ALPHA * e
-                self.rho += BETA * e
-                if not math.isnan(jump_l[i]):
-                    te = jump_l[i] - lag
-                    self.tau += GAMMA * te
-                    self.tau_rate += GAMMA2 * te
-                    self.delta += GAMMA * te
-            if self.track_timing:
-                self.tau += self.tau_rate  # following the clock keeps the bins in place
-            self.delta += self.rho
-        return k_n
+        tau_used = self.tau
+        self.delta, self.rho, self.tau, self.tau_rate = state.tolist()
+        self._blocks.append(spec[:used])
+        self.count += used
+        # the peaks read reliably, re-taken at the followed timing: the carrier (with
+        # what the timing loop has not yet followed of a sample-clock drift)
+        read = np.flatnonzero(reliable[:used])
+        self.points += zip(
+            (j0 + read).tolist(),
+            (pred[read] + e_fit[read]).tolist(),
+            [tau_used] * len(read),
+            k[read].tolist(),
+            strict=True,
+        )
+        return used
