@@ -8,7 +8,9 @@ i.e. a low-pass interpolating filter evaluated at input positions that
 depend only on absolute sample indices, never on how the input was blocked.
 ``fir_rational`` and ``fir_track`` take their bank with every tap doubled
 (``np.repeat(bank, 2, axis=1)``: one per real/imaginary lane), which keeps
-the inner loop a plain packed multiply-add. ``dechirp_shift``,
+the inner loop a plain packed multiply-add. Their loops are C functions that
+GCC builds twice on x86-64 Linux (AVX2 with FMA, and the baseline), picked when
+the module loads. ``dechirp_shift``,
 ``fold_phase_jump``, ``pair_power`` and ``trigger_stats`` serve the
 detector and the symbol tracker.
 """
@@ -28,29 +30,121 @@ cdef extern from "math.h" nogil:
 
 cdef double _TWO_PI = 6.283185307179586
 
-
-cdef inline float complex _dot(const float *xp, const float *hh, Py_ssize_t m) noexcept nogil:
-    """sum_t x[t] * h[t] over ``m`` interleaved floats: complex ``x``, taps ``hh`` doubled.
-
-    ``hh[2t] = hh[2t+1] = h[t]``, so lane j of sixteen always multiplies alike
-    (packed multiply-adds, four sums in flight); even lanes sum the real,
-    odd lanes the imaginary parts.
+cdef extern from *:
     """
-    cdef float a[16]
-    cdef Py_ssize_t i = 0, j
-    for j in range(16):
-        a[j] = 0
-    while i + 15 < m:
-        for j in range(16):
-            a[j] = a[j] + xp[i + j] * hh[i + j]
-        i = i + 16
-    while i + 1 < m:
-        a[0] = a[0] + xp[i] * hh[i]
-        a[1] = a[1] + xp[i + 1] * hh[i + 1]
-        i = i + 2
-    for j in range(2, 16):
-        a[j & 1] = a[j & 1] + a[j]
-    return a[0] + 1j * a[1]
+    /* The FIR loops in C, built twice where GCC can pick at load time (x86-64
+       Linux): for AVX2 with FMA (8 lanes, fused multiply-adds) and for the baseline
+       the compiler targets (SSE2 on x86-64). Same sums in the same order; the
+       AVX2 build rounds once per multiply-add. */
+    #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+    #define LORA_CLONES __attribute__((target_clones("arch=haswell", "default")))
+    #else
+    #define LORA_CLONES
+    #endif
+
+    /* sum_t x[t] * h[t] over m interleaved floats (complex x, taps h doubled):
+       sixteen lanes, even ones summing real parts, odd ones imaginary parts. */
+    #if defined(__GNUC__)
+    #define LORA_INLINE static inline __attribute__((always_inline))
+    #else
+    #define LORA_INLINE static inline
+    #endif
+    LORA_INLINE void lora_dot(const float* xp, const float* hh, Py_ssize_t m,
+                              float* re, float* im) {
+        float a[16];
+        Py_ssize_t i = 0, j;
+        for (j = 0; j < 16; j++) a[j] = 0;
+        for (; i + 15 < m; i += 16)
+            for (j = 0; j < 16; j++) a[j] += xp[i + j] * hh[i + j];
+        for (; i + 1 < m; i += 2) {
+            a[0] += xp[i] * hh[i];
+            a[1] += xp[i + 1] * hh[i + 1];
+        }
+        for (j = 2; j < 16; j++) a[j & 1] += a[j];
+        *re = a[0];
+        *im = a[1];
+    }
+
+    /* fir_track's loop: outputs at positions p0 + i*step (see its docstring). */
+    LORA_CLONES
+    static void lora_fir_track(const float* x, double p0, double step, long long a,
+                               long long half, long long phases, const float* bank2,
+                               float* out, Py_ssize_t n) {
+        Py_ssize_t i;
+        for (i = 0; i < n; i++) {
+            double pos = p0 + (double)i * step, fpos = floor(pos);
+            long long q = (long long)nearbyint((pos - fpos) * phases), fl = (long long)fpos;
+            if (q >= phases) {
+                q -= phases;
+                fl += 1;
+            }
+            lora_dot(x + 2 * (fl - half + 1 - a), bank2 + q * 4 * half, 4 * half,
+                     out + 2 * i, out + 2 * i + 1);
+        }
+    }
+
+    /* fir_rational's loop: outputs k0..k1-1 at input positions k*num/den. */
+    LORA_CLONES
+    static void lora_fir_rational(const float* x, long long x0, long long k0, Py_ssize_t n,
+                                  long long num, long long den, long long half,
+                                  const float* bank2, float* out) {
+        Py_ssize_t i;
+        for (i = 0; i < n; i++) {
+            long long prod = (k0 + i) * num;
+            long long b = prod / den - half + 1 - x0, ph = prod % den;
+            lora_dot(x + 2 * b, bank2 + ph * 4 * half, 4 * half, out + 2 * i, out + 2 * i + 1);
+        }
+    }
+
+    /* fir_halfband's taps over a run: acc[f] += sum_s tf[2s + f] * even[s], f < run2,
+       four taps per pass over the run (fewer loads and stores of acc). */
+    LORA_INLINE void lora_hb_taps(const float* tf, const float* even, Py_ssize_t half,
+                                  Py_ssize_t run2, float* acc) {
+        Py_ssize_t s = 0, f;
+        for (; s + 3 < half; s += 4) {
+            float h = even[s], h1 = even[s + 1], h2 = even[s + 2], h3 = even[s + 3];
+            const float* t = tf + 2 * s;
+            for (f = 0; f < run2; f++)
+                acc[f] += t[f] * h + t[f + 2] * h1 + t[f + 4] * h2 + t[f + 6] * h3;
+        }
+        for (; s < half; s++) {
+            float h = even[s];
+            const float* t = tf + 2 * s;
+            for (f = 0; f < run2; f++) acc[f] += t[f] * h;
+        }
+    }
+
+    /* fir_halfband's loop: n outputs; x + 2 * first is the first input sample of
+       output 0's span; tmp holds 2 * (n + half - 1) floats. */
+    LORA_CLONES
+    static void lora_halfband(const float* x, long long first, Py_ssize_t n, Py_ssize_t half,
+                              const float* even, float center, float* tmp, float* out) {
+        float acc[512];
+        Py_ssize_t m, c, i, f, run;
+        for (m = 0; m < n + half - 1; m++) {  /* one parity, contiguous */
+            tmp[2 * m] = x[2 * (first + 2 * m)];
+            tmp[2 * m + 1] = x[2 * (first + 2 * m) + 1];
+        }
+        for (c = 0; c < n; c += run) {
+            run = n - c < 256 ? n - c : 256;
+            for (f = 0; f < 2 * run; f++) acc[f] = 0;
+            lora_hb_taps(tmp + 2 * c, even, half, 2 * run, acc);
+            for (i = 0; i < run; i++) {
+                const float* mid = x + 2 * (first + 2 * (c + i) + half - 1);
+                out[2 * (c + i)] = acc[2 * i] + mid[0] * center;
+                out[2 * (c + i) + 1] = acc[2 * i + 1] + mid[1] * center;
+            }
+        }
+    }
+    """
+    void lora_fir_track(const float* x, double p0, double step, long long a, long long half,
+                        long long phases, const float* bank2, float* out,
+                        Py_ssize_t n) noexcept nogil
+    void lora_fir_rational(const float* x, long long x0, long long k0, Py_ssize_t n,
+                           long long num, long long den, long long half, const float* bank2,
+                           float* out) noexcept nogil
+    void lora_halfband(const float* x, long long first, Py_ssize_t n, Py_ssize_t half,
+                       const float* even, float center, float* tmp, float* out) noexcept nogil
 
 
 def fir_rational(const float complex[::1] x, long long x0, long long k0, long long k1,
@@ -65,10 +159,6 @@ def fir_rational(const float complex[::1] x, long long x0, long long k0, long lo
     cdef Py_ssize_t n = k1 - k0
     cdef Py_ssize_t ntaps = bank2.shape[1] // 2
     cdef Py_ssize_t nx = x.shape[0]
-    cdef Py_ssize_t i
-    cdef long long prod, b, ph
-    cdef const float *h
-    cdef const float *xp
     if out.shape[0] < n or bank2.shape[0] != den or bank2.shape[1] != 4 * half:
         raise ValueError("fir_rational: inconsistent buffers")
     if n <= 0:
@@ -76,13 +166,8 @@ def fir_rational(const float complex[::1] x, long long x0, long long k0, long lo
     if (k0 * num) // den - half + 1 - x0 < 0 or ((k1 - 1) * num) // den + half + 1 - x0 > nx:
         raise IndexError("filter span outside the input buffer")
     with nogil:
-        for i in range(n):
-            prod = (k0 + i) * num
-            b = prod // den - half + 1 - x0
-            ph = prod % den
-            h = &bank2[ph, 0]
-            xp = <const float *> &x[b]
-            out[i] = _dot(xp, h, 2 * ntaps)
+        lora_fir_rational(<const float *> &x[0], x0, k0, n, num, den, half, &bank2[0, 0],
+                          <float *> &out[0])
 
 
 def dechirp_shift(const float complex[:, ::1] x, const float complex[::1] ref,
@@ -219,16 +304,8 @@ def fir_track(const float complex[::1] x, double p0, double step, long long a,
         if <long long>fpos - half - a < 0 or <long long>fpos + half + 2 - a > nx:
             raise IndexError("fir_track: filter span outside the input buffer")
     with nogil:
-        for i in range(n):
-            pos = p0 + <double>i * step
-            fpos = floor(pos)
-            q = <long long>nearbyint((pos - fpos) * phases)
-            fl = <long long>fpos
-            if q >= phases:
-                q = q - phases
-                fl = fl + 1
-            b = fl - half + 1 - a
-            out[i] = _dot(<const float *> &x[b], &bank2[q, 0], 4 * half)
+        lora_fir_track(<const float *> &x[0], p0, step, a, half, phases, &bank2[0, 0],
+                       <float *> &out[0], n)
 
 
 def fir_halfband(const float complex[::1] x, long long x0, long long k0, long long k1,
@@ -241,12 +318,8 @@ def fir_halfband(const float complex[::1] x, long long x0, long long k0, long lo
     ones are zero but the centre). The samples of that parity are gathered
     once, then each tap is applied to a run of outputs (packed multiply-adds).
     """
-    cdef Py_ssize_t n = k1 - k0, nx = x.shape[0], i, s, f, c, m, run
+    cdef Py_ssize_t n = k1 - k0, nx = x.shape[0]
     cdef long long c0 = 1 - half - x0
-    cdef float h, h1, h2, h3
-    cdef float acc[512]
-    cdef const float *tf
-    cdef float *of
     if out.shape[0] < n or even.shape[0] != half:
         raise ValueError("fir_halfband: inconsistent buffers")
     if n <= 0:
@@ -255,35 +328,8 @@ def fir_halfband(const float complex[::1] x, long long x0, long long k0, long lo
         raise IndexError("fir_halfband: filter span outside the input buffer")
     cdef float complex[::1] tmp = np.empty(n + half - 1, dtype=np.complex64)
     with nogil:
-        for m in range(n + half - 1):  # samples 2*(k0 + m) + c0: one parity, contiguous
-            tmp[m] = x[2 * (k0 + m) + c0]
-        tf = <const float *> &tmp[0]
-        of = <float *> &out[0]
-        c = 0
-        while c < n:
-            run = n - c if n - c < 256 else 256
-            for f in range(2 * run):
-                acc[f] = 0
-            s = 0
-            while s + 3 < half:  # four taps per pass over the run: fewer loads/stores of acc
-                h = even[s]
-                h1 = even[s + 1]
-                h2 = even[s + 2]
-                h3 = even[s + 3]
-                for f in range(2 * run):
-                    acc[f] = acc[f] + (tf[2 * (c + s) + f] * h + tf[2 * (c + s) + 2 + f] * h1
-                                       + tf[2 * (c + s) + 4 + f] * h2
-                                       + tf[2 * (c + s) + 6 + f] * h3)
-                s = s + 4
-            while s < half:
-                h = even[s]
-                for f in range(2 * run):
-                    acc[f] = acc[f] + tf[2 * (c + s) + f] * h
-                s = s + 1
-            for i in range(run):
-                of[2 * (c + i)] = acc[2 * i] + x[2 * (k0 + c + i) + c0 + half - 1].real * center
-                of[2 * (c + i) + 1] = acc[2 * i + 1] + x[2 * (k0 + c + i) + c0 + half - 1].imag * center
-            c = c + run
+        lora_halfband(<const float *> &x[0], 2 * k0 + c0, n, half, &even[0], center,
+                      <float *> &tmp[0], <float *> &out[0])
 
 
 def pair_power(const float complex[:, ::1] spec, float[:, ::1] out):
