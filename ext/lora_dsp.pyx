@@ -114,6 +114,31 @@ cdef extern from *:
         }
     }
 
+    /* out[m] = x[m] * ref[m] over n complex values (dechirping without a shift). */
+    LORA_CLONES
+    static void lora_cmul(const float* x, const float* ref, float* out, Py_ssize_t n) {
+        Py_ssize_t m;
+        for (m = 0; m < n; m++) {
+            float xr = x[2 * m], xi = x[2 * m + 1], rr = ref[2 * m], ri = ref[2 * m + 1];
+            out[2 * m] = xr * rr - xi * ri;
+            out[2 * m + 1] = xr * ri + xi * rr;
+        }
+    }
+
+    /* out[i, k] = |spec[i, k]|^2 + |spec[i, (k + 1) % n]|^2 over rows x n values. */
+    LORA_CLONES
+    static void lora_pair_power(const float* spec, float* out, Py_ssize_t rows, Py_ssize_t n) {
+        Py_ssize_t i, k;
+        for (i = 0; i < rows; i++) {
+            const float* z = spec + 2 * i * n;
+            float* o = out + i * n;
+            for (k = 0; k < n; k++) o[k] = z[2 * k] * z[2 * k] + z[2 * k + 1] * z[2 * k + 1];
+            float p0 = o[0];
+            for (k = 0; k + 1 < n; k++) o[k] += o[k + 1];  /* o[k + 1]: not yet summed */
+            o[n - 1] += p0;
+        }
+    }
+
     /* fir_halfband's loop: n outputs; x + 2 * first is the first input sample of
        output 0's span; tmp holds 2 * (n + half - 1) floats. */
     LORA_CLONES
@@ -143,6 +168,9 @@ cdef extern from *:
     void lora_fir_rational(const float* x, long long x0, long long k0, Py_ssize_t n,
                            long long num, long long den, long long half, const float* bank2,
                            float* out) noexcept nogil
+    void lora_cmul(const float* x, const float* ref, float* out, Py_ssize_t n) noexcept nogil
+    void lora_pair_power(const float* spec, float* out, Py_ssize_t rows,
+                         Py_ssize_t n) noexcept nogil
     void lora_halfband(const float* x, long long first, Py_ssize_t n, Py_ssize_t half,
                        const float* even, float center, float* tmp, float* out) noexcept nogil
 
@@ -190,8 +218,8 @@ def dechirp_shift(const float complex[:, ::1] x, const float complex[::1] ref,
         for i in range(rows):
             s = shift[i if ns == rows else 0]
             if s == 0.0:
-                for m in range(n):
-                    out[i, m] = x[i, m] * ref[m]
+                lora_cmul(<const float *> &x[i, 0], <const float *> &ref[0],
+                          <float *> &out[i, 0], n)
                 continue
             ph = -_TWO_PI * s / n
             wr = cos(ph)
@@ -334,20 +362,13 @@ def fir_halfband(const float complex[::1] x, long long x0, long long k0, long lo
 
 def pair_power(const float complex[:, ::1] spec, float[:, ::1] out):
     """out[i, k] = |spec[i, k]|**2 + |spec[i, (k+1) % N]|**2: power of adjacent bin pairs."""
-    cdef Py_ssize_t rows = spec.shape[0], n = spec.shape[1], i, k
-    cdef float p0, p
+    cdef Py_ssize_t rows = spec.shape[0], n = spec.shape[1]
     if out.shape[0] != rows or out.shape[1] != n:
         raise ValueError("pair_power: inconsistent shapes")
-    if n == 0:
+    if n == 0 or rows == 0:
         return
     with nogil:
-        for i in range(rows):
-            p0 = spec[i, 0].real * spec[i, 0].real + spec[i, 0].imag * spec[i, 0].imag
-            for k in range(n - 1):
-                p = spec[i, k + 1].real * spec[i, k + 1].real + spec[i, k + 1].imag * spec[i, k + 1].imag
-                out[i, k] = (spec[i, k].real * spec[i, k].real + spec[i, k].imag * spec[i, k].imag) + p
-            k = n - 1
-            out[i, k] = (spec[i, k].real * spec[i, k].real + spec[i, k].imag * spec[i, k].imag) + p0
+        lora_pair_power(<const float *> &spec[0, 0], &out[0, 0], rows, n)
 
 
 cdef inline Py_ssize_t _argmax(const float *v, Py_ssize_t n, float *top) noexcept nogil:
