@@ -386,34 +386,22 @@ cdef Py_ssize_t _column_peak(const float complex[:, ::1] z, double* col) noexcep
     return best
 
 
-cdef double _median_sorted(double* v, Py_ssize_t n) noexcept nogil:
-    """Median (the middle pair averaged) of v[0..n), n >= 1, by insertion sort (n small)."""
-    cdef Py_ssize_t i, j
-    cdef double x
-    for i in range(1, n):
-        x = v[i]
-        j = i - 1
-        while j >= 0 and v[j] > x:
-            v[j + 1] = v[j]
-            j -= 1
-        v[j + 1] = x
-    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
-
-
 def peak_drift(const float complex[:, ::1] up, Py_ssize_t pad, Py_ssize_t span):
     """(slope, standard error) of where each dechirped up-chirp spectrum (rows of
     ``up``, zero-padded ``pad`` times) peaks within ``span`` padded bins of the rows'
     common peak; see ``sdrlink.protocols.lora.sync.peak_drift`` for the method.
     (0, inf) with fewer than 3 pairs of rows."""
     cdef Py_ssize_t rows = up.shape[0], m = up.shape[1], i, k, j, jb, q
-    if m < 2 * span + 1 or rows > 64:
-        raise ValueError("peak_drift: spectra too short for the span, or too many rows")
+    if m < 2 * span + 1:
+        raise ValueError("peak_drift: spectra too short for the span")
     if rows * (rows - 1) // 2 < 3:
         return 0.0, float("inf")
     cdef double[::1] col = np.empty(m)
-    cdef double pos[64]
-    cdef double pairs[2016]
-    cdef double resid[64]
+    cdef double[::1] pos_a = np.empty(rows), resid_a = np.empty(rows)
+    cdef double[::1] pairs_a = np.empty(rows * (rows - 1) // 2)
+    cdef double* pos = &pos_a[0]
+    cdef double* resid = &resid_a[0]
+    cdef double* pairs = &pairs_a[0]
     cdef double a, b, c, best, v, slope, x_mean, med, spread, sxx
     cdef Py_ssize_t ku, n_p = 0
     with nogil:
@@ -439,18 +427,19 @@ def peak_drift(const float complex[:, ::1] up, Py_ssize_t pad, Py_ssize_t span):
             for k in range(i + 1, rows):
                 pairs[n_p] = (pos[k] - pos[i]) / (k - i)
                 n_p += 1
-        slope = _median_sorted(pairs, n_p)
+        slope = _median(pairs, n_p)
         x_mean = (rows - 1) / 2.0
         for i in range(rows):
             resid[i] = pos[i] - slope * (i - x_mean)
             pairs[i] = resid[i]
-        med = _median_sorted(pairs, rows)
-        for i in range(rows):
-            pairs[i] = fabs(resid[i] - med)
-        _median_sorted(pairs, rows)  # sorted: the worst window is the last
+        med = _median(pairs, rows)
+        best = 0.0  # the worst window is left out
         spread = 0.0
-        for i in range(rows - 1):
-            spread += pairs[i] * pairs[i]
+        for i in range(rows):
+            v = fabs(resid[i] - med)
+            spread += v * v
+            best = v if v > best else best
+        spread -= best * best
         spread = sqrt(spread / (rows - 3 if rows - 3 > 1 else 1))
         sxx = 0.0
         for i in range(rows):
@@ -464,11 +453,13 @@ def preamble_fit(const float complex[:, ::1] up, const float complex[:, ::1] dow
     preamble windows; see ``sdrlink.protocols.lora.sync.preamble_offsets`` for the
     method (this is it, in one pass)."""
     cdef Py_ssize_t n_up = up.shape[0], m = up.shape[1], i, n_p, ku, kd
-    if down.shape[1] != m or n_up < 1 or n_up > 64 or down.shape[0] < 1:
+    if down.shape[1] != m or n_up < 1 or down.shape[0] < 1:
         raise ValueError("preamble_fit: inconsistent spectra")
     cdef double[::1] col = np.empty(m)
-    cdef double cyc[64]
-    cdef double complex prods[64]
+    cdef double[::1] cyc_a = np.empty(n_up)
+    cdef double complex[::1] prods_a = np.empty(n_up, dtype=np.complex128)
+    cdef double* cyc = &cyc_a[0]
+    cdef double complex* prods = &prods_a[0]
     cdef double complex total, d0, d1
     cdef double pu, pd, t_u, t_d, rho = 0.0, x_mean, sxx, c_mean, slope, ss, r, sigma
     cdef double cf, timing, c_mag

@@ -451,3 +451,24 @@ def test_track_symbols_matches_the_python_loop(seed: int) -> None:
     want_used, want_state = _track_ref(pred, reliable, err, jump, state0, timing, gains, 0.1, 0.05)
     assert used == want_used
     np.testing.assert_allclose(state, want_state, rtol=1e-12, atol=1e-15)
+
+
+def test_preamble_kernels_take_long_preambles() -> None:
+    """A preamble of any allowed length (up to 65535 symbols) is fitted, not refused."""
+    from sdrlink.protocols.lora.demod import dechirp_fft
+    from sdrlink.protocols.lora.sync import peak_drift, preamble_offsets
+
+    rng = np.random.default_rng(9)
+    n, rows = 128, 100
+    m = np.arange(n)
+    up_rows = [
+        np.exp(2j * np.pi * (3.3 + 0.01 * w) * (m / n + w)) * ref_chirps(7)[1]
+        + 0.1 * _noise(rng, n)
+        for w in range(rows)
+    ]
+    up = dechirp_fft(np.array(up_rows), 7, pad=4)
+    down = up[:2]
+    np.testing.assert_allclose(
+        preamble_offsets(up, down, 4), _preamble_offsets_ref(up, down, 4), rtol=1e-5, atol=1e-5
+    )
+    np.testing.assert_allclose(peak_drift(up, 4), _peak_drift_ref(up, 4), rtol=1e-5, atol=1e-6)

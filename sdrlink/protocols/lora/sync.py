@@ -115,16 +115,6 @@ def _median(values: list[float]) -> float:
     return v[h] if len(v) % 2 else (v[h - 1] + v[h]) / 2
 
 
-def _peak_pos(mag: np.ndarray, k: int) -> float:
-    """:func:`frac_peak` on a NumPy magnitude row, in plain floats."""
-    m = len(mag)
-    a, b, c = float(mag[(k - 1) % m]), float(mag[k]), float(mag[(k + 1) % m])
-    den = a - 2 * b + c
-    if den >= 0:
-        return float(k)
-    return k + min(max(0.5 * (a - c) / den, -0.5), 0.5)
-
-
 def preamble_offsets(up: np.ndarray, down: np.ndarray, pad: int = 1) -> tuple[float, float, float]:
     """Carrier offset, its drift and the timing from dechirped preamble windows.
 
@@ -146,7 +136,7 @@ def peak_drift(up: np.ndarray, pad: int = 1) -> tuple[float, float]:
     """Carrier drift (bins per symbol) from where each dechirped up-chirp window peaks.
 
     ``up`` holds consecutive up-chirp spectra, zero-padded ``pad`` times
-    (at most 64; one kernel call, ``estimate_dsp.peak_drift``).
+    (one kernel call, ``estimate_dsp.peak_drift``).
     Coarse next to the phase-based estimate of :func:`preamble_offsets`, but
     unlike it not limited to drifts that keep every window's peak within
     half a bin of the common one: satellite Doppler near closest approach
