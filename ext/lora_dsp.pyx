@@ -33,11 +33,14 @@ cdef double _TWO_PI = 6.283185307179586
 cdef extern from *:
     """
     /* The FIR loops in C, built twice where GCC can pick at load time (x86-64
-       Linux): for AVX2 with FMA (8 lanes, fused multiply-adds) and for the baseline
-       the compiler targets (SSE2 on x86-64). Same sums in the same order; the
-       AVX2 build rounds once per multiply-add. */
-    #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-    #define LORA_CLONES __attribute__((target_clones("arch=haswell", "default")))
+       Linux, GCC 12 or later): for x86-64-v3 (AVX2 with FMA: 8 lanes, fused
+       multiply-adds) and for the baseline the compiler targets (SSE2 on x86-64).
+       Same sums in the same order; the AVX2 build rounds once per multiply-add.
+       The clone is chosen by the CPU's features: "arch=haswell" would be chosen
+       by CPU model (Intel Haswell only), never on AMD or later Intel parts. */
+    #if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12 && defined(__x86_64__) \
+        && defined(__linux__)
+    #define LORA_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
     #else
     #define LORA_CLONES
     #endif
