@@ -121,6 +121,14 @@ def test_non_finite_sample_reported_with_index(tmp_path, iq, bad):
         _read_all(src, 1000)
 
 
+def test_huge_finite_samples_are_not_mistaken_for_infinite(tmp_path):
+    # their sum overflows float32 (the quick check), every value is finite
+    x = np.full(5000, complex(3e38, -3e38), dtype=np.complex64)
+    x.tofile(tmp_path / "r.cf32")
+    got, _ = _read_all(open_file(tmp_path / "r.cf32", sample_rate=1e6), 1000)
+    np.testing.assert_array_equal(got, x)
+
+
 def test_blocks_are_writable_arrays(tmp_path, iq):
     iq.tofile(tmp_path / "r.cf32")
     block = next(open_file(tmp_path / "r.cf32", sample_rate=1e6).blocks(100))

@@ -19,14 +19,17 @@ from sdrlink.blocks import SampleBlock, StreamInfo
 from sdrlink.errors import InputError
 from sdrlink.sources.base import DEFAULT_BLOCK, Source
 
+#: what the converters read: the raw bytes of whole components
+Buffer = bytes | bytearray | memoryview | np.ndarray
 
-def _scaled(dtype: str, scale: float, offset: float = 0.0) -> Callable[[bytearray], np.ndarray]:
+
+def _scaled(dtype: str, scale: float, offset: float = 0.0) -> Callable[[Buffer], np.ndarray]:
     """Converter: raw bytes of integer components -> float32 ``(x - offset) / scale``."""
     np_dtype = np.dtype(dtype)
     inv = np.float32(1.0 / scale)
     off = np.float32(offset)
 
-    def convert(buf: bytearray) -> np.ndarray:
+    def convert(buf: Buffer) -> np.ndarray:
         x = np.frombuffer(buf, dtype=np_dtype).astype(np.float32)
         if offset:
             x -= off
@@ -36,17 +39,17 @@ def _scaled(dtype: str, scale: float, offset: float = 0.0) -> Callable[[bytearra
     return convert
 
 
-def _floats(dtype: str) -> Callable[[bytearray], np.ndarray]:
+def _floats(dtype: str) -> Callable[[Buffer], np.ndarray]:
     np_dtype = np.dtype(dtype)
 
-    def convert(buf: bytearray) -> np.ndarray:
+    def convert(buf: Buffer) -> np.ndarray:
         x = np.frombuffer(buf, dtype=np_dtype)
         return x.astype(np.float32) if np_dtype != np.float32 else x
 
     return convert
 
 
-def _int24(buf: bytearray) -> np.ndarray:
+def _int24(buf: Buffer) -> np.ndarray:
     """Little-endian signed 24-bit components -> float32 in [-1, 1)."""
     b = np.frombuffer(buf, dtype=np.uint8).reshape(-1, 3).astype(np.int32)
     x = b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16)
@@ -65,7 +68,7 @@ class Datatype:
     name: str
     is_complex: bool
     component_size: int
-    convert: Callable[[bytearray], np.ndarray]
+    convert: Callable[[Buffer], np.ndarray]
     is_float: bool = False
 
     @property
@@ -180,7 +183,7 @@ class RawSource(Source):
             start = 0
             while start < total and not self._stopped:
                 n = min(block_size, total - start)
-                buf = bytearray(n * ss)
+                buf = np.empty(n * ss, dtype=np.uint8)  # no zero-fill: read over at once
                 got = f.readinto(memoryview(buf))
                 while got is not None and got < len(buf):  # short reads on pipes/NFS
                     more = f.readinto(memoryview(buf)[got:])
@@ -192,7 +195,7 @@ class RawSource(Source):
                 yield SampleBlock(self._convert(buf, start), start)
                 start += n
 
-    def _convert(self, buf: bytearray, start: int) -> np.ndarray:
+    def _convert(self, buf: Buffer, start: int) -> np.ndarray:
         comp = self.datatype.convert(buf)
         if self.datatype.is_float:
             finite = np.isfinite(comp)
