@@ -12,7 +12,6 @@ import datetime as _dt
 import json
 import os
 import re
-import tarfile
 from pathlib import Path
 from typing import Any
 
@@ -230,6 +229,8 @@ def open_sigmf(path: str | os.PathLike[str], sample_rate: float | None = None) -
 
 def open_sigmf_archive(path: str | os.PathLike[str], sample_rate: float | None = None) -> RawSource:
     """Open the single recording in an uncompressed ``.sigmf`` tar archive, in place."""
+    import tarfile  # only archives need it (a plain recording's decode starts faster)
+
     label = os.fspath(path)
     try:
         with tarfile.open(label, mode="r:") as tar:
