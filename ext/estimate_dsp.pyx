@@ -9,6 +9,7 @@ what is left (a 7 x 7 solve) in NumPy. This module is built without -ffast-math
 """
 
 from libc.math cimport atan2, cos, fabs, fmod, isfinite, nearbyint, sin, sqrt
+from kth cimport kth_smallest
 
 import numpy as np
 
@@ -160,38 +161,10 @@ def spd_solve(const double[:, ::1] gram, const double[::1] rhs, double[::1] x,
 # ---------------------------------------------------------------- robust line fit
 
 
-cdef double _select(double* a, Py_ssize_t n, Py_ssize_t k) noexcept nogil:
-    """The k-th smallest of a[0..n) (Hoare's selection; reorders ``a``: afterwards
-    a[0..k) <= a[k] <= a[k+1..n))."""
-    cdef Py_ssize_t lo = 0, hi = n - 1, i, j
-    cdef double pivot, tmp
-    while lo < hi:
-        pivot = a[(lo + hi) // 2]
-        i, j = lo, hi
-        while i <= j:
-            while a[i] < pivot:
-                i += 1
-            while a[j] > pivot:
-                j -= 1
-            if i <= j:
-                tmp = a[i]
-                a[i] = a[j]
-                a[j] = tmp
-                i += 1
-                j -= 1
-        if k <= j:
-            hi = j
-        elif k >= i:
-            lo = i
-        else:
-            break
-    return a[k]
-
-
 cdef double _median(double* a, Py_ssize_t n) noexcept nogil:
     """Median of a[0..n), n >= 1, as numpy.median (the middle pair averaged); reorders ``a``."""
     cdef Py_ssize_t k = n // 2, i
-    cdef double upper = _select(a, n, k), lower
+    cdef double upper = kth_smallest(a, n, k), lower
     if n % 2:
         return upper
     lower = a[0]

@@ -7,6 +7,7 @@ stream is cut into blocks.
 """
 
 from libc.math cimport M_PI, copysign, cos, fabs, floor, sin, sqrt
+from kth cimport kth_smallest
 
 import numpy as np
 cimport numpy as cnp
@@ -460,34 +461,6 @@ def welch_power(const float complex[:, ::1] spectra, const long long[::1] order,
     return n
 
 
-cdef float _select(float* a, Py_ssize_t n, Py_ssize_t k) noexcept nogil:
-    """The k-th smallest of a[0..n) (quickselect; reorders a)."""
-    cdef Py_ssize_t lo = 0, hi = n - 1, i, j
-    cdef float pivot, t
-    while lo < hi:
-        pivot = a[(lo + hi) // 2]
-        i = lo
-        j = hi
-        while i <= j:
-            while a[i] < pivot:
-                i += 1
-            while a[j] > pivot:
-                j -= 1
-            if i <= j:
-                t = a[i]
-                a[i] = a[j]
-                a[j] = t
-                i += 1
-                j -= 1
-        if k <= j:
-            hi = j
-        elif k >= i:
-            lo = i
-        else:
-            break
-    return a[k]
-
-
 def search_stats(const float[::1] power, const double[::1] csum, Py_ssize_t width,
                  Py_ssize_t q, float[::1] scratch):
     """(q-th smallest bin power, start of the ``width``-bin window with the most energy,
@@ -501,7 +474,7 @@ def search_stats(const float[::1] power, const double[::1] csum, Py_ssize_t widt
     with nogil:
         for k in range(n):
             scratch[k] = power[k]
-        qv = _select(&scratch[0], n, q)
+        qv = kth_smallest(&scratch[0], n, q)
         for k in range(n - width + 1):
             s = csum[k + width] - csum[k]
             if s > top:
