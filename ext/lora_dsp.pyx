@@ -635,3 +635,86 @@ def dechirp_bins(const float complex[::1] x, const long long[::1] starts,
                     ar = ar + u[m].real * step[j, m].real - u[m].imag * step[j, m].imag
                     ai = ai + u[m].real * step[j, m].imag + u[m].imag * step[j, m].real
                 out[w, j] = ar * ar + ai * ai
+
+
+def preamble_peaks(const float complex[:, ::1] up, double[::1] out):
+    """Where each dechirped up-chirp spectrum (rows of ``up``, not padded) peaks, in
+    bins within [-N/2, N/2), near the rows' common peak (the strongest bin of their
+    summed power): the strongest of the five bins around it (taken one bin in from
+    either end of the five), then Jacobsen's fraction from the complex bins."""
+    cdef Py_ssize_t rows = up.shape[0], n = up.shape[1], i, j, ku = 0, k, kb
+    cdef double best, p, den, x, v
+    cdef float complex za, zb, zc, zn, zd
+    if out.shape[0] != rows:
+        raise ValueError("preamble_peaks: one output per row")
+    if rows == 0 or n == 0:
+        return
+    col = np.zeros(n, dtype=np.float64)
+    cdef double[::1] cv = col
+    with nogil:
+        for i in range(rows):
+            for j in range(n):
+                cv[j] += up[i, j].real * up[i, j].real + up[i, j].imag * up[i, j].imag
+        best = cv[0]
+        for j in range(1, n):
+            if cv[j] > best:
+                best = cv[j]
+                ku = j
+        for i in range(rows):
+            kb = 0
+            best = -1.0
+            for j in range(5):  # bins ku-2 .. ku+2, the first of equals
+                k = (ku - 2 + j + n) % n
+                p = up[i, k].real * up[i, k].real + up[i, k].imag * up[i, k].imag
+                if p > best:
+                    best = p
+                    kb = j
+            kb = 1 if kb < 1 else (3 if kb > 3 else kb)
+            k = (ku - 2 + kb + n) % n
+            za, zb, zc = up[i, (k - 1 + n) % n], up[i, k], up[i, (k + 1) % n]
+            zn = za - zc
+            zd = 2 * zb - za - zc
+            den = <double>zd.real * zd.real + <double>zd.imag * zd.imag
+            x = (<double>zn.real * zd.real + <double>zn.imag * zd.imag) / den if den > 0 else 0.0
+            x = -0.5 if x < -0.5 else (0.5 if x > 0.5 else x)
+            v = k + x + 0.5 * n
+            out[i] = v - n * floor(v / n) - 0.5 * n
+
+
+def diff_noise(const float complex[:, ::1] spec, double pos0):
+    """Noise power per bin from the differences of consecutive rows of ``spec``
+    (dechirped preamble up-chirps whose carriers were moved onto row 0's, at ``pos0``
+    bins): each row is scaled so that its peak bin equals row 0's, and the mean of
+    ``|difference|**2`` over the bins a quarter band or more from ``pos0``, each
+    divided by the noise power gain of its two scalings, is returned; -1 when there
+    are fewer than two rows or a peak bin is zero."""
+    cdef Py_ssize_t rows = spec.shape[0], n = spec.shape[1], i, j, k0, count = 0
+    cdef double total = 0.0, w, d, dr, di
+    cdef double complex g_prev, g_cur, peak0, pk
+    if rows < 2 or n == 0:
+        return -1.0
+    k0 = <Py_ssize_t>floor(pos0 + 0.5)
+    k0 = ((k0 % n) + n) % n
+    for i in range(rows):
+        if spec[i, k0].real == 0 and spec[i, k0].imag == 0:
+            return -1.0
+    with nogil:
+        peak0 = spec[0, k0]
+        g_prev = 1.0
+        for i in range(1, rows):
+            pk = spec[i, k0]
+            g_cur = peak0 / pk
+            w = (g_cur.real * g_cur.real + g_cur.imag * g_cur.imag
+                 + g_prev.real * g_prev.real + g_prev.imag * g_prev.imag)
+            for j in range(n):
+                d = j - pos0 + 0.5 * n
+                d = d - n * floor(d / n) - 0.5 * n
+                if d >= 0.25 * n or d <= -0.25 * n:
+                    dr = ((spec[i, j].real * g_cur.real - spec[i, j].imag * g_cur.imag)
+                          - (spec[i - 1, j].real * g_prev.real - spec[i - 1, j].imag * g_prev.imag))
+                    di = ((spec[i, j].real * g_cur.imag + spec[i, j].imag * g_cur.real)
+                          - (spec[i - 1, j].real * g_prev.imag + spec[i - 1, j].imag * g_prev.real))
+                    total += (dr * dr + di * di) / w
+                    count += 1
+            g_prev = g_cur
+    return total / count if count else -1.0

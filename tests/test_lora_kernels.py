@@ -472,3 +472,77 @@ def test_preamble_kernels_take_long_preambles() -> None:
         preamble_offsets(up, down, 4), _preamble_offsets_ref(up, down, 4), rtol=1e-5, atol=1e-5
     )
     np.testing.assert_allclose(peak_drift(up, 4), _peak_drift_ref(up, 4), rtol=1e-5, atol=1e-6)
+
+
+def _peak_positions_ref(up: np.ndarray) -> np.ndarray:
+    """measure.peak_positions as it was in NumPy (the kernel's reference)."""
+    from sdrlink.protocols.lora.measure import jacobsen
+
+    n = up.shape[1]
+    power = np.abs(up) ** 2
+    ku = int(np.argmax(power.sum(axis=0)))
+    span = 2
+    idx = (ku + np.arange(-span, span + 1)) % n
+    j = np.clip(np.argmax(power[:, idx], axis=1), 1, 2 * span - 1)
+    k = idx[j]
+    rows = np.arange(len(up))
+    pos = k + jacobsen(up[rows, (k - 1) % n], up[rows, k], up[rows, (k + 1) % n])
+    return (pos + n / 2) % n - n / 2
+
+
+def _diff_noise_ref(spec: np.ndarray, pos0: float) -> float:
+    """measure.row_noise after its transform, as it was in NumPy."""
+    n = spec.shape[1]
+    peak = spec[:, int(np.floor(pos0 + 0.5)) % n]
+    if len(spec) < 2 or not np.all(np.abs(peak) > 0):
+        return float("nan")
+    g = peak[0] / peak
+    diff = spec[1:] * g[1:, None] - spec[:-1] * g[:-1, None]
+    d = (np.arange(n) - pos0 + n / 2) % n - n / 2
+    far = np.abs(d) >= n / 4
+    weight = np.abs(g[1:]) ** 2 + np.abs(g[:-1]) ** 2
+    return float(np.mean(np.abs(diff[:, far]) ** 2 / weight[:, None]))
+
+
+def _preamble_spectra(rng: np.random.Generator, rows: int, n: int, pos: float) -> np.ndarray:
+    """Dechirped up-chirps: a tone at ``pos`` bins (drifting a little, varying in
+    amplitude and phase from row to row) in noise."""
+    t = np.arange(n)
+    f = pos + rng.normal(0, 0.3, rows)[:, None]
+    amp = rng.uniform(0.5, 4.0, rows)[:, None] * np.exp(2j * np.pi * rng.random((rows, 1)))
+    tone = amp * np.exp(2j * np.pi * f * t / n)
+    return np.fft.fft(tone + 0.3 * _noise(rng, (rows, n)), axis=1).astype(np.complex64)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_preamble_peaks_match_numpy(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = 1 << int(rng.integers(5, 11))
+    rows = int(rng.integers(1, 12))
+    pos = float(rng.choice([0.0, 0.4, n - 0.6, rng.uniform(0, n)]))  # peaks at the wrap too
+    up = _preamble_spectra(rng, rows, n, pos)
+    out = np.empty(rows)
+    lora_dsp.preamble_peaks(up, out)
+    want = _peak_positions_ref(up)
+    np.testing.assert_allclose(out, want, atol=1e-5)
+    assert np.all((out >= -n / 2) & (out < n / 2))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_diff_noise_matches_numpy(seed: int) -> None:
+    rng = np.random.default_rng(100 + seed)
+    n = 1 << int(rng.integers(5, 11))
+    rows = int(rng.integers(2, 10))
+    pos0 = float(rng.choice([0.2, n - 0.3, rng.uniform(-n / 2, n / 2)]))
+    spec = _preamble_spectra(rng, rows, n, pos0)
+    want = _diff_noise_ref(spec, pos0)
+    assert lora_dsp.diff_noise(spec, pos0) == pytest.approx(want, rel=1e-5)
+
+
+def test_diff_noise_undefined_without_two_rows_or_with_an_empty_peak() -> None:
+    rng = np.random.default_rng(3)
+    spec = _preamble_spectra(rng, 4, 64, 10.0)
+    assert lora_dsp.diff_noise(spec[:1].copy(), 10.0) == -1.0
+    spec[2, 10] = 0
+    assert lora_dsp.diff_noise(spec, 10.0) == -1.0
+    assert math.isnan(_diff_noise_ref(spec, 10.0))

@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from sdrlink._ext import lora_dsp
 from sdrlink.protocols.lora import codec
 
 #: a drift whose 95 % half-width exceeds this (Hz/s) is not reported: the frame is
@@ -56,18 +57,10 @@ def row_noise(rows: np.ndarray, sf: int, pos: np.ndarray) -> float:
     quarter band or more from the peak."""
     from sdrlink.protocols.lora.demod import dechirp_fft
 
-    n = 1 << sf
     pos = np.asarray(pos, dtype=np.float64)
     spec = dechirp_fft(rows, sf, shift=pos - pos[0])
-    peak = spec[:, int(np.floor(pos[0] + 0.5)) % n]
-    if len(rows) < 2 or not np.all(np.abs(peak) > 0):
-        return float("nan")
-    g = peak[0] / peak
-    diff = spec[1:] * g[1:, None] - spec[:-1] * g[:-1, None]
-    d = (np.arange(n) - pos[0] + n / 2) % n - n / 2
-    far = np.abs(d) >= n / 4
-    weight = np.abs(g[1:]) ** 2 + np.abs(g[:-1]) ** 2  # noise power each difference holds
-    return float(np.mean(np.abs(diff[:, far]) ** 2 / weight[:, None]))
+    noise = lora_dsp.diff_noise(np.ascontiguousarray(spec), float(pos[0]))
+    return float(noise) if noise >= 0 else float("nan")
 
 
 def preamble_snr(
@@ -157,16 +150,9 @@ def jacobsen(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
 def peak_positions(up: np.ndarray) -> np.ndarray:
     """Where each dechirped up-chirp spectrum (complex rows of ``up``, not padded)
     peaks, in bins within [-N/2, N/2), near the rows' common peak."""
-    n = up.shape[1]
-    power = np.abs(up) ** 2
-    ku = int(np.argmax(power.sum(axis=0)))
-    span = 2
-    idx = (ku + np.arange(-span, span + 1)) % n
-    j = np.clip(np.argmax(power[:, idx], axis=1), 1, 2 * span - 1)
-    k = idx[j]
-    rows = np.arange(len(up))
-    pos = k + jacobsen(up[rows, (k - 1) % n], up[rows, k], up[rows, (k + 1) % n])
-    return (pos + n / 2) % n - n / 2
+    out = np.empty(len(up))
+    lora_dsp.preamble_peaks(np.ascontiguousarray(up, dtype=np.complex64), out)
+    return out
 
 
 def timing_slope(t: np.ndarray, tau: np.ndarray) -> float:
