@@ -184,9 +184,10 @@ class RawSource(Source):
             while start < total and not self._stopped:
                 n = min(block_size, total - start)
                 buf = np.empty(n * ss, dtype=np.uint8)  # no zero-fill: read over at once
-                got = f.readinto(memoryview(buf))
+                view = buf.data  # the array's memory, as a memoryview
+                got = f.readinto(view)
                 while got is not None and got < len(buf):  # short reads on pipes/NFS
-                    more = f.readinto(memoryview(buf)[got:])
+                    more = f.readinto(view[got:])
                     if not more:
                         break
                     got += more
