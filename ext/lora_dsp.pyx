@@ -718,3 +718,47 @@ def diff_noise(const float complex[:, ::1] spec, double pos0):
                     count += 1
             g_prev = g_cur
     return total / count if count else -1.0
+
+
+
+def symbol_errors(const long long[::1] k, const double[::1] frac, const double[::1] exact,
+                  const unsigned char[::1] reliable, long long n, long long j0,
+                  bint first_reduced, bint ldro, double[::1] e_meas, double[::1] e_fit,
+                  long long[::1] fold, unsigned char[::1] timing_ok):
+    """The symbol tracker's per-symbol errors from its peak statistics (``peak_stats``).
+
+    Data symbol ``j0 + i`` of an N-bin frame (``n``) peaks at bin ``k[i]`` plus
+    ``frac[i]`` (magnitudes) or ``exact[i]`` (Jacobsen). A reduced-rate symbol (the
+    header block with ``first_reduced``, later ones with ``ldro``) carries its value in
+    bins 4v + 1: its error is the offset from the nearest such bin (ties to the even
+    multiple), wrapped into [-N/2, N/2) and held within +-1.5 bins; the others' errors
+    are the fractions themselves. ``fold``: where the dechirped tone folds,
+    (N - k) mod N; ``timing_ok``: a reliable peak whose fold lies an eighth of the
+    band or more from either end (where the timing loop's phase step is measurable)."""
+    cdef Py_ssize_t rows = k.shape[0], i
+    cdef double nominal, v, half = 0.5 * n
+    cdef bint reduced
+    cdef long long f
+    if (frac.shape[0] != rows or exact.shape[0] != rows or reliable.shape[0] != rows
+            or e_meas.shape[0] != rows or e_fit.shape[0] != rows or fold.shape[0] != rows
+            or timing_ok.shape[0] != rows):
+        raise ValueError("symbol_errors: inconsistent shapes")
+    if n <= 0:
+        raise ValueError("symbol_errors: n must be positive")
+    with nogil:
+        for i in range(rows):
+            reduced = first_reduced if j0 + i < 8 else ldro
+            if reduced:
+                nominal = 4.0 * nearbyint((k[i] - 1) / 4.0) + 1.0
+                v = k[i] + frac[i] - nominal + half
+                v = v - n * floor(v / n) - half
+                e_meas[i] = -1.5 if v < -1.5 else (1.5 if v > 1.5 else v)
+                v = k[i] + exact[i] - nominal + half
+                v = v - n * floor(v / n) - half
+                e_fit[i] = -1.5 if v < -1.5 else (1.5 if v > 1.5 else v)
+            else:
+                e_meas[i] = frac[i]
+                e_fit[i] = exact[i]
+            f = ((n - k[i]) % n + n) % n
+            fold[i] = f
+            timing_ok[i] = reliable[i] != 0 and f >= n // 8 and f <= n - n // 8

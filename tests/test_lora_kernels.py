@@ -546,3 +546,42 @@ def test_diff_noise_undefined_without_two_rows_or_with_an_empty_peak() -> None:
     spec[2, 10] = 0
     assert lora_dsp.diff_noise(spec, 10.0) == -1.0
     assert math.isnan(_diff_noise_ref(spec, 10.0))
+
+
+def _symbol_errors_ref(k, frac, exact, reliable, n, j0, first_reduced, ldro):
+    """The tracker's per-symbol errors as they were in NumPy (the kernel's reference)."""
+    k_n = len(k)
+    jj = j0 + np.arange(k_n)
+    reduced = ((jj < 8) & first_reduced) | ((jj >= 8) & ldro)
+    nominal = np.where(reduced, 4 * np.round((k - 1) / 4) + 1, k)
+    e_meas = np.where(reduced, np.clip((k + frac - nominal + n / 2) % n - n / 2, -1.5, 1.5), frac)
+    e_fit = np.where(reduced, np.clip((k + exact - nominal + n / 2) % n - n / 2, -1.5, 1.5), exact)
+    fold = (n - k) % n
+    ok = reliable.astype(bool) & (fold >= n // 8) & (fold <= n - n // 8)
+    return e_meas, e_fit, fold, ok
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_symbol_errors_match_numpy(seed: int) -> None:
+    rng = np.random.default_rng(300 + seed)
+    n = 1 << int(rng.integers(5, 13))
+    rows = int(rng.integers(1, 40))
+    k = rng.integers(0, n, rows).astype(np.int64)
+    k[: rows // 4] = (4 * rng.integers(0, n // 4, rows // 4) + 3) % n  # ties: (k - 1) / 4 = x.5
+    frac = rng.uniform(-0.5, 0.5, rows)
+    exact = frac + rng.normal(0, 0.05, rows)
+    reliable = (rng.random(rows) < 0.8).astype(np.uint8)
+    j0 = int(rng.integers(0, 12))
+    first_reduced, ldro = bool(rng.integers(2)), bool(rng.integers(2))
+    e_meas, e_fit = np.empty(rows), np.empty(rows)
+    fold, ok = np.empty(rows, np.int64), np.empty(rows, np.uint8)
+    lora_dsp.symbol_errors(
+        k, frac, exact, reliable, n, j0, first_reduced, ldro, e_meas, e_fit, fold, ok
+    )
+    w_meas, w_fit, w_fold, w_ok = _symbol_errors_ref(
+        k, frac, exact, reliable, n, j0, first_reduced, ldro
+    )
+    np.testing.assert_allclose(e_meas, w_meas, atol=1e-12)
+    np.testing.assert_allclose(e_fit, w_fit, atol=1e-12)
+    np.testing.assert_array_equal(fold, w_fold)
+    np.testing.assert_array_equal(ok.astype(bool), w_ok)

@@ -66,3 +66,17 @@ def dechirp_bins(
 ) -> None: ...
 def preamble_peaks(up: np.ndarray, out: np.ndarray) -> None: ...
 def diff_noise(spec: np.ndarray, pos0: float) -> float: ...
+def symbol_errors(
+    k: np.ndarray,
+    frac: np.ndarray,
+    exact: np.ndarray,
+    reliable: np.ndarray,
+    n: int,
+    j0: int,
+    first_reduced: bool,
+    ldro: bool,
+    e_meas: np.ndarray,
+    e_fit: np.ndarray,
+    fold: np.ndarray,
+    timing_ok: np.ndarray,
+) -> None: ...

@@ -102,38 +102,27 @@ class Tracker:
         frac, exact = np.empty(k_n), np.empty(k_n)
         reliable = np.empty(k_n, dtype=np.uint8)
         lora_dsp.peak_stats(full, spec, k, frac, exact, reliable, 6.0)
-        rows = np.arange(k_n)
-        jj = j0 + rows
-        reduced = ((jj < 8) & self.first_reduced) | ((jj >= 8) & det.p.ldro_on)
-        if reduced.any():
-            nominal = np.where(reduced, 4 * np.round((k - 1) / 4) + 1, k)
-            e_meas = np.where(
-                reduced, np.clip((k + frac - nominal + n / 2) % n - n / 2, -1.5, 1.5), frac
-            )
-            e_fit = np.where(
-                reduced, np.clip((k + exact - nominal + n / 2) % n - n / 2, -1.5, 1.5), exact
-            )
-        else:
-            e_meas, e_fit = frac, exact
+        # each symbol's error (from the nearest value bin for reduced-rate symbols), and
+        # where the timing loop can read a phase step
+        e_meas, e_fit = np.empty(k_n), np.empty(k_n)
+        fold = np.empty(k_n, dtype=np.int64)
+        ok = np.empty(k_n, dtype=np.uint8)
+        reduced = (self.first_reduced, det.p.ldro_on)
+        lora_dsp.symbol_errors(k, frac, exact, reliable, n, j0, *reduced, e_meas, e_fit, fold, ok)
         jump = np.full(k_n, np.nan)
-        if self.track_timing:
-            fold = (n - k) % n
-            ok = reliable.astype(bool) & (fold >= n // 8) & (fold <= n - n // 8)
-            if ok.any():
-                # the symbol's own (fractional) frequency is removed first, or it
-                # would leak into the phase step as a timing error
-                step_cyc = np.empty(k_n)
-                lora_dsp.fold_phase_jump(
-                    r, (k + frac).astype(np.float64), fold.astype(np.int64), step_cyc
-                )
-                jump = np.where(ok, TIMING_SIGN * step_cyc, np.nan)
+        if self.track_timing and ok.any():
+            # the symbol's own (fractional) frequency is removed first, or it
+            # would leak into the phase step as a timing error
+            step_cyc = np.empty(k_n)
+            lora_dsp.fold_phase_jump(r, k + frac, fold, step_cyc)
+            jump = np.where(ok, TIMING_SIGN * step_cyc, np.nan)
         # the loop itself, symbol by symbol (one kernel call)
         state = np.array([self.delta, self.rho, self.tau, self.tau_rate])
         used = estimate_dsp.track_symbols(
             pred,
             reliable,
-            np.ascontiguousarray(e_meas, dtype=np.float64),
-            np.ascontiguousarray(jump, dtype=np.float64),
+            e_meas,
+            jump,
             state,
             self.track_timing,
             ALPHA,
