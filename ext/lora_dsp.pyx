@@ -25,6 +25,7 @@ cdef extern from "math.h" nogil:
     double sin(double)
     double atan2(double, double)
     double floor(double)
+    double fabs(double)
     double nearbyint(double)
     float sqrtf(float)
 
@@ -762,3 +763,55 @@ def symbol_errors(const long long[::1] k, const double[::1] frac, const double[:
             f = ((n - k[i]) % n + n) % n
             fold[i] = f
             timing_ok[i] = reliable[i] != 0 and f >= n // 8 and f <= n - n // 8
+
+
+def block_llrs(const float[:, ::1] mags, const long long[::1] bins, bint reduced,
+               Py_ssize_t bits, Py_ssize_t sf_app, double[:, ::1] out):
+    """Soft bits (> 0 favours 0) of the Hamming codewords of consecutive interleaver
+    blocks, deinterleaved, scaled so that the largest magnitude is 1.
+
+    ``mags`` holds ``ppm = out.shape[1]`` symbol rows (magnitude spectra, offset
+    removed) per block; value v of a symbol sits at bin ``bins[v]`` (for ``reduced``
+    symbols the strongest of that bin and its two neighbours). Each symbol's first
+    ``sf_app`` of its ``bits`` max-log soft bits (MSB first) are spread over the
+    block's codewords: bit j of symbol i is bit i of codeword (i - j - 1) mod sf_app,
+    row ``block * sf_app + codeword`` of ``out``."""
+    cdef Py_ssize_t rows = mags.shape[0], n = mags.shape[1], ppm = out.shape[1]
+    cdef Py_ssize_t nv = bins.shape[0], n_blocks, i, j, v, b, s, shift, c
+    cdef double z, o, x, top = 0.0
+    if ppm <= 0 or sf_app <= 0 or sf_app > bits or nv != (<Py_ssize_t>1 << bits):
+        raise ValueError("block_llrs: inconsistent sizes")
+    n_blocks = rows // ppm
+    if out.shape[0] != n_blocks * sf_app:
+        raise ValueError("block_llrs: out must hold sf_app rows per block")
+    m_arr = np.empty(nv, dtype=np.float64)
+    llr_arr = np.empty((n_blocks * ppm, sf_app), dtype=np.float64)
+    cdef double[::1] m = m_arr
+    cdef double[:, ::1] llr = llr_arr
+    with nogil:
+        for i in range(n_blocks * ppm):
+            for v in range(nv):
+                c = bins[v]
+                x = mags[i, c]
+                if reduced:
+                    x = mags[i, (c - 1 + n) % n] if mags[i, (c - 1 + n) % n] > x else x
+                    x = mags[i, (c + 1) % n] if mags[i, (c + 1) % n] > x else x
+                m[v] = x
+            for j in range(sf_app):
+                shift = bits - 1 - j
+                z = -1e300
+                o = -1e300
+                for v in range(nv):
+                    x = m[v]
+                    if (v >> shift) & 1:
+                        o = x if x > o else o
+                    else:
+                        z = x if x > z else z
+                llr[i, j] = z - o
+                top = fabs(z - o) if fabs(z - o) > top else top
+        top = top if top > 0 else 1.0
+        for i in range(n_blocks * ppm):
+            b = i // ppm
+            s = i % ppm
+            for j in range(sf_app):
+                out[b * sf_app + ((s - j - 1) % sf_app + sf_app) % sf_app, s] = llr[i, j] / top

@@ -585,3 +585,38 @@ def test_symbol_errors_match_numpy(seed: int) -> None:
     np.testing.assert_allclose(e_fit, w_fit, atol=1e-12)
     np.testing.assert_array_equal(fold, w_fold)
     np.testing.assert_array_equal(ok.astype(bool), w_ok)
+
+
+def _codeword_llrs_ref(mags, sf, cr, reduced, sf_app):
+    """demod.codeword_llrs as it was in NumPy (the kernel's reference)."""
+    ppm = 4 + cr
+    n_blocks = len(mags) // ppm
+    if n_blocks == 0:
+        return np.zeros((0, ppm))
+    llr = symbol_llrs(mags[: n_blocks * ppm], sf, reduced)[:, :sf_app]
+    llr /= np.max(np.abs(llr)) or 1.0
+    cw = np.empty((n_blocks, sf_app, ppm))
+    i = np.arange(ppm)[:, None]
+    j = np.arange(sf_app)[None, :]
+    cw_index = (i - j - 1) % sf_app
+    cw[:, cw_index, np.broadcast_to(i, cw_index.shape)] = llr.reshape(n_blocks, ppm, sf_app)
+    return cw.reshape(-1, ppm)
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_codeword_llrs_match_numpy(seed: int) -> None:
+    from sdrlink.protocols.lora.demod import codeword_llrs
+
+    rng = np.random.default_rng(500 + seed)
+    sf = int(rng.integers(5, 13))
+    cr = int(rng.integers(1, 5))
+    reduced = bool(rng.integers(2)) and sf > 6
+    bits = sf - 2 if reduced else sf
+    sf_app = int(rng.integers(max(1, bits - 2), bits + 1))
+    rows = int(rng.integers(0, 4)) * (4 + cr) + int(rng.integers(0, 4 + cr))  # a partial block
+    mags = np.abs(_noise(rng, (rows, 1 << sf))).astype(np.float32)
+    mags[np.arange(rows), rng.integers(0, 1 << sf, rows)] += 8.0  # a symbol in each row
+    got = codeword_llrs(mags, sf, cr, reduced, sf_app)
+    want = _codeword_llrs_ref(mags, sf, cr, reduced, sf_app)
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)

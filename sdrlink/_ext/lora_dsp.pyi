@@ -80,3 +80,11 @@ def symbol_errors(
     fold: np.ndarray,
     timing_ok: np.ndarray,
 ) -> None: ...
+def block_llrs(
+    mags: np.ndarray,
+    bins: np.ndarray,
+    reduced: bool,
+    bits: int,
+    sf_app: int,
+    out: np.ndarray,
+) -> None: ...

@@ -104,21 +104,10 @@ def codeword_llrs(mags: np.ndarray, sf: int, cr: int, reduced: bool, sf_app: int
     blocks, deinterleaved: shape (blocks * sf_app, 4 + cr)."""
     ppm = 4 + cr
     n_blocks = len(mags) // ppm
+    out = np.empty((n_blocks * sf_app, ppm))
     if n_blocks == 0:
-        return np.zeros((0, ppm))
-    llr = symbol_llrs(mags[: n_blocks * ppm], sf, reduced)[:, :sf_app]
-    llr /= np.max(np.abs(llr)) or 1.0
-    cw = np.empty((n_blocks, sf_app, ppm))
-    cw_index, bit_index = _deinterleave(ppm, sf_app)
-    cw[:, cw_index, bit_index] = llr.reshape(n_blocks, ppm, sf_app)
-    return cw.reshape(-1, ppm)
-
-
-@lru_cache(maxsize=64)
-def _deinterleave(ppm: int, sf_app: int) -> tuple[np.ndarray, np.ndarray]:
-    """(codeword, bit) of bit j of symbol i of an interleaver block, as (ppm, sf_app)
-    index arrays: bit j of symbol i belongs to codeword (i - j - 1) mod sf_app, bit i."""
-    i = np.arange(ppm)[:, None]
-    j = np.arange(sf_app)[None, :]
-    cw_index = (i - j - 1) % sf_app
-    return cw_index, np.ascontiguousarray(np.broadcast_to(i, cw_index.shape))
+        return out
+    bits = sf - 2 if reduced else sf
+    mags = np.ascontiguousarray(mags[: n_blocks * ppm], dtype=np.float32)
+    lora_dsp.block_llrs(mags, value_bins(sf, reduced), reduced, bits, sf_app, out)
+    return out
