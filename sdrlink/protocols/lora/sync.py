@@ -192,6 +192,15 @@ class Detector:
         self.cand: _Candidate | None = None
         self._seen: dict[Any, Any] = {}  # sync work of the current run of candidates
         self._seen_upto = 0
+        self._header_params: dict[tuple[int, bool], LoRaParams] = {}
+
+    def _as_header_says(self, cr: int, crc: bool) -> LoRaParams:
+        """The parameters with a frame header's coding rate and CRC flag (made once
+        per pair: ``dataclasses.replace`` validates the whole set every time)."""
+        key = (cr, crc)
+        if key not in self._header_params:
+            self._header_params[key] = dataclasses.replace(self.p, cr=cr, crc=crc)
+        return self._header_params[key]
 
     # ------------------------------------------------------------------ buffers
 
@@ -443,10 +452,10 @@ class Detector:
             or (self._near(m2 - m1, s2 - s1, 1) and self._near(m1, s1, 6))
         ):
             return None
-        at = sum(
-            float(row[[(v - 1) % n, v % n, (v + 1) % n]].sum())
-            for row, v in ((up[0], 0), (up[1], s1), (up[2], s2), (dn[0], 0), (dn[1], 0))
-        )
+        # each row's power in the three bins around its value (one gather for all five)
+        rows = np.concatenate([up, dn])
+        near = (np.array([0, s1, s2, 0, 0])[:, None] + np.arange(-1, 2)[None, :]) % n
+        at = sum(rows[np.arange(5)[:, None], near].sum(axis=1).tolist())
         return at / float(up.sum() + dn.sum())
 
     def _power_rows(
@@ -625,7 +634,7 @@ class Detector:
                 self._resume_after(c.down_start + 2 * n)
                 return "done", []
             length, cr, has_crc = hdr
-            p = dataclasses.replace(p, cr=cr, crc=has_crc)
+            p = self._as_header_says(cr, has_crc)
             nib = nib[5:]
             hdr_ok = True  # its checksum held (a frame whose header fails is not reported)
         total = symbol_count(p, length)
