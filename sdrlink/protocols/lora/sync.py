@@ -670,18 +670,17 @@ class Detector:
         # drift: a line through the carrier at the preamble chirps and the data symbols
         pt, extra = self.pt, self.extra
         pre = c.info["pre"]
-        t_data = [pt + extra + 3.75 + j for j, _, _, _ in trk.points]
-        y_data = np.array([y for _, y, _, _ in trk.points])
-        t_pts = [k + 0.5 for k in range(len(pre))] + t_data
-        y_pts = list(pre) + y_data.tolist()
+        j_data, y_data, tau = trk.points.T
+        t_data = (pt + extra + 3.75) + j_data
+        t_pts = np.concatenate([np.arange(len(pre)) + 0.5, t_data])
+        y_pts = np.concatenate([pre, y_data])
         # own intercepts: preamble chirps, the reduced-rate header block, the payload
-        groups = [0] * len(pre) + [1 if j < 8 else 2 for j, *_ in trk.points]
-        fit = slope_fit(np.array(t_pts), np.array(y_pts), np.array(groups, dtype=np.int64))
+        groups = np.concatenate([np.zeros(len(pre), np.int64), np.where(j_data < 8, 1, 2)])
+        fit = slope_fit(t_pts, y_pts, groups)
         if fit is not None and trk.track_timing:
             # the timing loop moved the chips while reading: a peak moves with the timing,
             # and whether the loop followed the sample clock or its own noise is unknown
-            tau = np.array([tau for _, _, tau, _ in trk.points])
-            fit = (fit[0], math.hypot(fit[1], measure.timing_slope(np.array(t_data), tau)), fit[2])
+            fit = (fit[0], math.hypot(fit[1], measure.timing_slope(t_data, tau)), fit[2])
         hz_s = self.bw**2 / n**2  # bins per symbol -> Hz/s
         drift, drift_unc = (None, None) if fit is None else (fit[0] * hz_s, fit[1] * hz_s)
         if drift_unc is not None:

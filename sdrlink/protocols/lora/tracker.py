@@ -51,10 +51,16 @@ class Tracker:
         self.track_timing = not det.rs.identity
         self._blocks: list[np.ndarray] = []  # magnitude rows of the symbols read, by batch
         self.count = 0  # symbols read
-        #: (data symbol index, carrier position in bins, timing in chips, peak bin) of
-        #: the symbols read reliably
-        self.points: list[tuple[int, float, float, int]] = []
+        self._points: list[np.ndarray] = []  # see :attr:`points`, by batch
         self.dn = ref_chirps(det.sf)[0]
+
+    @property
+    def points(self) -> np.ndarray:
+        """(data symbol index, carrier position in bins, timing in chips) of the symbols
+        read reliably, one row each, in order."""
+        if len(self._points) > 1:
+            self._points = [np.concatenate(self._points)]
+        return self._points[0] if self._points else np.zeros((0, 3))
 
     @property
     def mags(self) -> np.ndarray:
@@ -139,11 +145,9 @@ class Tracker:
         # the peaks read reliably, re-taken at the followed timing: the carrier (with
         # what the timing loop has not yet followed of a sample-clock drift)
         read = np.flatnonzero(reliable[:used])
-        self.points += zip(
-            (j0 + read).tolist(),
-            (pred[read] + e_fit[read]).tolist(),
-            [tau_used] * len(read),
-            k[read].tolist(),
-            strict=True,
-        )
+        pts = np.empty((len(read), 3))
+        pts[:, 0] = j0 + read
+        pts[:, 1] = pred[read] + e_fit[read]
+        pts[:, 2] = tau_used
+        self._points.append(pts)
         return used
