@@ -388,6 +388,39 @@ cdef inline Py_ssize_t _argmax(const float *v, Py_ssize_t n, float *top) noexcep
     return 0
 
 
+
+cdef inline double _jacobsen(float complex za, float complex zb,
+                             float complex zc) noexcept nogil:
+    """Jacobsen's fractional offset (-0.5..0.5) of a tone peaking at complex bin ``zb``,
+    ``za`` and ``zc`` the bins below and above (as ``measure.jacobsen``)."""
+    cdef float complex zn = za - zc
+    cdef float complex zd = 2 * zb - za - zc
+    cdef double den = <double>zd.real * zd.real + <double>zd.imag * zd.imag
+    cdef double x = 0.0
+    if den > 0:
+        x = (<double>zn.real * zd.real + <double>zn.imag * zd.imag) / den
+    return -0.5 if x < -0.5 else (0.5 if x > 0.5 else x)
+
+
+cdef inline double _wrap(double v, double n) noexcept nogil:
+    """``v`` wrapped into [-n/2, n/2) (as ``demod.wrap``)."""
+    v = v + 0.5 * n
+    return v - n * floor(v / n) - 0.5 * n
+
+
+cdef inline double _maxlog(const double* m, Py_ssize_t nv, Py_ssize_t shift) noexcept nogil:
+    """Max-log soft bit: the largest ``m[v]`` over values v whose bit ``shift`` is 0,
+    less the largest over those where it is 1 (> 0 favours 0)."""
+    cdef double z = -1e300, o = -1e300, x
+    cdef Py_ssize_t v
+    for v in range(nv):
+        x = m[v]
+        if (v >> shift) & 1:
+            o = x if x > o else o
+        else:
+            z = x if x > z else z
+    return z - o
+
 def trigger_stats(const float[:, ::1] rows, long long[::1] ks, double[::1] ratio,
                   long long[::1] agree, Py_ssize_t step=1):
     """Preamble trigger statistics over every run of 4 consecutive power rows.
@@ -528,24 +561,13 @@ def maxlog_bits(const double[:, ::1] m, double[:, ::1] out):
     order); ``out[i, j]`` = max over values whose bit j (MSB first) is 0 minus
     max over those where it is 1 (> 0 favours 0).
     """
-    cdef Py_ssize_t k = m.shape[0], nv = m.shape[1], bits = out.shape[1], i, j, v
-    cdef double z, o, x
-    cdef Py_ssize_t shift
+    cdef Py_ssize_t k = m.shape[0], nv = m.shape[1], bits = out.shape[1], i, j
     if out.shape[0] != k or nv != (<Py_ssize_t>1 << bits):
         raise ValueError("maxlog_bits: inconsistent shapes")
     with nogil:
         for i in range(k):
             for j in range(bits):
-                shift = bits - 1 - j
-                z = -1e300
-                o = -1e300
-                for v in range(nv):
-                    x = m[i, v]
-                    if (v >> shift) & 1:
-                        o = x if x > o else o
-                    else:
-                        z = x if x > z else z
-                out[i, j] = z - o
+                out[i, j] = _maxlog(&m[i, 0], nv, bits - 1 - j)
 
 
 def peak_stats(const float complex[:, ::1] full, float[:, ::1] spec, long long[::1] k,
@@ -559,7 +581,6 @@ def peak_stats(const float complex[:, ::1] full, float[:, ::1] spec, long long[:
     cdef Py_ssize_t rows = full.shape[0], n = full.shape[1], i, j, kk
     cdef float top
     cdef double total, a, b, c, den, x
-    cdef float complex za, zb, zc, zn, zd
     if (spec.shape[0] != rows or spec.shape[1] != n or k.shape[0] != rows
             or frac.shape[0] != rows or exact.shape[0] != rows or reliable.shape[0] != rows):
         raise ValueError("peak_stats: inconsistent shapes")
@@ -580,12 +601,7 @@ def peak_stats(const float complex[:, ::1] full, float[:, ::1] spec, long long[:
             den = a - 2 * b + c
             x = 0.5 * (a - c) / den if den < 0 else 0.0
             frac[i] = -0.5 if x < -0.5 else (0.5 if x > 0.5 else x)
-            za, zb, zc = full[i, (kk - 1 + n) % n], full[i, kk], full[i, (kk + 1) % n]
-            zd = 2 * zb - za - zc
-            zn = za - zc
-            den = zd.real * zd.real + zd.imag * zd.imag
-            x = (zn.real * zd.real + zn.imag * zd.imag) / den if den > 0 else 0.0
-            exact[i] = -0.5 if x < -0.5 else (0.5 if x > 0.5 else x)
+            exact[i] = _jacobsen(full[i, (kk - 1 + n) % n], full[i, kk], full[i, (kk + 1) % n])
 
 
 def dechirp_bins(const float complex[::1] x, const long long[::1] starts,
@@ -644,8 +660,7 @@ def preamble_peaks(const float complex[:, ::1] up, double[::1] out):
     summed power): the strongest of the five bins around it (taken one bin in from
     either end of the five), then Jacobsen's fraction from the complex bins."""
     cdef Py_ssize_t rows = up.shape[0], n = up.shape[1], i, j, ku = 0, k, kb
-    cdef double best, p, den, x, v
-    cdef float complex za, zb, zc, zn, zd
+    cdef double best, p
     if out.shape[0] != rows:
         raise ValueError("preamble_peaks: one output per row")
     if rows == 0 or n == 0:
@@ -672,14 +687,7 @@ def preamble_peaks(const float complex[:, ::1] up, double[::1] out):
                     kb = j
             kb = 1 if kb < 1 else (3 if kb > 3 else kb)
             k = (ku - 2 + kb + n) % n
-            za, zb, zc = up[i, (k - 1 + n) % n], up[i, k], up[i, (k + 1) % n]
-            zn = za - zc
-            zd = 2 * zb - za - zc
-            den = <double>zd.real * zd.real + <double>zd.imag * zd.imag
-            x = (<double>zn.real * zd.real + <double>zn.imag * zd.imag) / den if den > 0 else 0.0
-            x = -0.5 if x < -0.5 else (0.5 if x > 0.5 else x)
-            v = k + x + 0.5 * n
-            out[i] = v - n * floor(v / n) - 0.5 * n
+            out[i] = _wrap(k + _jacobsen(up[i, (k - 1 + n) % n], up[i, k], up[i, (k + 1) % n]), n)
 
 
 def diff_noise(const float complex[:, ::1] spec, double pos0):
@@ -708,8 +716,7 @@ def diff_noise(const float complex[:, ::1] spec, double pos0):
             w = (g_cur.real * g_cur.real + g_cur.imag * g_cur.imag
                  + g_prev.real * g_prev.real + g_prev.imag * g_prev.imag)
             for j in range(n):
-                d = j - pos0 + 0.5 * n
-                d = d - n * floor(d / n) - 0.5 * n
+                d = _wrap(j - pos0, n)
                 if d >= 0.25 * n or d <= -0.25 * n:
                     dr = ((spec[i, j].real * g_cur.real - spec[i, j].imag * g_cur.imag)
                           - (spec[i - 1, j].real * g_prev.real - spec[i - 1, j].imag * g_prev.imag))
@@ -737,7 +744,7 @@ def symbol_errors(const long long[::1] k, const double[::1] frac, const double[:
     (N - k) mod N; ``timing_ok``: a reliable peak whose fold lies an eighth of the
     band or more from either end (where the timing loop's phase step is measurable)."""
     cdef Py_ssize_t rows = k.shape[0], i
-    cdef double nominal, v, half = 0.5 * n
+    cdef double nominal, v
     cdef bint reduced
     cdef long long f
     if (frac.shape[0] != rows or exact.shape[0] != rows or reliable.shape[0] != rows
@@ -751,11 +758,9 @@ def symbol_errors(const long long[::1] k, const double[::1] frac, const double[:
             reduced = first_reduced if j0 + i < 8 else ldro
             if reduced:
                 nominal = 4.0 * nearbyint((k[i] - 1) / 4.0) + 1.0
-                v = k[i] + frac[i] - nominal + half
-                v = v - n * floor(v / n) - half
+                v = _wrap(k[i] + frac[i] - nominal, n)
                 e_meas[i] = -1.5 if v < -1.5 else (1.5 if v > 1.5 else v)
-                v = k[i] + exact[i] - nominal + half
-                v = v - n * floor(v / n) - half
+                v = _wrap(k[i] + exact[i] - nominal, n)
                 e_fit[i] = -1.5 if v < -1.5 else (1.5 if v > 1.5 else v)
             else:
                 e_meas[i] = frac[i]
@@ -777,8 +782,8 @@ def block_llrs(const float[:, ::1] mags, const long long[::1] bins, bint reduced
     block's codewords: bit j of symbol i is bit i of codeword (i - j - 1) mod sf_app,
     row ``block * sf_app + codeword`` of ``out``."""
     cdef Py_ssize_t rows = mags.shape[0], n = mags.shape[1], ppm = out.shape[1]
-    cdef Py_ssize_t nv = bins.shape[0], n_blocks, i, j, v, b, s, shift, c
-    cdef double z, o, x, top = 0.0
+    cdef Py_ssize_t nv = bins.shape[0], n_blocks, i, j, v, b, s, c
+    cdef double x, top = 0.0
     if ppm <= 0 or sf_app <= 0 or sf_app > bits or nv != (<Py_ssize_t>1 << bits):
         raise ValueError("block_llrs: inconsistent sizes")
     n_blocks = rows // ppm
@@ -798,17 +803,9 @@ def block_llrs(const float[:, ::1] mags, const long long[::1] bins, bint reduced
                     x = mags[i, (c + 1) % n] if mags[i, (c + 1) % n] > x else x
                 m[v] = x
             for j in range(sf_app):
-                shift = bits - 1 - j
-                z = -1e300
-                o = -1e300
-                for v in range(nv):
-                    x = m[v]
-                    if (v >> shift) & 1:
-                        o = x if x > o else o
-                    else:
-                        z = x if x > z else z
-                llr[i, j] = z - o
-                top = fabs(z - o) if fabs(z - o) > top else top
+                x = _maxlog(&m[0], nv, bits - 1 - j)
+                llr[i, j] = x
+                top = fabs(x) if fabs(x) > top else top
         top = top if top > 0 else 1.0
         for i in range(n_blocks * ppm):
             b = i // ppm
