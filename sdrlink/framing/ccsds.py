@@ -30,13 +30,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import numpy as np
 
 from sdrlink.coding.convolutional import ViterbiStream, conv_encode, named_code
 from sdrlink.coding.linecode import diff_decode, diff_encode
-from sdrlink.coding.reedsolomon import decode_frame, encode_frame
+from sdrlink.coding.reedsolomon import (
+    CCSDS_RS,
+    FROM_DUAL,
+    NROOTS,
+    TO_DUAL,
+    decode_frame,
+    encode_frame,
+)
 from sdrlink.coding.scramblers import ccsds_xor
 from sdrlink.errors import ConfigError
 from sdrlink.framing.base import (
@@ -53,6 +61,8 @@ from sdrlink.framing.sync import ERASED_SHARE, bits_of, find_sync
 ASM = 0x1ACFFC1D
 ASM_BITS = bits_of(ASM, 32)
 MAX_FRAME = 8 * 223  # data bytes with the deepest interleaving
+SLIP_PREFIX = 8  # bytes before a slip that must match exactly (slip aliases)
+SLIP_SPAN = 6  # bytes a slip of up to 40 bits garbles where it happens
 
 
 @dataclass(frozen=True)
@@ -96,8 +106,36 @@ def layout(options: Mapping[str, Any], rs: bool) -> Layout:
     return lay
 
 
+@cache
+def _shift_logs(basis: str) -> tuple[int, ...]:
+    """Logs of the constants whose product shifts a symbol's bits by one or two places
+    (either way), but for the bits shifted in (found by trying every symbol)."""
+    gf = CCSDS_RS.gf
+    z = np.arange(1, 256)
+    bits = TO_DUAL[z] if basis == "dual" else z.astype(np.uint8)
+    out = []
+    for moved in ((bits.astype(np.int64) << 1) & 0xFF, bits.astype(np.int64) >> 1):
+        back = FROM_DUAL[moved.astype(np.uint8)] if basis == "dual" else moved
+        ok = back != 0
+        diff = (gf.log_np[back[ok]] - gf.log_np[z[ok]]) % 255
+        out.append(int(np.bincount(diff, minlength=255).argmax()))
+    return (*out, (2 * out[0]) % 255, (2 * out[1]) % 255)
+
+
 class AsmFinder:
-    """Streaming search of CCSDS frames in hard bits with absolute indices."""
+    """Streaming search of CCSDS frames in hard bits with absolute indices.
+
+    Reed-Solomon alone checks a frame only by its distance, and the code's own
+    symmetries put wrong windows within its reach: the full-length code is
+    cyclic, and the CCSDS randomiser sequence is a codeword at every bit phase,
+    so a window a few bytes off a real frame decodes with those bytes
+    "corrected"; and without the randomiser, a bit slip in sparse data (a
+    short frame padded with zeros) turns the rest of the frame into a near
+    multiple of a cyclic shift of it. A decode is therefore accepted only if
+    it is neither alias (:meth:`_alias`, :meth:`_slip_alias`) and its erasures
+    (bits decided from no signal, zero-filled gaps) and corrections fit the
+    code (:meth:`_fits`).
+    """
 
     def __init__(self, lay: Layout, invert: bool | None, max_errors: int) -> None:
         self.lay = lay
@@ -138,7 +176,7 @@ class AsmFinder:
                     continue
                 if self.lay.rs and self.erased[i + 32 : i + need].mean() > ERASED_SHARE:
                     continue  # a gap would read as the all-zero codeword
-                res = self._frame(self.bits[i + 32 : i + need], inv)
+                res = self._frame(i, inv)
                 if res is None:
                     continue
                 data, ok, fields = res
@@ -147,16 +185,20 @@ class AsmFinder:
                 out.append((a, data, ok, fields))
                 self.skip_until = a + need
             self.next_sync = self.base + stop
-        # keep only what a later marker search can still need
-        cut = max(0, self.next_sync - self.base)
+        # keep what a later marker search can still need, and the bytes before it that
+        # an alias check looks back into
+        cut = max(0, self.next_sync - self.base - 8 * self._reach())
         self.bits = self.bits[cut:]
         self.erased = self.erased[cut:]
         self.base += cut
         return out
 
-    def _frame(self, bits: np.ndarray, inv: bool) -> tuple[bytes, bool | None, dict] | None:
+    def _frame(self, i: int, inv: bool) -> tuple[bytes, bool | None, dict] | None:
+        """Decode the frame whose marker starts at ``bits[i]`` (None: no frame)."""
         lay = self.lay
-        raw = np.packbits(1 - bits if inv else bits).tobytes()
+        bits = self.bits[i + 32 : i + lay.bits]
+        hard = 1 - bits if inv else bits
+        raw = np.packbits(hard).tobytes()
         if lay.scrambler:
             raw = ccsds_xor(raw)
         if not lay.rs:
@@ -164,7 +206,109 @@ class AsmFinder:
         res = decode_frame(raw, lay.interleave, lay.basis)
         if res is None:
             return None
+        erased = self.erased[i + 32 : i + lay.bits]
+        if any(res[1]) or erased.any():
+            coded = encode_frame(res[0], lay.interleave, lay.basis)
+            if lay.scrambler:
+                coded = ccsds_xor(coded)
+            flipped = np.unpackbits(np.frombuffer(coded, np.uint8)) != hard
+            wrong = flipped.reshape(-1, 8).any(axis=1)
+            if self._alias(i, wrong) or not self._fits(wrong, erased):
+                return None
+            if not lay.scrambler and self._slip_alias(coded, raw):
+                return None
         return res[0], True, {"rs_corrected": res[1]}
+
+    def _reach(self) -> int:
+        """Bytes an aliased window can lie off its frame (what RS corrects, and 2)."""
+        return 16 * self.lay.interleave + 2
+
+    def _alias(self, i: int, wrong: np.ndarray) -> bool:
+        """Whether the window at ``bits[i]`` is a real frame's, shifted.
+
+        Shifted by ``m`` bytes, a window holds a cyclic shift of the frame's
+        codeword (and, randomised, another phase of the randomiser, also a
+        codeword; zeros or the randomiser alone shift by single bits too) but
+        for ``m`` bytes at one end, which RS then "corrects". So where the
+        corrected bytes (three in four or more) fill the ``m`` bytes at one end
+        of the window and a marker lies up to ``m`` bytes towards the other
+        (either polarity, as many errors as a marker may have), the window is
+        that frame's alias. A real frame's own errors rarely fill an edge, and
+        a marker in that reach is rarer still (about 1e-5 per bit).
+        """
+        n, reach = len(wrong), 8 * min(len(wrong) // 2, self._reach())
+        head, tail = np.cumsum(wrong), np.cumsum(wrong[::-1])
+        lo = max(0, i - reach)
+        ahead = find_sync(self.bits[i + 8 : i + reach + 32], ASM_BITS, self.max_errors)[0] + 8
+        behind = i - lo - find_sync(self.bits[lo : i - 8 + 32], ASM_BITS, self.max_errors)[0]
+        for runs, shifts in ((head, ahead), (tail, behind)):
+            for d in shifts.tolist():
+                m = -(-d // 8)  # bytes of the window before (after) that frame's content
+                if 0 < m <= n and runs[m - 1] >= 0.75 * m:
+                    return True
+        return False
+
+    def _slip_alias(self, coded: bytes, received: bytes) -> bool:
+        """Whether a decode to ``coded`` of the unrandomised ``received`` bytes took a
+        bit slip in sparse data for errors.
+
+        A slip of one or two bits (and whole bytes) shifts every later symbol;
+        in the dual basis a one-bit shift of a symbol's bits is its product by
+        a constant (``_shift_logs``, in the conventional basis by alpha) but
+        for the bit shifted in, so zeros stay zeros and the shifted frame is a
+        multiple of (a cyclic shift of) the codeword in all but about half of
+        its nonzero symbols: sparse frames land within reach of that multiple.
+        Such a decode corrects the received symbols before the slip, which a
+        codeword of that family matches exactly, and after it mostly nonzero
+        symbols; a real frame's errors do neither.
+        """
+        lay = self.lay
+        c = np.frombuffer(coded, np.uint8)
+        r = np.frombuffer(received, np.uint8)
+        conv = FROM_DUAL[c] if lay.basis == "dual" else c
+        agree = r == c
+        nonzero = c != 0
+        gf = CCSDS_RS.gf
+        logs, nz = gf.log_np[conv], conv != 0
+        full = lay.interleave == 1 and len(c) == 255
+        for q in range(-5, 6) if full else (0,):
+            lq, nq = np.roll(logs, q), np.roll(nz, q)
+            for e in (0, *_shift_logs(lay.basis)):
+                if q == 0 and e == 0:
+                    continue
+                cand = np.where(nq, gf.exp_np[(lq + e) % 255], 0).astype(np.uint8)
+                if lay.basis == "dual":
+                    cand = TO_DUAL[cand]
+                same = r == cand
+                # the longest prefix cand explains exactly (at least SLIP_PREFIX bytes: a
+                # real frame's errors cannot make one), that c' gets wrong in places
+                p = int(np.argmin(same)) if not same.all() else len(r)
+                if p < SLIP_PREFIX or agree[:p].all():
+                    continue
+                # after the slip's own bytes, what c' corrects lies on its nonzero symbols
+                later = ~agree[p + SLIP_SPAN :]
+                hits = np.count_nonzero(later & nonzero[p + SLIP_SPAN :])
+                if hits >= 0.75 * np.count_nonzero(later):
+                    return True
+        return False
+
+    def _fits(self, wrong: np.ndarray, erased: np.ndarray) -> bool:
+        """Whether the corrected bytes (``wrong``) respect the erasures.
+
+        A byte with an erased bit carries no information, so it uses up one
+        parity byte whether it happens to be right or not: a codeword passes
+        only if twice its corrected bytes elsewhere plus its erased bytes fit
+        its parity (``2e + f <= 32``, the bound of errors-and-erasures
+        decoding, within which the decode is unique). Without this, a gap over
+        the parity lets a few wrong data bytes, or zeros, pass for a codeword.
+        """
+        gone = erased.reshape(-1, 8).any(axis=1)
+        step = self.lay.interleave
+        for k in range(step):
+            e = np.count_nonzero(wrong[k::step] & ~gone[k::step])
+            if 2 * e + np.count_nonzero(gone[k::step]) > NROOTS:
+                return False
+        return True
 
 
 class CcsdsDeframer(Deframer):
