@@ -5,10 +5,12 @@ runs for ``--minutes`` with hypothesis generating inputs (no deadline, no
 shrinking, a fresh seed per round of examples). A crash is any exception other
 than the documented ones (SdrlinkError: InputError, ConfigError, DeviceError) or
 a broken round trip; a false frame is a frame whose check passed that was never
-sent. Frames of the framings checked by Reed-Solomon alone that a bit slip (or a
-burst inverting just the marker) turned into another codeword are counted apart,
-as RS aliases (see ``RS_ALIASES`` in tests/fuzz_util.py): the format cannot tell
-them. Prints one table row per target; the first few crashes are shown in full.
+sent. Wrong frames that the format's own check cannot tell from sent ones are
+counted apart, as aliases: those of the framings checked by Reed-Solomon alone
+that a bit slip (or a burst inverting just the marker) turned into another
+codeword, and BEESAT-1's, whose blocks carry only a CRC-16 (``RS_ALIASES`` and
+``FALSE_ALARMS`` in tests/fuzz_util.py). Prints one table row per target; the
+first few crashes are shown in full.
 
     .venv/bin/python benchmarks/fuzz.py --minutes 10            # every target
     .venv/bin/python benchmarks/fuzz.py --minutes 1 --targets wav,kiss
@@ -113,14 +115,14 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(
             f"{name}: {s['inputs']} inputs in {s['seconds']:.0f} s, "
-            f"{s['crashes']} crashes, {s['false']} false frames, {s['aliases']} RS aliases",
+            f"{s['crashes']} crashes, {s['false']} false frames, {s['aliases']} aliases",
             flush=True,
         )
         for line in log:
             print(line, flush=True)
         log.clear()
     print()
-    head = ["target", "inputs", "seconds", "crashes", "false frames", "RS aliases", "framings"]
+    head = ["target", "inputs", "seconds", "crashes", "false frames", "aliases", "framings"]
     print(table(head, rows))
     return 1 if any(r[3] or r[4] for r in rows) else 0
 
