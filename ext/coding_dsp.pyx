@@ -65,3 +65,54 @@ def sync_search(const unsigned char[::1] bits, unsigned long long pattern, int n
                     inverted[k] = e > max_errors
                     k += 1
     return k
+
+
+def hdlc_marks(const unsigned char[::1] bits, long long[::1] flags, long long[::1] sixes):
+    """Start indices of every flag (01111110) and of every window of six 1s in 0/1
+    ``bits``, in one pass; returns (number of flags, number of sixes).
+
+    ``flags`` and ``sixes`` must each hold ``len(bits)`` entries.
+    """
+    cdef Py_ssize_t n = bits.shape[0], i, nf = 0, ns = 0
+    cdef unsigned int w = 0  # the last 8 bits, newest lowest
+    if flags.shape[0] < n or sixes.shape[0] < n:
+        raise ValueError("outputs shorter than input")
+    with nogil:
+        for i in range(n):
+            w = ((w << 1) | (bits[i] & 1)) & 0xFF
+            if i >= 5 and (w & 0x3F) == 0x3F:
+                sixes[ns] = i - 5
+                ns += 1
+            if i >= 7 and w == 0x7E:
+                flags[nf] = i - 7
+                nf += 1
+    return nf, ns
+
+
+def g3ruh_nrzi_decode(const unsigned char[::1] line, unsigned char[::1] tail, int level,
+                      bint g3ruh, unsigned char[::1] out):
+    """Line bits -> HDLC bits: G3RUH descrambling (``g3ruh``: d[i] = l[i] ^ l[i-12] ^
+    l[i-17]) then NRZI (1 where the level did not change).
+
+    ``tail`` holds the 17 line bits before ``line`` (oldest first) and is updated in
+    place; ``level`` is the last descrambled bit before ``line``. Returns the new
+    last descrambled bit (the next call's ``level``).
+    """
+    cdef Py_ssize_t n = line.shape[0], i
+    cdef unsigned int h = 0  # the last 17 line bits, newest lowest
+    cdef unsigned char d
+    if tail.shape[0] != 17 or out.shape[0] < n:
+        raise ValueError("tail must hold 17 bits and out the line's length")
+    for i in range(17):
+        h = (h << 1) | (tail[i] & 1)
+    with nogil:
+        for i in range(n):
+            d = line[i] & 1
+            if g3ruh:
+                d = d ^ ((h >> 11) & 1) ^ ((h >> 16) & 1)
+            h = ((h << 1) | (line[i] & 1)) & 0x1FFFF
+            out[i] = 1 ^ d ^ level
+            level = d
+    for i in range(17):
+        tail[i] = (h >> (16 - i)) & 1
+    return level

@@ -186,12 +186,17 @@ def clock_recover(const float[::1] x, double[::1] st, double step, double alpha,
     cdef double ph = st[0], fc = st[1], dc = st[2], yp = st[3], base = st[4]
     cdef double hi = st[5], lo = st[6], v
     cdef double y, inc, ph_old, f, t, phc, e
+    cdef double att_m = 1.0 - att_k, dc_m = 1.0 - dc_k, va, vd
     with nogil:
         for i in range(n):
             v = x[i]
-            # coefficient selects instead of branches (noise makes them unpredictable)
-            hi = hi + (att_k if v > hi else dc_k) * (v - hi)
-            lo = lo + (att_k if v < lo else dc_k) * (v - lo)
+            # both followers' candidates, then a select (noise makes branches
+            # unpredictable); written as (1 - k) * h + k * v, the loop-carried path
+            # through h is one multiply and one add
+            va = att_k * v
+            vd = dc_k * v
+            hi = (att_m * hi + va) if v > hi else (dc_m * hi + vd)
+            lo = (att_m * lo + va) if v < lo else (dc_m * lo + vd)
             dc = 0.5 * (hi + lo)
             y = v - dc
             inc = step * (1.0 + fc)
@@ -594,3 +599,45 @@ def symbol_freqs(const float complex[::1] z, const float[::1] rtaps2, Py_ssize_t
                 out[k - 1] = (b_ph - a_ph) / (2.0 * M_PI * (edges[k] - edges[k - 1])) + cyc
             a_ph = b_ph
     return ne - 1
+
+
+def soft_limit(const double[::1] past, const float[::1] s, Py_ssize_t half, double k,
+               float[::1] out):
+    """Clip each of ``out``'s symbols ``s[j]`` to +-``k`` times the mean magnitude over
+    the centred window ``[at - half, at + half]`` of the sequence ``past`` (earlier
+    magnitudes), then ``|s|``, cut at its ends, where ``at = len(past) + j``.
+
+    The window sum slides (added and dropped in double precision); ``out`` may be
+    shorter than ``s`` (symbols still waiting for their look-ahead). Returns the
+    number of symbols written.
+    """
+    cdef Py_ssize_t n = out.shape[0], npast = past.shape[0], m, j, at, lo, hi, a = 0, b = 0
+    cdef double acc = 0.0, lim
+    cdef float v
+    m = npast + s.shape[0]
+    if s.shape[0] < n:
+        raise ValueError("fewer symbols than outputs")
+    with nogil:
+        for j in range(n):
+            at = npast + j
+            lo = at - half
+            if lo < 0:
+                lo = 0
+            hi = at + half + 1
+            if hi > m:
+                hi = m
+            while b < hi:  # the window's ends only move forwards
+                acc = acc + (past[b] if b < npast else fabs(s[b - npast]))
+                b += 1
+            while a < lo:
+                acc = acc - (past[a] if a < npast else fabs(s[a - npast]))
+                a += 1
+            lim = k * acc / (hi - lo)
+            v = s[j]
+            if v > lim:
+                v = <float>lim
+            elif v < -lim:
+                v = <float>(-lim)
+            out[j] = v
+    return n
+

@@ -482,3 +482,75 @@ def test_level_kernels_and_solver_match_numpy(rng):
     assert m2 == pytest.approx(p.mean(), rel=1e-12) and m4 == pytest.approx(
         (p * p).mean(), rel=1e-12
     )
+
+
+# ----------------------------------------------------------------------- soft limiter
+
+
+@pytest.mark.parametrize("half", [0, 1, 32])
+def test_soft_limit_matches_reference(half, rng):
+    s = (rng.standard_normal(500) * rng.choice([1.0, 30.0], 500, p=[0.95, 0.05])).astype(np.float32)
+    past = np.abs(rng.standard_normal(20))
+    mag = np.concatenate([past, np.abs(s.astype(np.float64))])
+    n = 480  # the last symbols still wait for their look-ahead
+    out = np.empty(n, np.float32)
+    assert fsk_dsp.soft_limit(past, s, half, 0.8, out) == n
+    want = []
+    for j in range(n):
+        at = len(past) + j
+        window = mag[max(0, at - half) : min(at + half + 1, len(mag))]
+        lim = 0.8 * window.mean()
+        want.append(min(max(float(s[j]), -lim), lim))
+    np.testing.assert_allclose(out, want, rtol=1e-6, atol=1e-7)
+    assert np.array_equal(np.sign(out), np.sign(s[:n]))  # hard decisions unchanged
+    with pytest.raises(ValueError):
+        fsk_dsp.soft_limit(past, s[:100], half, 0.8, out)
+
+
+def test_soft_limiter_stream_independent_of_cuts(rng):
+    from sdrlink.protocols.fsk.softlimit import SoftLimiter
+
+    s = (rng.standard_normal(3000) * 3).astype(np.float32)
+    side = np.arange(3000, dtype=np.float64)
+    whole = SoftLimiter(32, 1.0).process(s, True, side)
+    lim = SoftLimiter(32, 1.0)
+    parts = [lim.process(s[c], False, side[c]) for c in cuts(rng, len(s), 9)]
+    parts.append(lim.process(np.zeros(0, np.float32), True, np.zeros(0)))
+    for k in range(3):
+        got = np.concatenate([p[k] for p in parts])
+        np.testing.assert_allclose(got, whole[k], rtol=1e-6)
+
+
+# ------------------------------------------------------------------ HDLC line decoding
+
+
+def test_hdlc_marks_match_numpy(rng):
+    bits = (rng.random(5000) < 0.7).astype(np.uint8)  # many runs of 1s
+    bits[100:108] = [0, 1, 1, 1, 1, 1, 1, 0]
+    flags = np.empty(len(bits), np.int64)
+    sixes = np.empty(len(bits), np.int64)
+    nf, ns = coding_dsp.hdlc_marks(bits, flags, sixes)
+    b = bits.astype(bool)
+    win8 = np.lib.stride_tricks.sliding_window_view(b, 8)
+    want_flags = np.flatnonzero((win8 == np.array([0, 1, 1, 1, 1, 1, 1, 0], bool)).all(axis=1))
+    want_sixes = np.flatnonzero(np.lib.stride_tricks.sliding_window_view(b, 6).all(axis=1))
+    assert 100 in want_flags and nf == len(want_flags) > 10 and ns == len(want_sixes)
+    np.testing.assert_array_equal(flags[:nf], want_flags)
+    np.testing.assert_array_equal(sixes[:ns], want_sixes)
+
+
+@pytest.mark.parametrize("g3ruh", [True, False])
+def test_g3ruh_nrzi_decode_matches_reference_across_cuts(g3ruh, rng):
+    line = rng.integers(0, 2, 3000, dtype=np.uint8)
+    # reference: d[i] = l[i] ^ l[i-12] ^ l[i-17] (zeros before), then 1 where d did not change
+    ext = np.concatenate([np.zeros(17, np.uint8), line])
+    d = line ^ ext[5:-12] ^ ext[:-17] if g3ruh else line
+    want = 1 ^ d ^ np.concatenate([[0], d[:-1]]).astype(np.uint8)
+    tail, level, got = np.zeros(17, np.uint8), 0, []
+    for c in cuts(rng, len(line), 9):
+        out = np.empty(c.stop - c.start, np.uint8)
+        level = coding_dsp.g3ruh_nrzi_decode(line[c], tail, level, g3ruh, out)
+        got.append(out)
+    np.testing.assert_array_equal(np.concatenate(got), want)
+    np.testing.assert_array_equal(tail, line[-17:])
+    assert level == d[-1]

@@ -18,7 +18,7 @@ import numpy as np
 from sdrlink._ext import coding_dsp  # type: ignore[attr-defined]
 from sdrlink.coding.crc import crc16_x25
 from sdrlink.coding.linecode import nrzi_decode, nrzi_encode
-from sdrlink.coding.scramblers import g3ruh_descramble, g3ruh_scramble
+from sdrlink.coding.scramblers import g3ruh_scramble
 from sdrlink.framing.base import Deframer, EncodedFrame, Framing, RawFrame
 
 FLAG_BITS = np.array([0, 1, 1, 1, 1, 1, 1, 0], dtype=np.uint8)
@@ -61,28 +61,24 @@ def hdlc_frame_bits(frame: bytes) -> np.ndarray:
     return bit_stuff(bytes_to_bits(body))
 
 
+def hdlc_marks(bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start indices of every flag (01111110) and of every window of six 1s (flags,
+    aborts: never inside a frame) in a 0/1 array, in one pass (Cython)."""
+    b = np.ascontiguousarray(bits, dtype=np.uint8)
+    flags = np.empty(len(b), np.int64)
+    sixes = np.empty(len(b), np.int64)
+    nf, ns = coding_dsp.hdlc_marks(b, flags, sixes)
+    return flags[:nf], sixes[:ns]
+
+
 def find_flags(bits: np.ndarray) -> np.ndarray:
     """Start indices of every 01111110 pattern in a 0/1 array."""
-    b = np.asarray(bits, dtype=bool)
-    n = len(b) - 7
-    if n <= 0:
-        return np.zeros(0, dtype=np.int64)
-    hit = ~b[:n] & ~b[7 : 7 + n]
-    for k in range(1, 7):
-        hit &= b[k : k + n]
-    return np.flatnonzero(hit)
+    return hdlc_marks(bits)[0]
 
 
 def find_six_ones(bits: np.ndarray) -> np.ndarray:
     """Start indices of every window of six 1s (flags, aborts: never inside a frame)."""
-    b = np.asarray(bits, dtype=bool)
-    n = len(b) - 5
-    if n <= 0:
-        return np.zeros(0, dtype=np.int64)
-    hit = b[:n].copy()
-    for k in range(1, 6):
-        hit &= b[k : k + n]
-    return np.flatnonzero(hit)
+    return hdlc_marks(bits)[1]
 
 
 def check_hdlc(bits: np.ndarray) -> bytes | None:
@@ -202,22 +198,22 @@ class HdlcDeframer(Deframer):
         keep_from = max(0, base - self.dec_base)
         self.dec = np.concatenate([self.dec[keep_from:], dec])
         self.dec_base += keep_from
-        start = max(0, self.end - 7 - self.dec_base)  # flags may straddle the old end
-        found = find_flags(self.dec[start:]) + start + self.dec_base
+        start = max(0, self.end - 7 - self.dec_base)  # marks may straddle the old end
+        found, six = hdlc_marks(self.dec[start:])
+        found += start + self.dec_base
+        six += start + self.dec_base
         self.flags.extend(found[found + 7 >= self.end].tolist())
-        start = max(0, self.end - 5 - self.dec_base)
-        six = find_six_ones(self.dec[start:]) + start + self.dec_base
         self.sixes.extend(six[six + 5 >= self.end].tolist())
         self.end += len(new)
 
     def _line_decode(self, new: np.ndarray) -> np.ndarray:
-        """New line bits -> HDLC bits (descrambling, NRZI), keeping the state."""
-        line = new
-        if self.g3ruh:
-            line = g3ruh_descramble(new, history=self.raw_tail)
-        self.raw_tail = np.concatenate([self.raw_tail, new])[-17:]
-        dec = nrzi_decode(line, prev=self.last_level)
-        self.last_level = int(line[-1])
+        """New line bits -> HDLC bits (descrambling, NRZI; Cython), keeping the state."""
+        dec = np.empty(len(new), np.uint8)
+        tail = np.ascontiguousarray(self.raw_tail, dtype=np.uint8)
+        self.last_level = coding_dsp.g3ruh_nrzi_decode(
+            np.ascontiguousarray(new, dtype=np.uint8), tail, self.last_level, self.g3ruh, dec
+        )
+        self.raw_tail = tail
         return dec
 
     def scan(self, soft: np.ndarray, base: int, final: bool) -> list[RawFrame]:

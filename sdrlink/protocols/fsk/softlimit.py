@@ -16,12 +16,15 @@ The window is centred, so the first symbols of a burst are measured against
 the burst, not against the noise before it; the output thus lags the input
 by ``half`` symbols (all symbols come out at the end of the stream). Hard
 decisions are unchanged. The level at a symbol depends only on its
-neighbours, never on how the stream was cut into blocks.
+neighbours, never on how the stream was cut into blocks. The clipping itself (a
+sliding window sum) is a kernel of ``ext/fsk_dsp.pyx``.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from sdrlink._ext import fsk_dsp  # type: ignore[attr-defined]
 
 # clip at the local mean magnitude (about the level of a symbol after a transition: the
 # eye's inner rail); measured on real and simulated FSK, see the receiver's tests
@@ -48,13 +51,10 @@ class SoftLimiter:
             arrays = [np.concatenate([h, a]) for h, a in zip(self.held, arrays, strict=True)]
         s = arrays[0]
         n = len(s) if final else max(0, len(s) - self.half)
-        mag = np.concatenate([self.past, np.abs(s.astype(np.float64))])
-        csum = np.concatenate([[0.0], np.cumsum(mag)])
-        at = np.arange(n) + len(self.past)
-        lo = np.maximum(at - self.half, 0)
-        hi = np.minimum(at + self.half + 1, len(mag))
-        lim = (self.k * (csum[hi] - csum[lo]) / (hi - lo)).astype(np.float32)
-        out = np.clip(s[:n], -lim, lim)
-        self.past = mag[max(0, len(self.past) + n - self.half) : len(self.past) + n]
+        out = np.empty(n, np.float32)
+        fsk_dsp.soft_limit(self.past, np.ascontiguousarray(s), self.half, self.k, out)
+        # the magnitudes the next windows reach back to: the last `half` released
+        keep = np.concatenate([self.past, np.abs(s[max(0, n - self.half) : n], dtype=np.float64)])
+        self.past = keep[max(0, len(keep) - self.half) :] if n else self.past
         self.held = [a[n:] for a in arrays]
         return [out, *[a[:n] for a in arrays]]
