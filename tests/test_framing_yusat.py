@@ -56,3 +56,17 @@ def test_noise_gives_no_frame(rng):
 def test_only_ax25_frames(rng):
     enc = encode_bits("yusat", b"not an AX.25 frame")
     assert deframe("yusat", soft_of(enc.bits, rng)) == []
+
+
+def test_addresses_must_be_shifted_characters(rng):
+    # found by the fuzz run: random bits (seed 5024) whose FCS passed and whose
+    # "addresses" read as printable text, though their callsign bytes had the low bit set
+    soft = np.sign(np.random.default_rng(5024).standard_normal(2229)).astype(np.float32)
+    assert deframe("yusat", soft) == []
+    frame = bytearray(ui_frame("CQ", "YU1SAT", b"telemetry"))
+    frame[3] |= 1  # one callsign byte no longer a shifted character
+    assert deframe("yusat", soft_of(encode_bits("yusat", bytes(frame)).bits, rng)) == []
+    good = ui_frame("CQ", "YU1SAT", b"telemetry")
+    assert [f.payload for f in deframe("yusat", soft_of(encode_bits("yusat", good).bits, rng))] == [
+        good
+    ]
