@@ -50,33 +50,22 @@ class FirDecimator:
         self.delay = (len(self.taps) - 1) / 2  # group delay in input samples
 
     def process(self, x: np.ndarray) -> np.ndarray:
+        # the block itself is not copied: the outputs that reach back into the history
+        # come from a short buffer (the history and the block's first nh samples), the
+        # rest straight from the block (positions count in history + block)
         nh = len(self.hist)
         x = np.ascontiguousarray(x, dtype=self.dtype)
-        if nh == 0 or len(x) <= 2 * nh:  # short blocks: history and block in one buffer
-            buf = np.concatenate([self.hist, x]) if nh else x
-            start = nh + self.skip
-            n_out = max(0, -(-(len(buf) - start) // self.decim))
-            out = np.empty(n_out, dtype=self.dtype)
-            if n_out:
-                kern = fsk_dsp.fir_decim_c if self.is_complex else fsk_dsp.fir_decim_f
-                out = out[: kern(buf, self.kern_taps, start, self.decim, out)]
-            self.skip = start + len(out) * self.decim - len(buf)
-            if nh:
-                self.hist = buf[len(buf) - nh :].copy()
-            return out
-        # long blocks are not copied: the outputs that reach back into the history
-        # come from a short buffer (history + the block's first nh samples), the rest
-        # straight from the block (positions below count in history + block)
         kern = fsk_dsp.fir_decim_c if self.is_complex else fsk_dsp.fir_decim_f
         total = nh + len(x)
         start = nh + self.skip
         out = np.empty(max(0, -(-(total - start) // self.decim)), dtype=self.dtype)
-        k = 0
-        if start < 2 * nh:
-            k = kern(np.concatenate([self.hist, x[:nh]]), self.kern_taps, start, self.decim, out)
-        k += kern(x, self.kern_taps, start + k * self.decim - nh, self.decim, out[k:])
+        head = np.concatenate([self.hist, x[:nh]])
+        k = kern(head, self.kern_taps, start, self.decim, out) if start < len(head) else 0
+        if k < len(out):  # then the block holds nh samples before the next output's
+            k += kern(x, self.kern_taps, start + k * self.decim - nh, self.decim, out[k:])
         self.skip = start + k * self.decim - total
-        self.hist = x[len(x) - nh :].copy()
+        if nh:
+            self.hist = x[len(x) - nh :].copy() if len(x) >= nh else head[len(head) - nh :]
         return out[:k]
 
 

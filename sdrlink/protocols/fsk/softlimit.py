@@ -55,6 +55,6 @@ class SoftLimiter:
         fsk_dsp.soft_limit(self.past, np.ascontiguousarray(s), self.half, self.k, out)
         # the magnitudes the next windows reach back to: the last `half` released
         keep = np.concatenate([self.past, np.abs(s[max(0, n - self.half) : n], dtype=np.float64)])
-        self.past = keep[max(0, len(keep) - self.half) :] if n else self.past
+        self.past = keep[max(0, len(keep) - self.half) :]
         self.held = [a[n:] for a in arrays]
         return [out, *[a[:n] for a in arrays]]
