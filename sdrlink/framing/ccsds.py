@@ -302,7 +302,7 @@ class AsmFinder:
         decoding, within which the decode is unique). Without this, a gap over
         the parity lets a few wrong data bytes, or zeros, pass for a codeword.
         """
-        gone = erased.reshape(-1, 8).any(axis=1)
+        gone: np.ndarray = np.any(erased.reshape(-1, 8), axis=1)
         step = self.lay.interleave
         for k in range(step):
             e = np.count_nonzero(wrong[k::step] & ~gone[k::step])

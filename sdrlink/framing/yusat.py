@@ -58,7 +58,11 @@ def decode_block(soft: np.ndarray) -> list[Decoded]:
         if k >= MIN_FRAME and CRC16_X25.verify(data[:k], "little"):
             frame = data[: k - 2]
             addr = parse_addresses(frame)
-            if addr is None or not _shifted_calls(frame[: int(addr["header_len"])]):
+            if addr is None:
+                continue
+            header = addr["header_len"]
+            assert isinstance(header, int)
+            if not _shifted_calls(frame[:header]):
                 continue
             fields = {key: v for key, v in addr.items() if key != "header_len"}
             return [Decoded(frame, True, 8 * (k + 1), fields)]
