@@ -8,9 +8,10 @@ a broken round trip; a false frame is a frame whose check passed that was never
 sent. Wrong frames that the format's own check cannot tell from sent ones are
 counted apart, as aliases: those of the framings checked by Reed-Solomon alone
 that a bit slip (or a burst inverting just the marker) turned into another
-codeword, and BEESAT-1's, whose blocks carry only a CRC-16 (``RS_ALIASES`` and
-``FALSE_ALARMS`` in tests/fuzz_util.py). Prints one table row per target; the
-first few crashes are shown in full.
+codeword, BEESAT-1's, whose blocks carry only a CRC-16 (``RS_ALIASES`` and
+``FALSE_ALARMS`` in tests/fuzz_util.py), and LoRa frames wrong only in the last
+two payload bytes, which LoRa's CRC takes by XOR alone. Prints one table row per
+target; the first few crashes are shown in full.
 
     .venv/bin/python benchmarks/fuzz.py --minutes 10            # every target
     .venv/bin/python benchmarks/fuzz.py --minutes 1 --targets wav,kiss
