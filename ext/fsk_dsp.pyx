@@ -613,7 +613,7 @@ def soft_limit(const double[::1] past, const float[::1] s, Py_ssize_t half, doub
     """
     cdef Py_ssize_t n = out.shape[0], npast = past.shape[0], m, j, at, lo, hi, a = 0, b = 0
     cdef double acc = 0.0, lim
-    cdef float v
+    cdef float v, top
     m = npast + s.shape[0]
     if s.shape[0] < n:
         raise ValueError("fewer symbols than outputs")
@@ -633,11 +633,11 @@ def soft_limit(const double[::1] past, const float[::1] s, Py_ssize_t half, doub
                 acc = acc - (past[a] if a < npast else fabs(s[a - npast]))
                 a += 1
             lim = k * acc / (hi - lo)
+            # min / max as selects (noisy symbols make a branch a coin toss)
             v = s[j]
-            if v > lim:
-                v = <float>lim
-            elif v < -lim:
-                v = <float>(-lim)
+            top = <float>lim
+            v = v if v < top else top
+            v = v if v > -top else -top
             out[j] = v
     return n
 
