@@ -43,6 +43,7 @@ def fuzz(target: Target, seconds: float, log: list[str]) -> dict:
     stats = Counter()
     per_framing: Counter = Counter()
     false_by: Counter = Counter()
+    aliases_by: Counter = Counter()
     deadline = time.monotonic() + seconds
     t0 = time.monotonic()
 
@@ -55,6 +56,8 @@ def fuzz(target: Target, seconds: float, log: list[str]) -> dict:
         crash, false, aliases = outcome(target, value)
         stats["inputs"] += 1
         stats["aliases"] += aliases
+        if aliases and isinstance(value, dict) and "framing" in value:
+            aliases_by[value["framing"]] += aliases
         if isinstance(value, dict) and "framing" in value:
             per_framing[value["framing"]] += 1
         if crash:
@@ -85,6 +88,8 @@ def fuzz(target: Target, seconds: float, log: list[str]) -> dict:
     stats["framings"] = len(per_framing)
     if false_by:
         log.append(f"[{target.name}] false frames by framing: {dict(false_by)}")
+    if aliases_by:
+        log.append(f"[{target.name}] aliases by framing: {dict(aliases_by)}")
     if per_framing:
         stats["per_framing_min"] = min(per_framing.values())
     return stats
