@@ -6,7 +6,9 @@ flag, a 15-byte header (callsigns in plain ASCII, ``BN0CU 0`` ``BN0IDA0``, and
 byte goes out as a UART character (a 0 start bit, 8 data bits MSB first, a 1
 stop bit), the whole bit stream NRZI-coded (1 = no change). The 198 data
 bytes hold 4 unprotected bytes, 181 bytes, a CRC-16/CCITT-FALSE of those 181
-(low byte first) and 11 bytes of padding. The decoded frame is the header
+(low byte first) and 11 bytes of padding. Besides the CRC, five of the eight
+later sub-packets must carry their own index (the fuzz run found a window
+a little off a frame, whose CRC passed by chance). The decoded frame is the header
 followed by the 185 data bytes (200 bytes, as gr-satellites outputs it).
 
 The sync word is the last four UART characters before sub-packet 0's data
@@ -40,6 +42,7 @@ FRAME_BYTES = HEADER + 185
 BLOCK_BITS = 10 * (SUBPACKETS * SUB_BYTES - SYNC_AT - 4)  # UART bits after the sync
 SYNC_HEADER_END = b"A0\xf0"  # the header's last bytes, in the sync word
 MAX_SYNC_ERRORS = 3  # of 40 bits: random data matches once in ~1e8 positions
+MIN_INDICES = 5  # of the 8 sub-packet index bytes after the first, right
 
 
 def uart_bits(data: bytes) -> np.ndarray:
@@ -57,6 +60,11 @@ def decode_block(soft: np.ndarray) -> list[Decoded]:
     uart_errors = int(np.count_nonzero(chars[:, 0]) + np.count_nonzero(chars[:, 9] == 0))
     data = np.packbits(chars[:, 1:9], axis=1).ravel()
     subs = np.concatenate([np.zeros(SYNC_AT + 4, np.uint8), data]).reshape(SUBPACKETS, SUB_BYTES)
+    # sub-packets 1..8 must carry their index: a CRC-16 alone passes one window in
+    # 65536, and the sync word recurs, a bit or two off, in the later sub-packets (their
+    # index byte follows the same header), so a frame offers several windows
+    if np.count_nonzero(subs[1:, HEADER + 1] == np.arange(1, SUBPACKETS)) < MIN_INDICES:
+        return []
     body = subs[:, HEADER + 2 : HEADER + 2 + DATA].ravel()[:-11].tobytes()
     if crc16_ccitt_false(body[4:-2]) != body[-2] | (body[-1] << 8):
         return []
