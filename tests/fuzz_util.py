@@ -4,7 +4,9 @@ counts in CI) and the long run (``benchmarks/fuzz.py``, many examples).
 Each :class:`Target` pairs a hypothesis strategy with a check. The check feeds the
 drawn input to one parser or deframer and returns how many *false frames* came
 out: frames whose integrity check passed (``crc_ok`` True, or a code's decoder
-accepting a word) although that frame was never sent. It may raise only the
+accepting a word) although that frame was never sent; where a format's own check
+cannot tell some wrong frames from sent ones, those are counted apart as aliases
+(a :class:`Tally`). It may raise only the
 documented errors, :class:`sdrlink.errors.SdrlinkError` and its subclasses
 (InputError, ConfigError, DeviceError); anything else is a crash. Checks raise
 AssertionError for a broken round trip (a valid, unmutated input decoded wrong).
@@ -42,7 +44,8 @@ from sdrlink.errors import SdrlinkError
 @dataclass(frozen=True)
 class Tally:
     """What a check found: false frames, and aliases: wrong frames that the format's
-    own check cannot tell from sent ones (:data:`RS_ALIASES`, :data:`FALSE_ALARMS`)."""
+    own check cannot tell from sent ones (:data:`RS_ALIASES`, :data:`FALSE_ALARMS`,
+    LoRa's CRC in :func:`check_lora_frames`)."""
 
     false: int
     aliases: int = 0
