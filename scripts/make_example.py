@@ -16,9 +16,9 @@ import sys
 
 import numpy as np
 
+from sdrlink.channel import add_noise, apply_offset
 from sdrlink.protocols import get_protocol
 from sdrlink.sources.writer import SigMFWriter
-from sdrlink.channel import add_noise, apply_offset
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "examples", "lora_demo")
 FS = 250e3
