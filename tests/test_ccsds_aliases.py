@@ -12,22 +12,25 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from misc_framing_util import deframe, encode_bits, soft_of
 
 from sdrlink.coding.reedsolomon import decode_frame
 from sdrlink.coding.scramblers import ccsds_sequence
-from sdrlink.framing import get_framing
 from sdrlink.framing.ccsds import ASM_BITS
 
 
-def soft_of(fr, payload: bytes) -> np.ndarray:
-    enc = fr.encode(payload, fr.parse_options({}), 32)
-    return (enc.bits.astype(np.float32) * 2 - 1) * np.float32(4.0)
+def symbols(name: str, payload: bytes) -> np.ndarray:
+    """The framing's own frame (32 preamble bits, marker, codeblock) as soft symbols."""
+    bits = encode_bits(name, payload, pre=32).bits
+    return 4 * soft_of(bits, np.random.default_rng(0), pad=0)
 
 
-def frames(fr, soft: np.ndarray, invert=None) -> list:
+def frames(name: str, soft: np.ndarray, invert=None) -> list:
+    """Frames with a passing check, the symbols fed in blocks between silences."""
     pad = np.zeros(64, np.float32)
-    d = fr.make_deframer(fr.parse_options({}), invert)
-    return [f for f in d.scan(np.concatenate([pad, soft, pad, pad]), 0, True) if f.crc_ok]
+    return [
+        f for f in deframe(name, np.concatenate([pad, soft, pad, pad]), invert=invert) if f.crc_ok
+    ]
 
 
 def test_every_phase_of_the_randomiser_is_a_codeword():
@@ -42,38 +45,37 @@ def test_every_phase_of_the_randomiser_is_a_codeword():
 @pytest.mark.parametrize("invert", [None, False])
 @pytest.mark.parametrize("m", [8, 11, 16])
 def test_a_marker_bytes_before_a_frame_gives_only_the_frame(m, invert, rng):
-    fr = get_framing("ccsds_rs")
     payload = rng.integers(0, 256, 64, dtype=np.uint8).tobytes()
-    clean = soft_of(fr, payload)  # 32 preamble symbols, the marker, the codeblock
+    clean = symbols("ccsds_rs", payload)
     # a marker with 3 bit errors whose window starts m bytes before the real frame's
     # codeblock (its junk, the preamble and the real marker fill those m bytes)
     fake = (ASM_BITS.astype(np.float32) * 2 - 1) * 4
     fake[[3, 17, 30]] *= -1
     junk = np.sign(rng.standard_normal(8 * m - 64)).astype(np.float32) * 4
-    got = frames(fr, np.concatenate([fake, junk, clean]), invert)
+    got = frames("ccsds_rs", np.concatenate([fake, junk, clean]), invert)
     assert [f.payload for f in got] == [payload.ljust(223, b"\0")]
 
 
 @pytest.mark.parametrize("name", ["ccsds_rs", "ccsds_rs_no_scrambler"])
 def test_a_gap_over_the_parity_gives_no_frame(name, rng):
-    fr = get_framing(name)
     payload = rng.integers(0, 256, 3, dtype=np.uint8).tobytes()  # sparse: zeros after
-    soft = soft_of(fr, payload)
+    soft = symbols(name, payload)
     parity = 32 + 32 + 8 * 223  # preamble, marker, data: the parity follows
     soft[parity - 16 : parity + 8 * 32] = 0.0  # zero-filled: no decision at all
     soft[64 : 64 + 8] *= -1  # and the first data byte wrong
-    assert frames(fr, soft) == []
+    assert frames(name, soft) == []
 
 
 def test_a_bit_slip_in_a_sparse_unrandomised_frame_gives_no_wrong_frame():
-    fr = get_framing("ccsds_rs_no_scrambler")
     wrong = 0
     for seed in range(60):
         rng = np.random.default_rng(seed)
         payload = rng.integers(0, 256, 1 + seed % 7, dtype=np.uint8).tobytes()
-        soft = soft_of(fr, payload)
+        soft = symbols("ccsds_rs_no_scrambler", payload)
         at = int(rng.integers(64 + 8 * 16, 64 + 8 * 200))  # past the first bytes
         slipped = np.delete(soft, at) if seed % 2 else np.insert(soft, at, 4.0)
-        wrong += sum(f.payload != payload.ljust(223, b"\0") for f in frames(fr, slipped))
+        wrong += sum(
+            f.payload != payload.ljust(223, b"\0") for f in frames("ccsds_rs_no_scrambler", slipped)
+        )
     # before the slip check 6 of these 60 slips gave a frame of wrong bytes
     assert wrong == 0, wrong
