@@ -18,11 +18,12 @@ def test_nco_matches_numpy_reference(rng):
     assert np.max(np.abs(y - ref)) < 1e-5
 
 
+@pytest.mark.parametrize("rate", [150.0, 0.0])  # 0: the constant-frequency kernel
 @pytest.mark.parametrize("cuts", [[1], [7, 999], [4096, 4097, 10000], list(range(1, 20000, 333))])
-def test_nco_output_does_not_depend_on_block_cuts(rng, cuts):
+def test_nco_output_does_not_depend_on_block_cuts(rng, cuts, rate):
     x = _noise(rng, 20000)
-    whole = Nco(1e6, 20e3, 150.0, phase=0.3).mix(x)
-    nco = Nco(1e6, 20e3, 150.0, phase=0.3)
+    whole = Nco(1e6, 20e3, rate, phase=0.3).mix(x)
+    nco = Nco(1e6, 20e3, rate, phase=0.3)
     edges = [0, *[c for c in cuts if c < len(x)], len(x)]
     parts = [nco.mix(x[a:b]) for a, b in zip(edges[:-1], edges[1:], strict=True)]
     assert np.array_equal(np.concatenate(parts), whole)
@@ -61,14 +62,15 @@ def test_nco_long_run_keeps_precision():
     assert abs(((nco.phase - expected + 0.5) % 1.0) - 0.5) < 1e-6
 
 
+@pytest.mark.parametrize("drift", [-900.0, 0.0])  # 0: the constant-frequency kernel
 @pytest.mark.parametrize("k0", [0, 37, 10**9 + 5])
-def test_kernel_is_exact_far_into_a_stream(rng, k0):
-    """Hours into a 2.4 Msps stream, with a fast drift, the phasor recurrence stays exact."""
+def test_kernel_is_exact_far_into_a_stream(rng, k0, drift):
+    """Hours into a 2.4 Msps stream, with a fast drift or none, the phasor stays exact."""
     from sdrlink._ext import nco as kernel
 
     x = _noise(rng, 3001)
     fs = 2.4e6
-    f, r = 21_345.7 / fs, -900.0 / fs**2
+    f, r = 21_345.7 / fs, drift / fs**2
     out = np.empty_like(x)
     kernel.mix_linear(x, out, 0.25, f, r, k0, -1)
     ref = mix_reference(x, 0.25, f, r, k0)
