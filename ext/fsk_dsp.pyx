@@ -97,10 +97,82 @@ cdef extern from *:
         *im = (a[1] + a[5]) + (a[3] + a[7]);
     }
     #endif
+    /* atan2 of four (y, x) pairs at a time, in float: the same odd polynomial as
+       fast_atan2 (its 1e-5 rad error far above float rounding), branch-free. The
+       last partial group is padded, so every value comes from the same code
+       whatever the length. out[i] = scale * atan2(y[i], x[i]) + add[i]. */
+    static void fsk_atan2_hz(const float* y, const float* x, const float* add,
+                             float scale, float* out, Py_ssize_t n) {
+    #if defined(__GNUC__) || defined(__clang__)
+        typedef int fsk_v4i __attribute__((vector_size(16)));
+        const fsk_v4i absm = {0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff};
+        const fsk_v4i sgnm = ~absm;
+        const fsk_v4 zero = {0, 0, 0, 0};
+        const float hp = (float)(0.5 * M_PI), pf = (float)M_PI;
+        Py_ssize_t i, j;
+        for (i = 0; i < n; i += 4) {
+            fsk_v4 yv = zero, xv = zero, av = zero, ax, ay, hi, lo, z, z2, r, res;
+            fsk_v4i xi, yi, gt, ygt, neg;
+            if (i + 4 <= n) {
+                __builtin_memcpy(&yv, y + i, 16); __builtin_memcpy(&xv, x + i, 16);
+                __builtin_memcpy(&av, add + i, 16);
+            } else {
+                for (j = 0; i + j < n; j++) { yv[j] = y[i + j]; xv[j] = x[i + j]; av[j] = add[i + j]; }
+            }
+            __builtin_memcpy(&xi, &xv, 16); __builtin_memcpy(&yi, &yv, 16);
+            xi &= absm; yi &= absm;
+            __builtin_memcpy(&ax, &xi, 16); __builtin_memcpy(&ay, &yi, 16);
+            gt = ax > ay;
+            ygt = ay > ax;
+            {
+                fsk_v4i a_, b_, h_, l_;
+                __builtin_memcpy(&a_, &ax, 16); __builtin_memcpy(&b_, &ay, 16);
+                h_ = (gt & a_) | (~gt & b_);
+                l_ = (gt & b_) | (~gt & a_);
+                __builtin_memcpy(&hi, &h_, 16); __builtin_memcpy(&lo, &l_, 16);
+            }
+            z = lo / (hi + 1e-30f);
+            z2 = z * z;
+            r = z * (0.99997726f + z2 * (-0.33262347f + z2 * (0.19354346f + z2 * (-0.11643287f
+                    + z2 * (0.05265332f - 0.01172120f * z2)))));
+            {
+                fsk_v4 alt = hp - r;
+                fsk_v4i r_, a_;
+                __builtin_memcpy(&r_, &r, 16); __builtin_memcpy(&a_, &alt, 16);
+                r_ = (ygt & a_) | (~ygt & r_);
+                __builtin_memcpy(&r, &r_, 16);
+                alt = pf - r;
+                neg = xv < zero;
+                __builtin_memcpy(&r_, &r, 16); __builtin_memcpy(&a_, &alt, 16);
+                r_ = (neg & a_) | (~neg & r_);
+                __builtin_memcpy(&yi, &yv, 16);
+                r_ |= yi & sgnm;  /* r >= 0: take y's sign */
+                __builtin_memcpy(&r, &r_, 16);
+            }
+            res = scale * r + av;
+            if (i + 4 <= n) __builtin_memcpy(out + i, &res, 16);
+            else for (j = 0; i + j < n; j++) out[i + j] = res[j];
+        }
+    #else
+        Py_ssize_t i;
+        for (i = 0; i < n; i++) {
+            float ax = fabsf(x[i]), ay = fabsf(y[i]);
+            float hi = ax > ay ? ax : ay, lo = ax > ay ? ay : ax;
+            float z = lo / (hi + 1e-30f), z2 = z * z, r;
+            r = z * (0.99997726f + z2 * (-0.33262347f + z2 * (0.19354346f + z2 * (-0.11643287f
+                    + z2 * (0.05265332f - 0.01172120f * z2)))));
+            r = ay > ax ? (float)(0.5 * M_PI) - r : r;
+            r = x[i] < 0.0f ? (float)M_PI - r : r;
+            out[i] = scale * copysignf(r, y[i]) + add[i];
+        }
+    #endif
+    }
     """
     float _dot8 "fsk_dot8" (const float* t, const float* b, Py_ssize_t m) noexcept nogil
     void _cdot8 "fsk_cdot8" (const float* t, const float* b, Py_ssize_t m, float* re,
                              float* im) noexcept nogil
+    void _atan2_hz "fsk_atan2_hz" (const float* y, const float* x, const float* add,
+                                   float scale, float* out, Py_ssize_t n) noexcept nogil
 
 
 def fir_decim_f(const float[::1] buf, const float[::1] rtaps, Py_ssize_t start,
@@ -257,105 +329,143 @@ def afc_discriminate(const float complex[::1] x, const float[::1] rtaps2,
     filtered signal (``gain``) plus ``wide_k`` times that of the unfiltered
     input (which pulls in signals still outside the narrow filter, and towards
     0 in noise), leaks it back towards 0 (``leak``) so it cannot wander, and
-    bounds it to +-``fmax``. The mixer's phase step is refreshed from ``f``
-    every 32 samples. ``rtaps2`` are the reversed taps, each twice, zero-padded
-    to M taps (2*M a multiple of 8); ``hist`` holds 2*M samples (each sample is
-    stored twice so the filter reads M of them contiguously).
-    ``st`` = [phasor re, phasor im, f, power, prev re, prev im, hist pos,
-    sample count, step re, step im, wide power, prev mixed re, prev mixed im,
-    narrow error sum, wide error sum]; the loop is updated every 8 samples
+    bounds it to +-``fmax``; it is updated every 8 samples of the stream
     (``decim`` must divide 8: the narrow error summed over 8 samples then
-    measures the same phase advance whatever ``decim`` is). Returns the
-    number of outputs written.
+    measures the same phase advance whatever ``decim`` is).
+    The mixer's step follows ``f`` only at the start of each 32-sample period
+    of the stream, so the samples of a period are mixed first (each from the
+    period's phasor times a power of the step: independent of each other),
+    then filtered where outputs are due (independent dot products), and only
+    then does the loop run through them in order: the same results as a
+    sample-by-sample loop, without its serial dependencies.
+    ``rtaps2`` are the reversed taps, each twice, zero-padded to M taps
+    (2*M a multiple of 8); ``hist`` holds the last M mixed samples, oldest
+    first. ``st`` (16 values) = [period phasor re, im, f, narrow power,
+    previous filtered re, im, (unused), sample count, mixer step re, im, wide
+    power, previous mixed re, im, narrow error sum, wide error sum, (unused)].
+    Returns the number of outputs written; the atan2 runs last, four at a
+    time in float (:c:func:`fsk_atan2_hz`).
     """
     cdef Py_ssize_t n = x.shape[0], m2 = rtaps2.shape[0], nt = m2 // 2
-    cdef Py_ssize_t i, k = 0, pos = <Py_ssize_t>st[6], cap = out.shape[0]
+    cdef Py_ssize_t i = 0, j, j0, j1, q, k = 0, cap = out.shape[0]
     cdef long long count = <long long>st[7]
     cdef double c = st[0], s = st[1], f = st[2], p = st[3], pr = st[4], pim = st[5]
-    cdef double dc = st[8], ds = st[9], tmp, mag
+    cdef double dc = st[8], ds = st[9], mag, wr, wi, tr_
     cdef double pw = st[10], qr = st[11], qi = st[12], acc_n = st[13], acc_w = st[14]
     cdef double xr, xi, zr, zi, cr, ci, e, scale = fs / (2.0 * M_PI * decim)
     cdef double pk = p_k * decim
-    cdef float mr, mi, fr, fi
-    cdef float* h = <float*> &hist[0]  # interleaved re, im
-    cdef Py_ssize_t due
-    if hist.shape[0] != 2 * nt or m2 % 8:
-        raise ValueError("history must hold twice the (padded) taps; 2*taps % 8 == 0")
+    cdef long long dmask = decim - 1  # decim is 1, 2, 4 or 8
+    cdef float mr, mi
+    cdef double tabr[33]
+    cdef double tabi[33]
+    cdef float zbr[32]
+    cdef float zbi[32]
+    if hist.shape[0] != nt or m2 % 8 or m2 == 0:
+        raise ValueError("history must hold the (padded) taps; 2*taps % 8 == 0")
+    if st.shape[0] < 16:
+        raise ValueError("state must hold 16 values")
     if decim < 1 or 8 % decim:
         raise ValueError("decimation must divide 8")
     # the discriminator's atan2 runs in a second, branch-free loop over these
-    scratch = np.empty((3, cap), np.float64)
-    cdef double[:, ::1] sc = scratch
-    cdef double* ys = &sc[0, 0]
-    cdef double* xs = &sc[1, 0]
-    cdef double* fs_ = &sc[2, 0]
-    due = <Py_ssize_t>(count % decim)  # samples since the last output (a counter, not %)
+    scratch = np.empty((3, cap), np.float32)
+    cdef float[:, ::1] sc = scratch
+    cdef float* ys = &sc[0, 0]
+    cdef float* xs = &sc[1, 0]
+    cdef float* fs_ = &sc[2, 0]
+    # the last nt mixed samples, then up to 32 new ones, contiguous (re, im)
+    buf = np.empty(2 * (nt + 32), np.float32)
+    cdef float[::1] bv = buf
+    cdef float* b = &bv[0]
+    cdef const float* hp = <const float*> &hist[0]
+    cdef float* hw = <float*> &hist[0]
     with nogil:
-        for i in range(n):
-            if count % 32 == 0:
+        for j in range(2 * nt):
+            b[j] = hp[j]
+        while i < n:
+            j0 = <Py_ssize_t>(count & 31)
+            if j0 == 0:
+                # a new 32-sample period: the mixer's step from the loop's frequency now,
+                # and the phasor renormalised
                 dc = cos(2.0 * M_PI * f / fs)
                 ds = sin(2.0 * M_PI * f / fs)
                 mag = 1.0 / sqrt(c * c + s * s)
                 c = c * mag
                 s = s * mag
-            xr = x[i].real
-            xi = x[i].imag
-            mr = <float>(xr * c + xi * s)
-            mi = <float>(xi * c - xr * s)
-            pos = pos + 1
-            if pos == nt:
-                pos = 0
-            h[2 * pos] = mr
-            h[2 * pos + 1] = mi
-            h[2 * (pos + nt)] = mr
-            h[2 * (pos + nt) + 1] = mi
-            if due == 0 and k < cap:
-                # newest sample at pos + nt, oldest at pos + 1
-                _cdot8(&rtaps2[0], h + 2 * (pos + 1), m2, &fr, &fi)
-                zr = fr
-                zi = fi
-                cr = zr * pr + zi * pim
-                ci = zi * pr - zr * pim
-                ys[k] = ci
-                xs[k] = cr
-                fs_[k] = f
-                k += 1
-                p = p + pk * (zr * zr + zi * zi - p)
-                acc_n = acc_n + ci
-                pr = zr
-                pim = zi
-            count += 1
-            due += 1
-            if due == decim:
-                due = 0
-            pw = pw + p_k * (mr * mr + mi * mi - pw)
-            acc_w = acc_w + (mi * qr - mr * qi)
-            qr = mr
-            qi = mi
-            if count % 8 == 0:  # loop update every 8 samples of the stream
-                if p > 0.0 and pw > 0.0:
-                    # about 8x the frequency error in rad/sample where the signal dominates
-                    e = acc_n / p + wide_k * acc_w / pw
-                    f = f + gain * e * (fs / (2.0 * M_PI))
-                f = f - 8.0 * leak * f
-                if f > fmax:
-                    f = fmax
-                elif f < -fmax:
-                    f = -fmax
-                acc_n = 0.0
-                acc_w = 0.0
-            tmp = c * dc - s * ds
-            s = s * dc + c * ds
-            c = tmp
-        for i in range(k):
-            out[i] = <float>(scale * fast_atan2(ys[i], xs[i]) + fs_[i])
+            j1 = j0 + (n - i)
+            if j1 > 32:
+                j1 = 32
+            # the phasor of each sample of the period: (c, s) times the step to the j
+            tabr[0] = 1.0
+            tabi[0] = 0.0
+            for j in range(j1):
+                tabr[j + 1] = tabr[j] * dc - tabi[j] * ds
+                tabi[j + 1] = tabi[j] * dc + tabr[j] * ds
+            # mix the period's samples behind the history (independent of each other)
+            for j in range(j0, j1):
+                wr = c * tabr[j] - s * tabi[j]
+                wi = s * tabr[j] + c * tabi[j]
+                xr = x[i + j - j0].real
+                xi = x[i + j - j0].imag
+                q = 2 * (nt + j - j0)
+                b[q] = <float>(xr * wr + xi * wi)
+                b[q + 1] = <float>(xi * wr - xr * wi)
+            # the narrow filter where outputs are due (count + j - j0 a multiple of decim)
+            for j in range(j0, j1):
+                if ((count + j - j0) & dmask) == 0:
+                    _cdot8(&rtaps2[0], b + 2 * (j - j0 + 1), m2, &zbr[j], &zbi[j])
+            # then the loop's own state, sample by sample in stream order
+            for j in range(j0, j1):
+                q = 2 * (nt + j - j0)
+                mr = b[q]
+                mi = b[q + 1]
+                if (count & dmask) == 0 and k < cap:
+                    zr = zbr[j]
+                    zi = zbi[j]
+                    cr = zr * pr + zi * pim
+                    ci = zi * pr - zr * pim
+                    ys[k] = <float>ci
+                    xs[k] = <float>cr
+                    fs_[k] = <float>f
+                    k += 1
+                    p = p + pk * (zr * zr + zi * zi - p)
+                    acc_n = acc_n + ci
+                    pr = zr
+                    pim = zi
+                count += 1
+                pw = pw + p_k * (mr * mr + mi * mi - pw)
+                acc_w = acc_w + (mi * qr - mr * qi)
+                qr = mr
+                qi = mi
+                if (count & 7) == 0:  # loop update every 8 samples of the stream
+                    if p > 0.0 and pw > 0.0:
+                        e = acc_n / p + wide_k * acc_w / pw
+                        f = f + gain * e * (fs / (2.0 * M_PI))
+                    f = f - 8.0 * leak * f
+                    if f > fmax:
+                        f = fmax
+                    elif f < -fmax:
+                        f = -fmax
+                    acc_n = 0.0
+                    acc_w = 0.0
+            # keep the newest nt samples at the buffer's start
+            q = j1 - j0
+            for j in range(2 * nt):
+                b[j] = b[j + 2 * q]
+            i += q
+            if j1 == 32:  # the period is over: its last phasor, one step on
+                tr_ = c * tabr[32] - s * tabi[32]
+                s = s * tabr[32] + c * tabi[32]
+                c = tr_
+        for j in range(2 * nt):
+            hw[j] = b[j]
+        if k:
+            _atan2_hz(ys, xs, fs_, <float>scale, &out[0], k)
     st[0] = c
     st[1] = s
     st[2] = f
     st[3] = p
     st[4] = pr
     st[5] = pim
-    st[6] = pos
     st[7] = count
     st[8] = dc
     st[9] = ds

@@ -349,8 +349,8 @@ class AfcDiscriminator:
         # filter delay, plus half an output step: a discriminator output measures
         # the phase advance since the previous one
         self.delay = (len(self.taps) - 1) / 2 + (self.decim - 1) / 2
-        self.hist = np.zeros(2 * len(rt), np.complex64)
-        self.state = np.zeros(15, np.float64)
+        self.hist = np.zeros(len(rt), np.complex64)  # the last mixed samples
+        self.state = np.zeros(16, np.float64)  # see fsk_dsp.afc_discriminate
         self.state[0] = 1.0  # mixer phasor starts at 1
         self.state[8] = 1.0
         self.fs = fs
