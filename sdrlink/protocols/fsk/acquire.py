@@ -37,16 +37,17 @@ with a phase-continuous NCO, so the receiver behind sees the signal near
 0 Hz (while that value is 0 the samples pass uncopied). Output lags input by
 up to one segment. The per-sample work (decimating sums, window, spectrum
 averaging, noise quantile, window and two-tone searches) is in Cython
-(``ext/fsk_dsp.pyx``); one batch of short FFTs per segment remains.
+(``ext/fsk_dsp.pyx``); one batch of short FFTs per segment remains (planned
+FFTW transforms where pyFFTW is installed, :mod:`sdrlink.dsp.fft`).
 """
 
 from __future__ import annotations
 
 import numpy as np
-import scipy.fft
 from scipy import special
 
 from sdrlink._ext import fsk_dsp  # type: ignore[attr-defined]
+from sdrlink.dsp.fft import RowFFT
 from sdrlink.dsp.nco import Nco
 
 SEGMENT_S = 0.05  # seconds of input per spectrum
@@ -106,7 +107,7 @@ class CarrierSearch:
         while sub < m and rate / sub > need:
             sub *= 2
         self.sub, self.looks = sub, m // sub
-        freqs = scipy.fft.fftshift(scipy.fft.fftfreq(sub, 1.0 / rate))
+        freqs = np.fft.fftshift(np.fft.fftfreq(sub, 1.0 / rate))
         self.sel = np.flatnonzero(np.abs(freqs) <= reach)
         self.freqs = freqs[self.sel]
         # where the signal itself may lie: the estimates come from these bins only
@@ -129,9 +130,11 @@ class CarrierSearch:
         self.window = np.tile(np.hanning(sub), self.looks).astype(np.float32)
         # the searched bins in frequency order, as indices of the unshifted transform
         self.order = np.ascontiguousarray(
-            scipy.fft.fftshift(np.arange(sub))[self.sel], dtype=np.int64
+            np.fft.fftshift(np.arange(sub))[self.sel], dtype=np.int64
         )
-        self._acc = np.empty(m, np.complex64)
+        # the sub-blocks are summed and windowed straight into the transform's input
+        self._fft = RowFFT(self.looks, sub)
+        self._acc = self._fft.inp.reshape(m)
         self._spec = np.empty(len(self.sel), np.float32)
         self._csum = np.empty(len(self.sel) + 1, np.float64)
         self._scratch = np.empty(len(self.sel), np.float32)
@@ -235,7 +238,7 @@ class CarrierSearch:
         # sums of `dec` consecutive samples (their scale does not matter), windowed, then
         # the mean power of the searched bins over the sub-blocks and its running sum
         fsk_dsp.group_sum_window(seg, self.dec, self.window, self._acc)
-        spectra = scipy.fft.fft(self._acc.reshape(self.looks, self.sub), axis=1, overwrite_x=True)
+        spectra = self._fft()
         fsk_dsp.welch_power(spectra, self.order, self._spec, self._csum)
         spec, csum = self._spec, self._csum
         q = int(NOISE_Q * (len(spec) - 1))
