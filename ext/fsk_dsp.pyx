@@ -654,12 +654,19 @@ def symbol_freqs(const float complex[::1] z, const float[::1] rtaps2, Py_ssize_t
     interpolation, so out[k] is (phase(edges[k+1]) - phase(edges[k])) /
     (2 pi (edges[k+1] - edges[k])) + cyc. Edges are positions in ``z``; they
     must increase and keep M samples of margin at either end.
+    The work runs in passes that each vectorise: the mix (an exact phasor at
+    every 64th sample times a table of the steps after it), the filter, the
+    phase steps (four atan2 at a time in float), then their running sum.
     """
     cdef Py_ssize_t n = z.shape[0], m2 = rtaps2.shape[0], M = rtaps2.shape[0] // 2
     cdef Py_ssize_t pad = (ntaps - 1) // 2, ne = edges.shape[0], lo, hi, first, i, k, c
-    cdef double c_ = 1.0, s_ = 0.0, dc, ds, tmp, ph0, pr = 0.0, pi_ = 0.0, acc, frac
-    cdef double a_ph = 0.0, b_ph, e
-    cdef float yr, yi
+    cdef Py_ssize_t j, cnt, nw
+    cdef double ph0, acc, frac, br, bi, a_ph = 0.0, b_ph, e
+    cdef float yr, yi, pr, pim
+    cdef double tr[64]
+    cdef double ti[64]
+    cdef float qr[64]
+    cdef float qi[64]
     if ntaps % 2 == 0 or ntaps > M or m2 % 8 or ne < 2 or out.shape[0] < ne - 1:
         raise ValueError("odd tap count within the padded taps (2M % 8 == 0), two edges")
     lo = <Py_ssize_t>floor(edges[0])
@@ -671,33 +678,54 @@ def symbol_freqs(const float complex[::1] z, const float[::1] rtaps2, Py_ssize_t
     for k in range(1, ne):
         if not edges[k] > edges[k - 1]:
             raise ValueError("edges must increase")
-    w_arr = np.empty(2 * (hi + pad + 1 - first), np.float32)  # interleaved re, im
+    nw = hi + pad + 1 - first
+    w_arr = np.empty(2 * nw, np.float32)  # interleaved re, im
     ph_arr = np.empty(hi - lo + 1, np.float64)
+    # per filtered sample from the second on: the step's cross products, then its angle
+    st_arr = np.zeros((3, hi - lo), np.float32)
     cdef float[::1] w = w_arr
     cdef double[::1] ph = ph_arr
+    cdef float[:, ::1] sv = st_arr
+    cdef const float* zf = <const float*> &z[0]
+    cdef float* cre = &sv[0, 0]
+    cdef float* cim = &sv[1, 0]
+    cdef float* ang = &sv[2, 0]
     with nogil:
-        dc = cos(2.0 * M_PI * cyc)
-        ds = -sin(2.0 * M_PI * cyc)
-        for i in range(first, hi + pad + 1):
-            c = i - first
-            if c % 256 == 0:  # exact phasor now and then, a rotation in between
-                ph0 = cyc * <double>i
-                ph0 = ph0 - floor(ph0)
-                c_ = cos(2.0 * M_PI * ph0)
-                s_ = -sin(2.0 * M_PI * ph0)
-            w[2 * c] = <float>(z[i].real * c_ - z[i].imag * s_)
-            w[2 * c + 1] = <float>(z[i].real * s_ + z[i].imag * c_)
-            tmp = c_ * dc - s_ * ds
-            s_ = s_ * dc + c_ * ds
-            c_ = tmp
-        acc = 0.0
-        for i in range(lo, hi + 1):
+        for j in range(64):
+            ph0 = cyc * <double>j
+            ph0 = ph0 - floor(ph0)
+            tr[j] = cos(2.0 * M_PI * ph0)
+            ti[j] = -sin(2.0 * M_PI * ph0)
+        c = 0
+        while c < nw:
+            # the exact phasor at sample first + c (a multiple of 64 from ``first``)
+            ph0 = cyc * <double>(first + c)
+            ph0 = ph0 - floor(ph0)
+            br = cos(2.0 * M_PI * ph0)
+            bi = -sin(2.0 * M_PI * ph0)
+            cnt = 64 if c + 64 <= nw else nw - c
+            for j in range(cnt):
+                qr[j] = <float>(br * tr[j] - bi * ti[j])
+                qi[j] = <float>(br * ti[j] + bi * tr[j])
+            for j in range(cnt):
+                i = first + c + j
+                w[2 * (c + j)] = zf[2 * i] * qr[j] - zf[2 * i + 1] * qi[j]
+                w[2 * (c + j) + 1] = zf[2 * i] * qi[j] + zf[2 * i + 1] * qr[j]
+            c += cnt
+        _cdot8(&rtaps2[0], &w[2 * (lo + pad - M + 1 - first)], m2, &pr, &pim)
+        for i in range(lo + 1, hi + 1):
             _cdot8(&rtaps2[0], &w[2 * (i + pad - M + 1 - first)], m2, &yr, &yi)
-            if i > lo:
-                acc += fast_atan2(yi * pr - yr * pi_, yr * pr + yi * pi_)
-            ph[i - lo] = acc
+            cim[i - lo - 1] = yi * pr - yr * pim
+            cre[i - lo - 1] = yr * pr + yi * pim
             pr = yr
-            pi_ = yi
+            pim = yi
+        # ang = atan2(cim, cre) (the zeros already in ang are the term added)
+        _atan2_hz(cim, cre, ang, 1.0, ang, hi - lo)
+        acc = 0.0
+        ph[0] = 0.0
+        for i in range(hi - lo):
+            acc += ang[i]
+            ph[i + 1] = acc
         for k in range(ne):
             e = edges[k] - lo
             c = <Py_ssize_t>floor(e)

@@ -442,7 +442,8 @@ def test_symbol_freqs_matches_numpy(rng):
     ph = np.concatenate([[0.0], np.cumsum(np.angle(y[1:] * np.conj(y[:-1])))])
     at = np.interp(edges, np.arange(n), ph)
     ref = np.diff(at) / (2 * np.pi * np.diff(edges)) + coarse
-    np.testing.assert_allclose(out * fs, ref * fs, rtol=0, atol=0.05)  # Hz
+    # Hz: the polynomial atan2 and float32 filtering (measured at most 0.005 Hz)
+    np.testing.assert_allclose(out * fs, ref * fs, rtol=0, atol=0.015)
     with pytest.raises(ValueError, match="ends"):
         fsk_dsp.symbol_freqs(z, rt2, len(taps), coarse, np.array([1.0, 50.0]), out)
     with pytest.raises(ValueError, match="increase"):
