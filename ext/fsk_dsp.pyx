@@ -224,17 +224,32 @@ def fir_decim_c(const float complex[::1] buf, const float[::1] rtaps2, Py_ssize_
 
 def discriminate(const float complex[::1] x, float complex prev, double scale,
                  float[::1] out):
-    """FM discriminator: out[i] = scale * arg(x[i] * conj(x[i-1])), x[-1] = ``prev``."""
+    """FM discriminator: out[i] = scale * arg(x[i] * conj(x[i-1])), x[-1] = ``prev``.
+
+    The cross products go to scratch rows first, then the angles four at a
+    time in float (:c:func:`fsk_atan2_hz`, the same polynomial as fast_atan2).
+    """
     cdef Py_ssize_t n = x.shape[0]
     cdef Py_ssize_t i
     cdef float pr = prev.real, pi_ = prev.imag, cr, ci
+    if out.shape[0] < n:
+        raise ValueError("output shorter than the input")
+    if n == 0:
+        return
+    scratch = np.zeros((3, n), np.float32)
+    cdef float[:, ::1] sc = scratch
+    cdef float* ys = &sc[0, 0]
+    cdef float* xs = &sc[1, 0]
+    cdef float* zero = &sc[2, 0]
     with nogil:
         for i in range(n):
             cr = x[i].real
             ci = x[i].imag
-            out[i] = <float>(scale * fast_atan2(ci * pr - cr * pi_, cr * pr + ci * pi_))
+            ys[i] = ci * pr - cr * pi_
+            xs[i] = cr * pr + ci * pi_
             pr = cr
             pi_ = ci
+        _atan2_hz(ys, xs, zero, <float>scale, &out[0], n)
 
 
 def clock_recover(const float[::1] x, double[::1] st, double step, double alpha,
