@@ -63,6 +63,61 @@ cdef extern from *:
         }
         *lo = a0 + a2; *hi = a1 + a3;
     }
+    /* fsk_sum8 for two windows at once: each tap vector is loaded once for both
+       (the loads, not the arithmetic, bound a dot product); each window's sums run
+       exactly as in fsk_sum8, so the results are the same bits. */
+    static inline void fsk_sum8x2(const float* t, const float* b, const float* c,
+                                  Py_ssize_t m, fsk_v4* lo_b, fsk_v4* hi_b,
+                                  fsk_v4* lo_c, fsk_v4* hi_c) {
+        fsk_v4 a0 = {0, 0, 0, 0}, a1 = {0, 0, 0, 0}, a2 = {0, 0, 0, 0};
+        fsk_v4 a3 = {0, 0, 0, 0}, e0 = {0, 0, 0, 0}, e1 = {0, 0, 0, 0};
+        fsk_v4 e2 = {0, 0, 0, 0}, e3 = {0, 0, 0, 0}, tv, bv;
+        Py_ssize_t j = 0;
+        for (; j + 16 <= m; j += 16) {
+            __builtin_memcpy(&tv, t + j, 16);
+            __builtin_memcpy(&bv, b + j, 16); a0 += tv * bv;
+            __builtin_memcpy(&bv, c + j, 16); e0 += tv * bv;
+            __builtin_memcpy(&tv, t + j + 4, 16);
+            __builtin_memcpy(&bv, b + j + 4, 16); a1 += tv * bv;
+            __builtin_memcpy(&bv, c + j + 4, 16); e1 += tv * bv;
+            __builtin_memcpy(&tv, t + j + 8, 16);
+            __builtin_memcpy(&bv, b + j + 8, 16); a2 += tv * bv;
+            __builtin_memcpy(&bv, c + j + 8, 16); e2 += tv * bv;
+            __builtin_memcpy(&tv, t + j + 12, 16);
+            __builtin_memcpy(&bv, b + j + 12, 16); a3 += tv * bv;
+            __builtin_memcpy(&bv, c + j + 12, 16); e3 += tv * bv;
+        }
+        for (; j < m; j += 8) {
+            __builtin_memcpy(&tv, t + j, 16);
+            __builtin_memcpy(&bv, b + j, 16); a0 += tv * bv;
+            __builtin_memcpy(&bv, c + j, 16); e0 += tv * bv;
+            __builtin_memcpy(&tv, t + j + 4, 16);
+            __builtin_memcpy(&bv, b + j + 4, 16); a1 += tv * bv;
+            __builtin_memcpy(&bv, c + j + 4, 16); e1 += tv * bv;
+        }
+        *lo_b = a0 + a2; *hi_b = a1 + a3; *lo_c = e0 + e2; *hi_c = e1 + e3;
+    }
+    static inline void fsk_dot8x2(const float* t, const float* b, const float* c,
+                                  Py_ssize_t m, float* rb, float* rc) {
+        fsk_v4 lb, hb, lc, hc, s;
+        fsk_sum8x2(t, b, c, m, &lb, &hb, &lc, &hc);
+        s = lb + hb;
+        *rb = (s[0] + s[2]) + (s[1] + s[3]);
+        s = lc + hc;
+        *rc = (s[0] + s[2]) + (s[1] + s[3]);
+    }
+    static inline void fsk_cdot8x2(const float* t, const float* b, const float* c,
+                                   Py_ssize_t m, float* re_b, float* im_b,
+                                   float* re_c, float* im_c) {
+        fsk_v4 lb, hb, lc, hc, s;
+        fsk_sum8x2(t, b, c, m, &lb, &hb, &lc, &hc);
+        s = lb + hb;
+        *re_b = s[0] + s[2];
+        *im_b = s[1] + s[3];
+        s = lc + hc;
+        *re_c = s[0] + s[2];
+        *im_c = s[1] + s[3];
+    }
     static inline float fsk_dot8(const float* t, const float* b, Py_ssize_t m) {
         fsk_v4 lo, hi, s;
         fsk_sum8(t, b, m, &lo, &hi);
@@ -95,6 +150,17 @@ cdef extern from *:
         fsk_sum8s(t, b, m, a);
         *re = (a[0] + a[4]) + (a[2] + a[6]);
         *im = (a[1] + a[5]) + (a[3] + a[7]);
+    }
+    static inline void fsk_dot8x2(const float* t, const float* b, const float* c,
+                                  Py_ssize_t m, float* rb, float* rc) {
+        *rb = fsk_dot8(t, b, m);
+        *rc = fsk_dot8(t, c, m);
+    }
+    static inline void fsk_cdot8x2(const float* t, const float* b, const float* c,
+                                   Py_ssize_t m, float* re_b, float* im_b,
+                                   float* re_c, float* im_c) {
+        fsk_cdot8(t, b, m, re_b, im_b);
+        fsk_cdot8(t, c, m, re_c, im_c);
     }
     #endif
     /* atan2 of four (y, x) pairs at a time, in float: the same odd polynomial as
@@ -171,6 +237,11 @@ cdef extern from *:
     float _dot8 "fsk_dot8" (const float* t, const float* b, Py_ssize_t m) noexcept nogil
     void _cdot8 "fsk_cdot8" (const float* t, const float* b, Py_ssize_t m, float* re,
                              float* im) noexcept nogil
+    void _dot8x2 "fsk_dot8x2" (const float* t, const float* b, const float* c,
+                               Py_ssize_t m, float* rb, float* rc) noexcept nogil
+    void _cdot8x2 "fsk_cdot8x2" (const float* t, const float* b, const float* c,
+                                 Py_ssize_t m, float* re_b, float* im_b, float* re_c,
+                                 float* im_c) noexcept nogil
     void _atan2_hz "fsk_atan2_hz" (const float* y, const float* x, const float* add,
                                    float scale, float* out, Py_ssize_t n) noexcept nogil
 
@@ -189,8 +260,16 @@ def fir_decim_f(const float[::1] buf, const float[::1] rtaps, Py_ssize_t start,
     cdef Py_ssize_t k = 0, i
     if m % 8:
         raise ValueError("tap count must be a multiple of 8")
+    cdef float r0, r1
     with nogil:
         i = start
+        # two outputs at a time share the taps' loads
+        while i + step < n and k + 1 < out.shape[0]:
+            _dot8x2(&rtaps[0], &buf[i - m + 1], &buf[i + step - m + 1], m, &r0, &r1)
+            out[k] = r0
+            out[k + 1] = r1
+            k += 2
+            i += 2 * step
         while i < n and k < out.shape[0]:
             out[k] = _dot8(&rtaps[0], &buf[i - m + 1], m)
             k += 1
@@ -211,8 +290,19 @@ def fir_decim_c(const float complex[::1] buf, const float[::1] rtaps2, Py_ssize_
     cdef float re, im
     if m2 % 8:
         raise ValueError("doubled tap count must be a multiple of 8")
+    cdef float re1, im1
     with nogil:
         i = start
+        # two outputs at a time share the taps' loads
+        while i + step < n and k + 1 < out.shape[0]:
+            _cdot8x2(&rtaps2[0], <const float*> &buf[i - m + 1],
+                     <const float*> &buf[i + step - m + 1], m2, &re, &im, &re1, &im1)
+            out[k].real = re
+            out[k].imag = im
+            out[k + 1].real = re1
+            out[k + 1].imag = im1
+            k += 2
+            i += 2 * step
         while i < n and k < out.shape[0]:
             _cdot8(&rtaps2[0], <const float*> &buf[i - m + 1], m2, &re, &im)
             out[k].real = re
