@@ -342,6 +342,75 @@ def discriminate(const float complex[::1] x, float complex prev, double scale,
         _atan2_hz(ys, xs, zero, <float>scale, &out[0], n)
 
 
+cdef void _follow(const float* x, Py_ssize_t n, double* hi_, double* lo_, double dc_k,
+                  double att_k, double* y, float* d) noexcept nogil:
+    """The DC followers of :func:`clock_recover`: y = x - dc, and dc as float."""
+    cdef Py_ssize_t i
+    cdef double hi = hi_[0], lo = lo_[0], v, va, vd, dc
+    cdef double att_m = 1.0 - att_k, dc_m = 1.0 - dc_k
+    for i in range(n):
+        v = x[i]
+        # both followers' candidates, then a select (noise makes branches
+        # unpredictable); written as (1 - k) * h + k * v, the loop-carried path
+        # through h is one multiply and one add
+        va = att_k * v
+        vd = dc_k * v
+        hi = (att_m * hi + va) if v > hi else (dc_m * hi + vd)
+        lo = (att_m * lo + va) if v < lo else (dc_m * lo + vd)
+        dc = 0.5 * (hi + lo)
+        y[i] = v - dc
+        d[i] = <float>dc
+    hi_[0] = hi
+    lo_[0] = lo
+
+
+cdef Py_ssize_t _dpll(const double* yy, const float* dd, Py_ssize_t n, double* st,
+                      double step, double alpha, double beta, double fmax, float* sym,
+                      double* pos, float* dcs, Py_ssize_t cap) noexcept nogil:
+    """The symbol clock of :func:`clock_recover` on the DC-free signal ``yy``;
+    ``st`` = [phase, freq_correction, (unused), previous y, absolute index]."""
+    cdef Py_ssize_t i, k = 0
+    cdef double ph = st[0], fc = st[1], yp = st[3], base = st[4]
+    cdef double y, inc, ph_old, f, t, phc, e
+    for i in range(n):
+        y = yy[i]
+        inc = step * (1.0 + fc)
+        ph_old = ph
+        ph = ph + inc
+        if ph >= 1.0:
+            f = (1.0 - ph_old) / inc
+            if k < cap:
+                sym[k] = <float>(yp + f * (y - yp))
+                pos[k] = base + i - 1.0 + f
+                dcs[k] = dd[i]
+                k += 1
+            ph = ph - 1.0
+        if (yp < 0.0) != (y < 0.0) and yp != y:
+            t = yp / (yp - y)
+            phc = ph_old + t * inc
+            if phc >= 1.0:
+                phc = phc - 1.0
+            e = phc - 0.5
+            ph = ph - alpha * e
+            fc = fc - beta * e
+            if fc > fmax:
+                fc = fmax
+            elif fc < -fmax:
+                fc = -fmax
+            # a correction never wraps the phase: wrapping would take a symbol
+            # twice or skip one (a slip that ruins the rest of the frame)
+            if ph < 0.0:
+                ph = 0.0
+            elif ph >= 1.0:
+                ph = 0.999999
+        yp = y
+    st[0] = ph
+    st[1] = fc
+    st[3] = yp
+    st[4] = base + n
+    return k
+
+
 def clock_recover(const float[::1] x, double[::1] st, double step, double alpha,
                   double beta, double dc_k, double att_k, double fmax, float[::1] sym,
                   double[::1] pos, float[::1] dcs):
@@ -357,62 +426,56 @@ def clock_recover(const float[::1] x, double[::1] st, double step, double alpha,
     ``fmax``); it is clamped, not wrapped, at the symbol boundary so that a
     noisy crossing near the sampling instant cannot slip a symbol. Returns the
     number of symbols written to sym/pos/dcs.
+    The two halves are also kernels of their own (:func:`dc_follow`,
+    :func:`symbol_clock`), so that synchronisers sharing the DC settings share
+    the followers' pass.
     """
     cdef Py_ssize_t n = x.shape[0]
-    cdef Py_ssize_t i, k = 0, cap = sym.shape[0]
-    cdef double ph = st[0], fc = st[1], dc = st[2], yp = st[3], base = st[4]
-    cdef double hi = st[5], lo = st[6], v
-    cdef double y, inc, ph_old, f, t, phc, e
-    cdef double att_m = 1.0 - att_k, dc_m = 1.0 - dc_k, va, vd
+    if st.shape[0] < 7 or pos.shape[0] < sym.shape[0] or dcs.shape[0] < sym.shape[0]:
+        raise ValueError("state must hold 7 values; pos and dcs as long as sym")
+    y_arr = np.empty(max(n, 1), np.float64)
+    d_arr = np.empty(max(n, 1), np.float32)
+    cdef double[::1] y = y_arr
+    cdef float[::1] d = d_arr
+    cdef Py_ssize_t k = 0
     with nogil:
-        for i in range(n):
-            v = x[i]
-            # both followers' candidates, then a select (noise makes branches
-            # unpredictable); written as (1 - k) * h + k * v, the loop-carried path
-            # through h is one multiply and one add
-            va = att_k * v
-            vd = dc_k * v
-            hi = (att_m * hi + va) if v > hi else (dc_m * hi + vd)
-            lo = (att_m * lo + va) if v < lo else (dc_m * lo + vd)
-            dc = 0.5 * (hi + lo)
-            y = v - dc
-            inc = step * (1.0 + fc)
-            ph_old = ph
-            ph = ph + inc
-            if ph >= 1.0:
-                f = (1.0 - ph_old) / inc
-                if k < cap:
-                    sym[k] = <float>(yp + f * (y - yp))
-                    pos[k] = base + i - 1.0 + f
-                    dcs[k] = <float>dc
-                    k += 1
-                ph = ph - 1.0
-            if (yp < 0.0) != (y < 0.0) and yp != y:
-                t = yp / (yp - y)
-                phc = ph_old + t * inc
-                if phc >= 1.0:
-                    phc = phc - 1.0
-                e = phc - 0.5
-                ph = ph - alpha * e
-                fc = fc - beta * e
-                if fc > fmax:
-                    fc = fmax
-                elif fc < -fmax:
-                    fc = -fmax
-                # a correction never wraps the phase: wrapping would take a symbol
-                # twice or skip one (a slip that ruins the rest of the frame)
-                if ph < 0.0:
-                    ph = 0.0
-                elif ph >= 1.0:
-                    ph = 0.999999
-            yp = y
-    st[0] = ph
-    st[1] = fc
-    st[2] = dc
-    st[3] = yp
-    st[4] = base + n
-    st[5] = hi
-    st[6] = lo
+        if n:
+            _follow(&x[0], n, &st[5], &st[6], dc_k, att_k, &y[0], &d[0])
+            st[2] = 0.5 * (st[5] + st[6])  # the last sample's DC
+        k = _dpll(&y[0], &d[0], n, &st[0], step, alpha, beta, fmax,
+                  &sym[0] if sym.shape[0] else NULL, &pos[0] if pos.shape[0] else NULL,
+                  &dcs[0] if dcs.shape[0] else NULL, sym.shape[0])
+    return k
+
+
+def dc_follow(const float[::1] x, double[::1] st, double dc_k, double att_k,
+              double[::1] y, float[::1] dc):
+    """The DC tracking of :func:`clock_recover` alone: y = x - dc and the dc level
+    per sample; ``st`` = [upper envelope, lower envelope], updated in place."""
+    cdef Py_ssize_t n = x.shape[0]
+    if st.shape[0] < 2 or y.shape[0] < n or dc.shape[0] < n:
+        raise ValueError("state must hold 2 values; outputs as long as the input")
+    if n:
+        with nogil:
+            _follow(&x[0], n, &st[0], &st[1], dc_k, att_k, &y[0], &dc[0])
+
+
+def symbol_clock(const double[::1] y, const float[::1] dc, double[::1] st, double step,
+                 double alpha, double beta, double fmax, float[::1] sym, double[::1] pos,
+                 float[::1] dcs):
+    """The symbol clock of :func:`clock_recover` on ``y`` (the signal less its DC, from
+    :func:`dc_follow`); ``st`` = [phase, freq_correction, (unused), previous y,
+    absolute index of y[0]]. Returns the number of symbols written."""
+    cdef Py_ssize_t n = y.shape[0], k = 0
+    if st.shape[0] < 5 or dc.shape[0] < n:
+        raise ValueError("state must hold 5 values; dc as long as y")
+    if pos.shape[0] < sym.shape[0] or dcs.shape[0] < sym.shape[0]:
+        raise ValueError("pos and dcs must be as long as sym")
+    if n:
+        with nogil:
+            k = _dpll(&y[0], &dc[0], n, &st[0], step, alpha, beta, fmax,
+                      &sym[0] if sym.shape[0] else NULL, &pos[0] if pos.shape[0] else NULL,
+                      &dcs[0] if dcs.shape[0] else NULL, sym.shape[0])
     return k
 
 

@@ -19,6 +19,7 @@ from sdrlink.protocols.fsk.demodulator import (
     AfcDiscriminator,
     ClockRecovery,
     DcBlockMixer,
+    DcFollower,
     Discriminator,
     FirDecimator,
     _reversed_padded,
@@ -196,6 +197,29 @@ def test_clock_recovery_stream_independent_of_cuts(rng):
         np.testing.assert_array_equal(np.concatenate([p[i] for p in parts]), whole[i])
 
 
+def test_shared_dc_follower_gives_the_same_symbols_as_each_chain_alone(rng):
+    """The receiver runs one DcFollower per DC setting for its chains: the symbols
+    must be those of a ClockRecovery that tracks the DC itself, bit for bit."""
+    x = nrz_signal(rng, 3000, 5.3)
+    alone = [ClockRecovery(5.3, alpha=a, dc_symbols=30.0).process(x) for a in (0.2, 0.05)]
+    follower = DcFollower(5.3, dc_symbols=30.0)
+    clocks = [ClockRecovery(5.3, alpha=a, dc_symbols=30.0) for a in (0.2, 0.05)]
+    parts: list[list] = [[], []]
+    for c in cuts(rng, len(x), 11):
+        y, dc = follower.process(x[c])
+        for j, clock in enumerate(clocks):
+            parts[j].append(clock.process_followed(y, dc))
+    for j in range(2):
+        assert len(alone[j][0]) > 2900
+        for i in range(3):
+            np.testing.assert_array_equal(np.concatenate([p[i] for p in parts[j]]), alone[j][i])
+    # the halves refuse short outputs and states
+    with pytest.raises(ValueError, match="state"):
+        fsk_dsp.dc_follow(x, np.zeros(1), 0.01, 0.1, np.empty(len(x)), np.empty(len(x), np.float32))
+    with pytest.raises(ValueError, match="as long"):
+        fsk_dsp.dc_follow(x, np.zeros(2), 0.01, 0.1, np.empty(3), np.empty(len(x), np.float32))
+
+
 # ------------------------------------------------------------------ frequency-locked filter
 
 
@@ -203,7 +227,6 @@ def afc_reference(x, rtaps, hist, st, fs, gain, leak, p_k, fmax, wide_k, decim):
     """Plain-Python definition of afc_discriminate, sample by sample (float32 where the
     kernel stores float32: the mixed samples and the filter output); ``hist`` holds the
     last mixed samples, oldest first, and the mixer's phasor advances one step a sample."""
-    nt = len(rtaps)
     h = hist.astype(np.complex128).copy()
     c, s, f, p, pr, pim, _, count, dc, ds, pw, qr, qi, acc_n, acc_w, _ = (float(v) for v in st)
     count = int(count)

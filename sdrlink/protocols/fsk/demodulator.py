@@ -400,6 +400,25 @@ class DcBlockMixer:
         return out
 
 
+class DcFollower:
+    """The DC tracking of :class:`ClockRecovery` on its own (``ext/fsk_dsp.pyx``:
+    ``dc_follow``): synchronisers with the same DC settings share one pass of it
+    (:meth:`ClockRecovery.process_followed`)."""
+
+    def __init__(self, sps: float, dc_symbols: float = 40.0, attack_symbols: float = 2.0) -> None:
+        self.dc_k = 1.0 / (dc_symbols * sps)
+        self.att_k = 1.0 / (attack_symbols * sps)
+        self.state = np.zeros(2, dtype=np.float64)  # upper and lower envelope
+
+    def process(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The signal less its DC (float64) and the DC (float32), per sample."""
+        x = np.ascontiguousarray(x, dtype=np.float32)
+        y = np.empty(len(x), np.float64)
+        dc = np.empty(len(x), np.float32)
+        fsk_dsp.dc_follow(x, self.state, self.dc_k, self.att_k, y, dc)
+        return y, dc
+
+
 class ClockRecovery:
     """Stateful zero-crossing DPLL (see ``ext/fsk_dsp.pyx``): frequency signal -> symbols."""
 
@@ -440,5 +459,19 @@ class ClockRecovery:
             sym,
             pos,
             dcs,
+        )
+        return sym[:k], pos[:k], dcs[:k]
+
+    def process_followed(
+        self, y: np.ndarray, dc: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`process` from a :class:`DcFollower`'s output (of the same DC settings:
+        the results are the same bits); this object's own followers stay unused."""
+        cap = int(2 * len(y) / self.sps) + 8
+        sym = np.empty(cap, np.float32)
+        pos = np.empty(cap, np.float64)
+        dcs = np.empty(cap, np.float32)
+        k = fsk_dsp.symbol_clock(
+            y, dc, self.state, 1.0 / self.sps, self.alpha, self.beta, self.fmax, sym, pos, dcs
         )
         return sym[:k], pos[:k], dcs[:k]

@@ -24,7 +24,7 @@ from sdrlink.framing.stream import FrameMerger, SymbolWindow
 from sdrlink.protocols.base import Receiver
 from sdrlink.protocols.fsk import softlimit
 from sdrlink.protocols.fsk.acquire import CarrierSearch
-from sdrlink.protocols.fsk.demodulator import ClockRecovery, FrontEnd
+from sdrlink.protocols.fsk.demodulator import ClockRecovery, DcFollower, FrontEnd
 from sdrlink.protocols.fsk.measure import FrameMeasure
 from sdrlink.protocols.fsk.params import FskParams
 
@@ -42,14 +42,17 @@ class _Chain:
     """
 
     def __init__(self, params: FskParams, sps: float, alpha: float, dc_symbols: float) -> None:
+        self.dc_symbols = dc_symbols  # the DC follower (shared) whose output it takes
         self.clock = ClockRecovery(sps, alpha=alpha, dc_symbols=dc_symbols)
         self.limit = softlimit.SoftLimiter(softlimit.LIMIT_HALF, softlimit.LIMIT_K)
         framing = get_framing(params.framing)
         deframer = framing.make_deframer(dict(params.framing_options), params.invert)
         self.win = SymbolWindow(deframer, side=("pos", "dc", "raw"))
 
-    def feed(self, y: np.ndarray, final: bool) -> list[RawFrame]:
-        s, p, d = self.clock.process(y)
+    def feed(self, y: np.ndarray, dc: np.ndarray, final: bool) -> list[RawFrame]:
+        """Symbols from the front end's output less its DC (``y``, ``dc``: the
+        :class:`DcFollower` of this chain's DC settings)."""
+        s, p, d = self.clock.process_followed(y, dc)
         soft, raw, p, d = self.limit.process(s, final, p, d)
         return self.win.feed(soft, final, pos=p, dc=d, raw=raw)
 
@@ -110,6 +113,8 @@ class FskReceiver(Receiver):
         )
         self.sps = self.front.out_rate / params.baud
         self.chains = [_Chain(params, self.sps, a, d) for a, d in SYNC_SETTINGS]
+        # one DC follower per DC setting, shared by the chains that use it
+        self.followers = {d: DcFollower(self.sps, d) for d in sorted({d for _, d in SYNC_SETTINGS})}
         self.measure = FrameMeasure(params, self.front, info.is_complex)
         self.in_per_sym = info.sample_rate / params.baud
         window = self.chains[0].win.deframer.window
@@ -147,9 +152,10 @@ class FskReceiver(Receiver):
         Segs = tuple[np.ndarray, np.ndarray, np.ndarray]
         cands: list[tuple[int, int, int, RawFrame, float, float, Segs]] = []
         half = 0.5 * self.sps  # symbols are taken mid-symbol
+        followed = {d: f.process(y) for d, f in self.followers.items()}
         for k, chain in enumerate(self.chains):
             win = chain.win
-            for r in chain.feed(y, final):
+            for r in chain.feed(*followed[chain.dc_symbols], final):
                 pos = win.segment("pos", r)
                 first = float(self.front.to_input_index(pos[0] - half))
                 start = max(0, self._absolute(first))
