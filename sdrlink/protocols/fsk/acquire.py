@@ -129,9 +129,7 @@ class CarrierSearch:
         self.count = 0  # segments seen
         self.window = np.tile(np.hanning(sub), self.looks).astype(np.float32)
         # the searched bins in frequency order, as indices of the unshifted transform
-        self.order = np.ascontiguousarray(
-            np.fft.fftshift(np.arange(sub))[self.sel], dtype=np.int64
-        )
+        self.order = np.ascontiguousarray(np.fft.fftshift(np.arange(sub))[self.sel], dtype=np.int64)
         # the sub-blocks are summed and windowed straight into the transform's input
         self._fft = RowFFT(self.looks, sub)
         self._acc = self._fft.inp.reshape(m)
