@@ -89,6 +89,52 @@ def hdlc_marks(const unsigned char[::1] bits, long long[::1] flags, long long[::
     return nf, ns
 
 
+def hdlc_pairs(const unsigned char[::1] bits, long long first, long long[::1] st,
+               long long min_bits, long long max_bits, long long[::1] pairs):
+    """The flag pairs of an HDLC bit stream that may enclose a frame, found as the
+    bits arrive: (opening flag, closing flag) start positions, absolute, written to
+    ``pairs`` two by two; returns the number of pairs.
+
+    A pair is two consecutive flags (01111110) whose ``c - a - 8`` bits between
+    them number ``min_bits`` to ``max_bits`` and hold no six 1s in a row (an abort,
+    or noise: such a pair never holds a frame). ``bits[0]`` has the absolute index
+    ``first``; ``st`` = [the last 8 bits, newest lowest; the last flag's start (-1:
+    none); the last two starts of six 1s], updated in place, so a stream fed in
+    pieces gives the pairs the whole stream gives (each once, when its closing
+    flag arrives). ``pairs`` must hold ``len(bits) // 4 + 2`` entries.
+    """
+    cdef Py_ssize_t n = bits.shape[0], i, k = 0
+    cdef unsigned int w = <unsigned int>st[0]
+    cdef long long last_flag = st[1], last_six = st[2], prev_six = st[3], p, a, c, nb
+    if st.shape[0] < 4 or pairs.shape[0] < n // 4 + 2:
+        raise ValueError("state must hold 4 values and pairs len(bits) // 4 + 2")
+    with nogil:
+        for i in range(n):
+            p = first + i
+            w = ((w << 1) | (bits[i] & 1)) & 0xFF
+            if p >= 5 and (w & 0x3F) == 0x3F:
+                prev_six = last_six
+                last_six = p - 5
+            if p >= 7 and w == 0x7E:
+                c = p - 7
+                a = last_flag
+                # the flag's own six 1s start at c + 1 and were the last found; any
+                # other six between the flags starts at or before c - 6 (a window
+                # starting later would hold the flag's first bit, a 0)
+                if a >= 0:
+                    nb = c - a - 8
+                    if min_bits <= nb <= max_bits and prev_six < a + 8 and k + 2 <= pairs.shape[0]:
+                        pairs[k] = a
+                        pairs[k + 1] = c
+                        k += 2
+                last_flag = c
+    st[0] = w
+    st[1] = last_flag
+    st[2] = last_six
+    st[3] = prev_six
+    return k // 2
+
+
 def g3ruh_nrzi_decode(const unsigned char[::1] line, unsigned char[::1] tail, int level,
                       bint g3ruh, unsigned char[::1] out):
     """Line bits -> HDLC bits: G3RUH descrambling (``g3ruh``: d[i] = l[i] ^ l[i-12] ^

@@ -564,6 +564,34 @@ def test_hdlc_marks_match_numpy(rng):
     np.testing.assert_array_equal(sixes[:ns], want_sixes)
 
 
+def test_hdlc_pairs_match_a_reference_across_cuts(rng):
+    """Consecutive flags whose gap has a frame's length and no six 1s, found as the
+    bits arrive, whatever the cuts (checked against the flags and sixes of the whole)."""
+    bits = (rng.random(20000) < 0.62).astype(np.uint8)  # random flags and sixes
+    flag = [0, 1, 1, 1, 1, 1, 1, 0]
+    for at in (300, 520, 900, 5000, 5100):  # a few clean flag pairs, some too close
+        bits[at : at + 8] = flag
+    bits[308:520] = np.tile([1, 1, 0, 1, 0], 43)[:212]  # a gap without six 1s
+    b = bits.astype(bool)
+    win8 = np.lib.stride_tricks.sliding_window_view(b, 8)
+    flags = np.flatnonzero((win8 == np.array(flag, bool)).all(axis=1))
+    sixes = np.flatnonzero(np.lib.stride_tricks.sliding_window_view(b, 6).all(axis=1))
+    lo, hi = 24, 400
+    want = [
+        (a, c)
+        for a, c in zip(flags[:-1], flags[1:], strict=True)
+        if lo <= c - a - 8 <= hi and not np.any((sixes >= a + 8) & (sixes <= c - 6))
+    ]
+    assert (300, 520) in want and len(want) >= 5
+    st = np.array([0, -1, -(1 << 62), -(1 << 62)], np.int64)
+    got = []
+    for c in cuts(rng, len(bits), 17):
+        out = np.empty((c.stop - c.start) // 4 + 2, np.int64)
+        k = coding_dsp.hdlc_pairs(bits[c], c.start, st, lo, hi, out)
+        got += list(zip(out[: 2 * k : 2].tolist(), out[1 : 2 * k : 2].tolist(), strict=True))
+    assert got == [(int(a), int(c)) for a, c in want]
+
+
 @pytest.mark.parametrize("g3ruh", [True, False])
 def test_g3ruh_nrzi_decode_matches_reference_across_cuts(g3ruh, rng):
     line = rng.integers(0, 2, 3000, dtype=np.uint8)

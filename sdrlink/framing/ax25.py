@@ -8,7 +8,6 @@ bits are NRZI coded (a 0 is a change, a 1 no change), optionally G3RUH-scrambled
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -163,7 +162,8 @@ class HdlcDeframer(Deframer):
     """AX.25 over HDLC with NRZI, optionally G3RUH-scrambled (polarity-free).
 
     Line decoding (descrambling, NRZI) and the flag search run once per new
-    bit: decoded bits and flag positions are cached by absolute index.
+    bit (Cython): decoded bits are cached by absolute index, and the flag pairs
+    that may hold a frame are found as their closing flags arrive.
     """
 
     def __init__(
@@ -179,16 +179,16 @@ class HdlcDeframer(Deframer):
         max_bits = MAX_FRAME_BYTES * 8 * 6 // 5 + 16
         self.window = max_bits + 64
         self.max_bits = max_bits
-        self.next_close = 0  # absolute index of the first closing flag not yet examined
         self.end = 0  # absolute index after the last bit decoded so far
         self.dec = np.zeros(0, np.uint8)  # decoded bits [dec_base, end)
         self.dec_base = 0
         self.raw_tail = np.zeros(17, np.uint8)  # last line bits (descrambler history)
         self.last_level = 0  # last descrambled bit (NRZI reference)
-        self.flags: list[int] = []  # absolute flag positions not yet used as an opening
-        # absolute starts of six-1 windows: a flag pair with one between them
-        # cannot hold a frame, which spares the costly check on noise
-        self.sixes: list[int] = []
+        # the flag search's state (coding_dsp.hdlc_pairs: last bits, last flag, last two
+        # starts of six 1s), and the flag pairs found but not yet checked: a pair with six
+        # 1s between its flags cannot hold a frame, which spares the costly check on noise
+        self.marks = np.array([0, -1, -(1 << 62), -(1 << 62)], np.int64)
+        self.pairs: list[tuple[int, int]] = []
 
     def _decode_new(self, soft: np.ndarray, base: int) -> None:
         new = (soft[self.end - base :] > 0).astype(np.uint8)
@@ -198,12 +198,10 @@ class HdlcDeframer(Deframer):
         keep_from = max(0, base - self.dec_base)
         self.dec = np.concatenate([self.dec[keep_from:], dec])
         self.dec_base += keep_from
-        start = max(0, self.end - 7 - self.dec_base)  # marks may straddle the old end
-        found, six = hdlc_marks(self.dec[start:])
-        found += start + self.dec_base
-        six += start + self.dec_base
-        self.flags.extend(found[found + 7 >= self.end].tolist())
-        self.sixes.extend(six[six + 5 >= self.end].tolist())
+        pairs = np.empty(len(dec) // 4 + 2, np.int64)
+        k = coding_dsp.hdlc_pairs(dec, self.end, self.marks, self.min_bits, self.max_bits, pairs)
+        found = pairs[: 2 * k].tolist()
+        self.pairs.extend(zip(found[::2], found[1::2], strict=True))
         self.end += len(new)
 
     def _line_decode(self, new: np.ndarray) -> np.ndarray:
@@ -218,25 +216,15 @@ class HdlcDeframer(Deframer):
 
     def scan(self, soft: np.ndarray, base: int, final: bool) -> list[RawFrame]:
         self._decode_new(soft, base)
-        self.flags = [f for f in self.flags if f >= base and f >= self.dec_base]
-        self.sixes = self.sixes[bisect.bisect_left(self.sixes, base) :]
         out: list[RawFrame] = []
-        for a, c in zip(self.flags[:-1], self.flags[1:], strict=False):
-            if c < self.next_close:
-                continue
-            n = c - a - 8
-            if not self.min_bits <= n <= self.max_bits:
-                continue
-            k = bisect.bisect_left(self.sixes, a + 8)
-            if k < len(self.sixes) and self.sixes[k] <= c - 6:
-                continue  # six 1s in a row between the flags: abort, not a frame
+        oldest = max(base, self.dec_base)
+        for a, c in self.pairs:
+            if a < oldest:
+                continue  # (the window reaches further back than any frame)
             res = self.check(self.dec[a + 8 - self.dec_base : c - self.dec_base])
-            if res is None:
-                continue
-            out.append(RawFrame(a - base, c + 8 - base, res[0], True, res[1]))
-        if self.flags:
-            self.next_close = max(self.next_close, self.flags[-1] + 1)
-            self.flags = self.flags[-1:]  # the last flag may open the next frame
+            if res is not None:
+                out.append(RawFrame(a - base, c + 8 - base, res[0], True, res[1]))
+        self.pairs = []
         return out
 
 
