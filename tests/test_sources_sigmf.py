@@ -47,6 +47,21 @@ def _write(base, x, **kw):
     return w
 
 
+def test_float64_beyond_float32_is_a_clear_error_without_a_warning(tmp_path):
+    # cf64 data are read as complex64: a value float32 cannot hold is reported as
+    # such (with its sample), not as a NumPy overflow warning and an "infinite" value
+    x = np.full(300, 0.5 + 0.5j, np.complex128)
+    x[123] = 1e300 + 0j
+    x.tofile(tmp_path / "big.sigmf-data")
+    meta = {"global": {"core:datatype": "cf64_le", "core:sample_rate": 1e6}, "captures": []}
+    (tmp_path / "big.sigmf-meta").write_text(json.dumps(meta))
+    src = open_file(tmp_path / "big.sigmf-meta")
+    with np.errstate(over="raise"):  # a cast that overflows unguarded raises here
+        with pytest.raises(InputError, match=r"out-of-range value at sample 123"):
+            for _ in src.blocks(100):
+                pass
+
+
 @pytest.mark.parametrize("datatype", DATATYPES)
 def test_round_trip_every_datatype(tmp_path, rng, datatype):
     real = datatype.startswith("r")

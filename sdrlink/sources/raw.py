@@ -44,7 +44,10 @@ def _floats(dtype: str) -> Callable[[Buffer], np.ndarray]:
 
     def convert(buf: Buffer) -> np.ndarray:
         x = np.frombuffer(buf, dtype=np_dtype)
-        return x.astype(np.float32) if np_dtype != np.float32 else x
+        if np_dtype == np.float32:
+            return x
+        with np.errstate(over="ignore"):  # beyond float32: inf, reported by the reader
+            return x.astype(np.float32)
 
     return convert
 
@@ -203,7 +206,9 @@ class RawSource(Source):
             if not finite.all():
                 first = int(np.argmin(finite))
                 idx = start + (first // 2 if self.datatype.is_complex else first)
-                raise InputError(f"{self.label}: NaN or infinite value at sample {idx}")
+                raise InputError(
+                    f"{self.label}: NaN, infinite or out-of-range value at sample {idx}"
+                )
         if self.datatype.is_complex:
             return comp.view(np.complex64)
         return comp
