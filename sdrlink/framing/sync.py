@@ -18,6 +18,12 @@ def bits_of(word: int, n: int) -> np.ndarray:
     return np.array([(word >> (n - 1 - i)) & 1 for i in range(n)], dtype=np.uint8)
 
 
+def _word(pattern: np.ndarray) -> int:
+    """The bits of ``pattern`` (MSB first) as an integer."""
+    p = np.asarray(pattern, dtype=np.uint8) & 1
+    return int.from_bytes(np.packbits(p).tobytes(), "big") >> (-len(p) % 8)
+
+
 def find_sync(
     bits: np.ndarray, pattern: np.ndarray, max_errors: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -31,7 +37,7 @@ def find_sync(
     n = len(pattern)
     if len(bits) < n:
         return np.zeros(0, np.int64), np.zeros(0, bool)
-    word = int("".join(str(int(b)) for b in pattern), 2)
+    word = _word(pattern)
     idx = np.empty(len(bits), np.int64)
     inv = np.empty(len(bits), np.uint8)
     k = coding_dsp.sync_search(bits, word, n, max_errors, idx, inv)
