@@ -38,6 +38,17 @@ cdef extern from *:
     /* Dot products for the FIR kernels. GCC/Clang vector extensions give
        portable SIMD (SSE on x86-64, NEON on ARM) without -ffast-math; other
        compilers get the same eight partial sums in scalar code. */
+    /* The loops of the costliest kernels are built twice where GCC can pick at load
+       time (x86-64 Linux, GCC 12 or later), as in ext/lora_dsp.pyx: for x86-64-v3
+       (AVX2 with FMA: three-operand forms, fused multiply-adds) and for the
+       baseline (SSE2). Same sums in the same order; the AVX2 build rounds once per
+       multiply-add. The clone is chosen by the CPU's features. */
+    #if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12 && defined(__x86_64__) \
+        && defined(__linux__)
+    #define FSK_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+    #else
+    #define FSK_CLONES
+    #endif
     #if defined(__GNUC__) || defined(__clang__)
     typedef float fsk_v4 __attribute__((vector_size(16)));
     static inline void fsk_sum8(const float* t, const float* b, Py_ssize_t m,
@@ -167,6 +178,7 @@ cdef extern from *:
        fast_atan2 (its 1e-5 rad error far above float rounding), branch-free. The
        last partial group is padded, so every value comes from the same code
        whatever the length. out[i] = scale * atan2(y[i], x[i]) + add[i]. */
+    FSK_CLONES
     static void fsk_atan2_hz(const float* y, const float* x, const float* add,
                              float scale, float* out, Py_ssize_t n) {
     #if defined(__GNUC__) || defined(__clang__)
@@ -233,17 +245,165 @@ cdef extern from *:
         }
     #endif
     }
+    /* fir_decim_f's and fir_decim_c's loops (see their docstrings): outputs at
+       buffer positions start, start + step, ... below n, at most cap of them; two
+       at a time where two remain (they share the taps' loads). */
+    FSK_CLONES
+    static Py_ssize_t fsk_fir_f_run(const float* buf, Py_ssize_t n, const float* rt,
+                                    Py_ssize_t m, Py_ssize_t start, Py_ssize_t step,
+                                    float* out, Py_ssize_t cap) {
+        Py_ssize_t k = 0, i = start;
+        while (i + step < n && k + 1 < cap) {
+            fsk_dot8x2(rt, buf + i - m + 1, buf + i + step - m + 1, m, out + k, out + k + 1);
+            k += 2;
+            i += 2 * step;
+        }
+        while (i < n && k < cap) {
+            out[k] = fsk_dot8(rt, buf + i - m + 1, m);
+            k += 1;
+            i += step;
+        }
+        return k;
+    }
+    FSK_CLONES
+    static Py_ssize_t fsk_fir_c_run(const float* buf, Py_ssize_t n, const float* rt2,
+                                    Py_ssize_t m2, Py_ssize_t start, Py_ssize_t step,
+                                    float* out, Py_ssize_t cap) {
+        /* buf and out interleaved (re, im); n and the positions in complex samples */
+        Py_ssize_t k = 0, i = start, m = m2 / 2;
+        while (i + step < n && k + 1 < cap) {
+            fsk_cdot8x2(rt2, buf + 2 * (i - m + 1), buf + 2 * (i + step - m + 1), m2,
+                        out + 2 * k, out + 2 * k + 1, out + 2 * k + 2, out + 2 * k + 3);
+            k += 2;
+            i += 2 * step;
+        }
+        while (i < n && k < cap) {
+            fsk_cdot8(rt2, buf + 2 * (i - m + 1), m2, out + 2 * k, out + 2 * k + 1);
+            k += 1;
+            i += step;
+        }
+        return k;
+    }
+    /* afc_discriminate's loop (see its docstring): b holds the last nt mixed samples
+       (interleaved) and room for 32 more; st as the docstring says. Returns the
+       outputs' count; their cross products go to ys/xs and the loop frequency to fq. */
+    FSK_CLONES
+    static Py_ssize_t fsk_afc_run(const float* x, Py_ssize_t n, const float* rt2,
+                                  Py_ssize_t m2, float* b, double* st, double fs,
+                                  double gain, double leak, double p_k, double fmax,
+                                  double wide_k, Py_ssize_t decim, float* ys, float* xs,
+                                  float* fq, Py_ssize_t cap) {
+        Py_ssize_t nt = m2 / 2, i = 0, j, j0, j1, q, k = 0;
+        long long count = (long long)st[7], dmask = decim - 1;  /* decim: 1, 2, 4 or 8 */
+        double c = st[0], s = st[1], f = st[2], p = st[3], pr = st[4], pim = st[5];
+        double dc = st[8], ds = st[9], mag, wr, wi, tr_;
+        double pw = st[10], qr = st[11], qi = st[12], acc_n = st[13], acc_w = st[14];
+        double xr, xi, zr, zi, cr, ci, e, pk = p_k * decim;
+        float mr, mi;
+        double tabr[33], tabi[33];
+        float zbr[32], zbi[32];
+        while (i < n) {
+            j0 = (Py_ssize_t)(count & 31);
+            if (j0 == 0) {
+                /* a new 32-sample period: the mixer's step from the loop's frequency
+                   now, and the phasor renormalised */
+                dc = cos(2.0 * M_PI * f / fs);
+                ds = sin(2.0 * M_PI * f / fs);
+                mag = 1.0 / sqrt(c * c + s * s);
+                c = c * mag;
+                s = s * mag;
+            }
+            j1 = j0 + (n - i);
+            if (j1 > 32) j1 = 32;
+            /* the phasor of each sample of the period: (c, s) times the step to the j */
+            tabr[0] = 1.0;
+            tabi[0] = 0.0;
+            for (j = 0; j < j1; j++) {
+                tabr[j + 1] = tabr[j] * dc - tabi[j] * ds;
+                tabi[j + 1] = tabi[j] * dc + tabr[j] * ds;
+            }
+            /* mix the period's samples behind the history (independent of each other) */
+            for (j = j0; j < j1; j++) {
+                wr = c * tabr[j] - s * tabi[j];
+                wi = s * tabr[j] + c * tabi[j];
+                xr = x[2 * (i + j - j0)];
+                xi = x[2 * (i + j - j0) + 1];
+                q = 2 * (nt + j - j0);
+                b[q] = (float)(xr * wr + xi * wi);
+                b[q + 1] = (float)(xi * wr - xr * wi);
+            }
+            /* the narrow filter where outputs are due (count + j - j0 a multiple of decim) */
+            for (j = j0; j < j1; j++)
+                if (((count + j - j0) & dmask) == 0)
+                    fsk_cdot8(rt2, b + 2 * (j - j0 + 1), m2, &zbr[j], &zbi[j]);
+            /* then the loop's own state, sample by sample in stream order */
+            for (j = j0; j < j1; j++) {
+                q = 2 * (nt + j - j0);
+                mr = b[q];
+                mi = b[q + 1];
+                if ((count & dmask) == 0 && k < cap) {
+                    zr = zbr[j];
+                    zi = zbi[j];
+                    cr = zr * pr + zi * pim;
+                    ci = zi * pr - zr * pim;
+                    ys[k] = (float)ci;
+                    xs[k] = (float)cr;
+                    fq[k] = (float)f;
+                    k += 1;
+                    p = p + pk * (zr * zr + zi * zi - p);
+                    acc_n = acc_n + ci;
+                    pr = zr;
+                    pim = zi;
+                }
+                count += 1;
+                pw = pw + p_k * (mr * mr + mi * mi - pw);
+                acc_w = acc_w + (mi * qr - mr * qi);
+                qr = mr;
+                qi = mi;
+                if ((count & 7) == 0) {  /* loop update every 8 samples of the stream */
+                    if (p > 0.0 && pw > 0.0) {
+                        e = acc_n / p + wide_k * acc_w / pw;
+                        f = f + gain * e * (fs / (2.0 * M_PI));
+                    }
+                    f = f - 8.0 * leak * f;
+                    if (f > fmax) f = fmax;
+                    else if (f < -fmax) f = -fmax;
+                    acc_n = 0.0;
+                    acc_w = 0.0;
+                }
+            }
+            /* keep the newest nt samples at the buffer's start */
+            q = j1 - j0;
+            for (j = 0; j < 2 * nt; j++) b[j] = b[j + 2 * q];
+            i += q;
+            if (j1 == 32) {  /* the period is over: its last phasor, one step on */
+                tr_ = c * tabr[32] - s * tabi[32];
+                s = s * tabr[32] + c * tabi[32];
+                c = tr_;
+            }
+        }
+        st[0] = c; st[1] = s; st[2] = f; st[3] = p; st[4] = pr; st[5] = pim;
+        st[7] = (double)count; st[8] = dc; st[9] = ds; st[10] = pw; st[11] = qr;
+        st[12] = qi; st[13] = acc_n; st[14] = acc_w;
+        return k;
+    }
     """
     float _dot8 "fsk_dot8" (const float* t, const float* b, Py_ssize_t m) noexcept nogil
     void _cdot8 "fsk_cdot8" (const float* t, const float* b, Py_ssize_t m, float* re,
                              float* im) noexcept nogil
-    void _dot8x2 "fsk_dot8x2" (const float* t, const float* b, const float* c,
-                               Py_ssize_t m, float* rb, float* rc) noexcept nogil
-    void _cdot8x2 "fsk_cdot8x2" (const float* t, const float* b, const float* c,
-                                 Py_ssize_t m, float* re_b, float* im_b, float* re_c,
-                                 float* im_c) noexcept nogil
     void _atan2_hz "fsk_atan2_hz" (const float* y, const float* x, const float* add,
                                    float scale, float* out, Py_ssize_t n) noexcept nogil
+    Py_ssize_t _afc_run "fsk_afc_run" (const float* x, Py_ssize_t n, const float* rt2,
+                                       Py_ssize_t m2, float* b, double* st, double fs,
+                                       double gain, double leak, double p_k, double fmax,
+                                       double wide_k, Py_ssize_t decim, float* ys, float* xs,
+                                       float* fq, Py_ssize_t cap) noexcept nogil
+    Py_ssize_t _fir_f_run "fsk_fir_f_run" (const float* buf, Py_ssize_t n, const float* rt,
+                                           Py_ssize_t m, Py_ssize_t start, Py_ssize_t step,
+                                           float* out, Py_ssize_t cap) noexcept nogil
+    Py_ssize_t _fir_c_run "fsk_fir_c_run" (const float* buf, Py_ssize_t n, const float* rt2,
+                                           Py_ssize_t m2, Py_ssize_t start, Py_ssize_t step,
+                                           float* out, Py_ssize_t cap) noexcept nogil
 
 
 def fir_decim_f(const float[::1] buf, const float[::1] rtaps, Py_ssize_t start,
@@ -257,23 +417,13 @@ def fir_decim_f(const float[::1] buf, const float[::1] rtaps, Py_ssize_t start,
     """
     cdef Py_ssize_t m = rtaps.shape[0]
     cdef Py_ssize_t n = buf.shape[0]
-    cdef Py_ssize_t k = 0, i
+    cdef Py_ssize_t k = 0
     if m % 8:
         raise ValueError("tap count must be a multiple of 8")
-    cdef float r0, r1
+    if start >= n or out.shape[0] == 0:
+        return 0
     with nogil:
-        i = start
-        # two outputs at a time share the taps' loads
-        while i + step < n and k + 1 < out.shape[0]:
-            _dot8x2(&rtaps[0], &buf[i - m + 1], &buf[i + step - m + 1], m, &r0, &r1)
-            out[k] = r0
-            out[k + 1] = r1
-            k += 2
-            i += 2 * step
-        while i < n and k < out.shape[0]:
-            out[k] = _dot8(&rtaps[0], &buf[i - m + 1], m)
-            k += 1
-            i += step
+        k = _fir_f_run(&buf[0], n, &rtaps[0], m, start, step, &out[0], out.shape[0])
     return k
 
 
@@ -284,31 +434,16 @@ def fir_decim_c(const float complex[::1] buf, const float[::1] rtaps2, Py_ssize_
     ``rtaps2`` holds each reversed tap twice (one for re, one for im): its
     length 2*M is a multiple of 8 and ``buf`` needs M - 1 samples of history.
     """
-    cdef Py_ssize_t m2 = rtaps2.shape[0], m = m2 // 2
+    cdef Py_ssize_t m2 = rtaps2.shape[0]
     cdef Py_ssize_t n = buf.shape[0]
-    cdef Py_ssize_t k = 0, i
-    cdef float re, im
+    cdef Py_ssize_t k = 0
     if m2 % 8:
         raise ValueError("doubled tap count must be a multiple of 8")
-    cdef float re1, im1
+    if start >= n or out.shape[0] == 0:
+        return 0
     with nogil:
-        i = start
-        # two outputs at a time share the taps' loads
-        while i + step < n and k + 1 < out.shape[0]:
-            _cdot8x2(&rtaps2[0], <const float*> &buf[i - m + 1],
-                     <const float*> &buf[i + step - m + 1], m2, &re, &im, &re1, &im1)
-            out[k].real = re
-            out[k].imag = im
-            out[k + 1].real = re1
-            out[k + 1].imag = im1
-            k += 2
-            i += 2 * step
-        while i < n and k < out.shape[0]:
-            _cdot8(&rtaps2[0], <const float*> &buf[i - m + 1], m2, &re, &im)
-            out[k].real = re
-            out[k].imag = im
-            k += 1
-            i += step
+        k = _fir_c_run(<const float*> &buf[0], n, &rtaps2[0], m2, start, step,
+                       <float*> &out[0], out.shape[0])
     return k
 
 
@@ -512,30 +647,22 @@ def afc_discriminate(const float complex[::1] x, const float[::1] rtaps2,
     previous filtered re, im, (unused), sample count, mixer step re, im, wide
     power, previous mixed re, im, narrow error sum, wide error sum, (unused)].
     Returns the number of outputs written; the atan2 runs last, four at a
-    time in float (:c:func:`fsk_atan2_hz`).
+    time in float (:c:func:`fsk_atan2_hz`). The loop is C (``fsk_afc_run``),
+    built also for AVX2 with FMA where the CPU has them.
     """
     cdef Py_ssize_t n = x.shape[0], m2 = rtaps2.shape[0], nt = m2 // 2
-    cdef Py_ssize_t i = 0, j, j0, j1, q, k = 0, cap = out.shape[0]
-    cdef long long count = <long long>st[7]
-    cdef double c = st[0], s = st[1], f = st[2], p = st[3], pr = st[4], pim = st[5]
-    cdef double dc = st[8], ds = st[9], mag, wr, wi, tr_
-    cdef double pw = st[10], qr = st[11], qi = st[12], acc_n = st[13], acc_w = st[14]
-    cdef double xr, xi, zr, zi, cr, ci, e, scale = fs / (2.0 * M_PI * decim)
-    cdef double pk = p_k * decim
-    cdef long long dmask = decim - 1  # decim is 1, 2, 4 or 8
-    cdef float mr, mi
-    cdef double tabr[33]
-    cdef double tabi[33]
-    cdef float zbr[32]
-    cdef float zbi[32]
+    cdef Py_ssize_t j, k = 0, cap = out.shape[0]
+    cdef double scale = fs / (2.0 * M_PI * decim)
     if hist.shape[0] != nt or m2 % 8 or m2 == 0:
         raise ValueError("history must hold the (padded) taps; 2*taps % 8 == 0")
     if st.shape[0] < 16:
         raise ValueError("state must hold 16 values")
     if decim < 1 or 8 % decim:
         raise ValueError("decimation must divide 8")
+    if n == 0:
+        return 0
     # the discriminator's atan2 runs in a second, branch-free loop over these
-    scratch = np.empty((3, cap), np.float32)
+    scratch = np.empty((3, max(cap, 1)), np.float32)
     cdef float[:, ::1] sc = scratch
     cdef float* ys = &sc[0, 0]
     cdef float* xs = &sc[1, 0]
@@ -544,104 +671,16 @@ def afc_discriminate(const float complex[::1] x, const float[::1] rtaps2,
     buf = np.empty(2 * (nt + 32), np.float32)
     cdef float[::1] bv = buf
     cdef float* b = &bv[0]
-    cdef const float* hp = <const float*> &hist[0]
-    cdef float* hw = <float*> &hist[0]
+    cdef float* h = <float*> &hist[0]
     with nogil:
         for j in range(2 * nt):
-            b[j] = hp[j]
-        while i < n:
-            j0 = <Py_ssize_t>(count & 31)
-            if j0 == 0:
-                # a new 32-sample period: the mixer's step from the loop's frequency now,
-                # and the phasor renormalised
-                dc = cos(2.0 * M_PI * f / fs)
-                ds = sin(2.0 * M_PI * f / fs)
-                mag = 1.0 / sqrt(c * c + s * s)
-                c = c * mag
-                s = s * mag
-            j1 = j0 + (n - i)
-            if j1 > 32:
-                j1 = 32
-            # the phasor of each sample of the period: (c, s) times the step to the j
-            tabr[0] = 1.0
-            tabi[0] = 0.0
-            for j in range(j1):
-                tabr[j + 1] = tabr[j] * dc - tabi[j] * ds
-                tabi[j + 1] = tabi[j] * dc + tabr[j] * ds
-            # mix the period's samples behind the history (independent of each other)
-            for j in range(j0, j1):
-                wr = c * tabr[j] - s * tabi[j]
-                wi = s * tabr[j] + c * tabi[j]
-                xr = x[i + j - j0].real
-                xi = x[i + j - j0].imag
-                q = 2 * (nt + j - j0)
-                b[q] = <float>(xr * wr + xi * wi)
-                b[q + 1] = <float>(xi * wr - xr * wi)
-            # the narrow filter where outputs are due (count + j - j0 a multiple of decim)
-            for j in range(j0, j1):
-                if ((count + j - j0) & dmask) == 0:
-                    _cdot8(&rtaps2[0], b + 2 * (j - j0 + 1), m2, &zbr[j], &zbi[j])
-            # then the loop's own state, sample by sample in stream order
-            for j in range(j0, j1):
-                q = 2 * (nt + j - j0)
-                mr = b[q]
-                mi = b[q + 1]
-                if (count & dmask) == 0 and k < cap:
-                    zr = zbr[j]
-                    zi = zbi[j]
-                    cr = zr * pr + zi * pim
-                    ci = zi * pr - zr * pim
-                    ys[k] = <float>ci
-                    xs[k] = <float>cr
-                    fs_[k] = <float>f
-                    k += 1
-                    p = p + pk * (zr * zr + zi * zi - p)
-                    acc_n = acc_n + ci
-                    pr = zr
-                    pim = zi
-                count += 1
-                pw = pw + p_k * (mr * mr + mi * mi - pw)
-                acc_w = acc_w + (mi * qr - mr * qi)
-                qr = mr
-                qi = mi
-                if (count & 7) == 0:  # loop update every 8 samples of the stream
-                    if p > 0.0 and pw > 0.0:
-                        e = acc_n / p + wide_k * acc_w / pw
-                        f = f + gain * e * (fs / (2.0 * M_PI))
-                    f = f - 8.0 * leak * f
-                    if f > fmax:
-                        f = fmax
-                    elif f < -fmax:
-                        f = -fmax
-                    acc_n = 0.0
-                    acc_w = 0.0
-            # keep the newest nt samples at the buffer's start
-            q = j1 - j0
-            for j in range(2 * nt):
-                b[j] = b[j + 2 * q]
-            i += q
-            if j1 == 32:  # the period is over: its last phasor, one step on
-                tr_ = c * tabr[32] - s * tabi[32]
-                s = s * tabr[32] + c * tabi[32]
-                c = tr_
+            b[j] = h[j]
+        k = _afc_run(<const float*> &x[0], n, &rtaps2[0], m2, b, &st[0], fs, gain, leak, p_k,
+                     fmax, wide_k, decim, ys, xs, fs_, cap)
         for j in range(2 * nt):
-            hw[j] = b[j]
+            h[j] = b[j]
         if k:
             _atan2_hz(ys, xs, fs_, <float>scale, &out[0], k)
-    st[0] = c
-    st[1] = s
-    st[2] = f
-    st[3] = p
-    st[4] = pr
-    st[5] = pim
-    st[7] = count
-    st[8] = dc
-    st[9] = ds
-    st[10] = pw
-    st[11] = qr
-    st[12] = qi
-    st[13] = acc_n
-    st[14] = acc_w
     return k
 
 
