@@ -84,28 +84,18 @@ cdef extern from *:
         fsk_v4 a3 = {0, 0, 0, 0}, e0 = {0, 0, 0, 0}, e1 = {0, 0, 0, 0};
         fsk_v4 e2 = {0, 0, 0, 0}, e3 = {0, 0, 0, 0}, tv, bv;
         Py_ssize_t j = 0;
+        /* four taps at t + j + o: into acc_b for window b, acc_c for window c */
+        #define FSK_MAC2(o, acc_b, acc_c) \
+            __builtin_memcpy(&tv, t + j + (o), 16); \
+            __builtin_memcpy(&bv, b + j + (o), 16); acc_b += tv * bv; \
+            __builtin_memcpy(&bv, c + j + (o), 16); acc_c += tv * bv;
         for (; j + 16 <= m; j += 16) {
-            __builtin_memcpy(&tv, t + j, 16);
-            __builtin_memcpy(&bv, b + j, 16); a0 += tv * bv;
-            __builtin_memcpy(&bv, c + j, 16); e0 += tv * bv;
-            __builtin_memcpy(&tv, t + j + 4, 16);
-            __builtin_memcpy(&bv, b + j + 4, 16); a1 += tv * bv;
-            __builtin_memcpy(&bv, c + j + 4, 16); e1 += tv * bv;
-            __builtin_memcpy(&tv, t + j + 8, 16);
-            __builtin_memcpy(&bv, b + j + 8, 16); a2 += tv * bv;
-            __builtin_memcpy(&bv, c + j + 8, 16); e2 += tv * bv;
-            __builtin_memcpy(&tv, t + j + 12, 16);
-            __builtin_memcpy(&bv, b + j + 12, 16); a3 += tv * bv;
-            __builtin_memcpy(&bv, c + j + 12, 16); e3 += tv * bv;
+            FSK_MAC2(0, a0, e0) FSK_MAC2(4, a1, e1) FSK_MAC2(8, a2, e2) FSK_MAC2(12, a3, e3)
         }
         for (; j < m; j += 8) {
-            __builtin_memcpy(&tv, t + j, 16);
-            __builtin_memcpy(&bv, b + j, 16); a0 += tv * bv;
-            __builtin_memcpy(&bv, c + j, 16); e0 += tv * bv;
-            __builtin_memcpy(&tv, t + j + 4, 16);
-            __builtin_memcpy(&bv, b + j + 4, 16); a1 += tv * bv;
-            __builtin_memcpy(&bv, c + j + 4, 16); e1 += tv * bv;
+            FSK_MAC2(0, a0, e0) FSK_MAC2(4, a1, e1)
         }
+        #undef FSK_MAC2
         *lo_b = a0 + a2; *hi_b = a1 + a3; *lo_c = e0 + e2; *hi_c = e1 + e3;
     }
     static inline void fsk_dot8x2(const float* t, const float* b, const float* c,
