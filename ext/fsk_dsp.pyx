@@ -378,7 +378,6 @@ cdef extern from *:
         return k;
     }
     """
-    float _dot8 "fsk_dot8" (const float* t, const float* b, Py_ssize_t m) noexcept nogil
     void _cdot8 "fsk_cdot8" (const float* t, const float* b, Py_ssize_t m, float* re,
                              float* im) noexcept nogil
     void _atan2_hz "fsk_atan2_hz" (const float* y, const float* x, const float* add,
