@@ -3,8 +3,9 @@
 Usage: python benchmarks/doppler_throughput.py [--seconds 20] [--rate 2.4M] [--block 262144]
 
 Streams ``--seconds`` of complex noise at ``--rate`` through (1) the NCO with
-a drifting frequency (what the simulator and multi-channel LoRa use) and
-(2) the Doppler stage of an overhead ISS pass at 436 MHz (TLE from
+a drifting frequency (what the simulator and multi-channel LoRa use), (2) the
+NCO at a constant frequency (the FSK and BPSK carrier searches' re-centring)
+and (3) the Doppler stage of an overhead ISS pass at 436 MHz (TLE from
 tests/data), block by block, and prints the samples processed per
 CPU-second (time.process_time, one process) and the multiple of real time.
 """
@@ -54,6 +55,8 @@ def main() -> None:
 
     nco = Nco(fs, 12_345.0, -300.0)
     t_nco = _time(lambda b, s: nco.mix(b), x, args.block)
+    steady = Nco(fs, 12_345.0)  # no drift: the carrier searches' re-centring
+    t_steady = _time(lambda b, s: steady.mix(b), x, args.block)
 
     start, duration = next_pass_window(
         TLE, "ISS", STATION, dt.datetime(2025, 11, 20, 17, tzinfo=dt.timezone.utc)
@@ -67,7 +70,8 @@ def main() -> None:
     t_stage = _time(lambda b, s: stage.process(SampleBlock(b, s)), x, args.block)
 
     rows = []
-    for name, cpu in (("NCO, drifting", t_nco), ("Doppler stage (TLE)", t_stage)):
+    cases = (("NCO, drifting", t_nco), ("NCO, constant", t_steady))
+    for name, cpu in (*cases, ("Doppler stage (TLE)", t_stage)):
         rows.append([name, f"{n / cpu / 1e6:.1f}", f"{args.seconds / cpu:.0f}x"])
     print(f"{args.seconds:g} s of IQ at {fs / 1e6:g} Msps in blocks of {args.block}, one process\n")
     print(table(["what", "Msps/CPU-s", "real time"], rows))
