@@ -6,31 +6,13 @@ samples, loop variables) between blocks, so results do not depend on how the
 stream is cut into blocks.
 """
 
-from libc.math cimport M_PI, copysign, cos, fabs, floor, sin, sqrt
+from libc.math cimport M_PI, cos, fabs, floor, sin, sqrt
 from kth cimport kth_smallest
 
 import numpy as np
 cimport numpy as cnp
 
 cnp.import_array()
-
-
-cdef inline double fast_atan2(double y, double x) noexcept nogil:
-    """atan2 via a degree-11 odd polynomial on [0, 1] (max error about 1e-5 rad).
-
-    Written with plain comparisons (the compiler turns them into max/min and
-    blend instructions; libm's fmax/fmin would be calls) so that it has no
-    branches, which mispredict on noisy input.
-    """
-    cdef double ax = fabs(x), ay = fabs(y)
-    cdef double hi = ax if ax > ay else ay
-    cdef double lo = ay if ax > ay else ax
-    cdef double z = lo / (hi + 1e-300), z2 = z * z, r
-    r = z * (0.99997726 + z2 * (-0.33262347 + z2 * (0.19354346 + z2 * (-0.11643287
-             + z2 * (0.05265332 - 0.01172120 * z2)))))
-    r = (0.5 * M_PI - r) if ay > ax else r
-    r = (M_PI - r) if x < 0.0 else r
-    return copysign(r, y)
 
 
 cdef extern from *:
@@ -164,10 +146,11 @@ cdef extern from *:
         fsk_cdot8(t, c, m, re_c, im_c);
     }
     #endif
-    /* atan2 of four (y, x) pairs at a time, in float: the same odd polynomial as
-       fast_atan2 (its 1e-5 rad error far above float rounding), branch-free. The
-       last partial group is padded, so every value comes from the same code
-       whatever the length. out[i] = scale * atan2(y[i], x[i]) + add[i]. */
+    /* atan2 of four (y, x) pairs at a time, in float: a degree-11 odd polynomial on
+       [0, 1] (error about 1e-5 rad, far above float rounding) and branch-free selects
+       for the octants (noisy input makes branches mispredict). The last partial
+       group is padded, so every value comes from the same code whatever the
+       length. out[i] = scale * atan2(y[i], x[i]) + add[i]. */
     FSK_CLONES
     static void fsk_atan2_hz(const float* y, const float* x, const float* add,
                              float scale, float* out, Py_ssize_t n) {
@@ -441,7 +424,7 @@ def discriminate(const float complex[::1] x, float complex prev, double scale,
     """FM discriminator: out[i] = scale * arg(x[i] * conj(x[i-1])), x[-1] = ``prev``.
 
     The cross products go to scratch rows first, then the angles four at a
-    time in float (:c:func:`fsk_atan2_hz`, the same polynomial as fast_atan2).
+    time in float (:c:func:`fsk_atan2_hz`).
     """
     cdef Py_ssize_t n = x.shape[0]
     cdef Py_ssize_t i
@@ -806,34 +789,6 @@ def two_tone_peak(const double[::1] csum, Py_ssize_t h, Py_ssize_t d):
                 top = s
                 best = j
     return best
-
-
-def unwrapped_phase(const float complex[::1] z, double[::1] out):
-    """Cumulative phase (radians) of ``z``: out[0] = 0, out[i] = out[i-1] + arg(z[i] z*[i-1]).
-
-    The phase steps of an FM discriminator, summed without wrapping, so that the
-    phase advance between any two instants (the mean frequency there) is a
-    difference of two entries. The polynomial atan2 errs by about 1e-5 rad a step.
-    """
-    cdef Py_ssize_t n = z.shape[0], i
-    cdef double acc = 0.0
-    cdef float pr, pi_, cr, ci
-    if out.shape[0] < n:
-        raise ValueError("output shorter than input")
-    if n == 0:
-        return 0
-    with nogil:
-        out[0] = 0.0
-        pr = z[0].real
-        pi_ = z[0].imag
-        for i in range(1, n):
-            cr = z[i].real
-            ci = z[i].imag
-            acc = acc + fast_atan2(ci * pr - cr * pi_, cr * pr + ci * pi_)
-            out[i] = acc
-            pr = cr
-            pi_ = ci
-    return n
 
 
 def symbol_freqs(const float complex[::1] z, const float[::1] rtaps2, Py_ssize_t ntaps,

@@ -434,19 +434,6 @@ def test_search_stats_and_two_tone_peak_match_numpy(rng):
 # ------------------------------------------------------------------ frame measurement kernels
 
 
-def test_unwrapped_phase_is_the_cumulative_discriminator(rng):
-    steps = rng.uniform(-3.0, 3.0, 5000)
-    z = (np.exp(1j * np.cumsum(steps)) * rng.uniform(0.5, 2, 5000)).astype(np.complex64)
-    out = np.empty(5000)
-    fsk_dsp.unwrapped_phase(z, out)
-    zz = z.astype(np.complex128)
-    ref = np.concatenate([[0.0], np.cumsum(np.angle(zz[1:] * np.conj(zz[:-1])))])
-    # each step within the polynomial atan2's error, float32 inputs (the sum of them
-    # then within the number of steps times that)
-    np.testing.assert_allclose(np.diff(out), np.diff(ref), rtol=0, atol=1.2e-5)
-    assert out[0] == 0.0 and abs(out[-1] - ref[-1]) < 5000 * 1.2e-5
-
-
 def test_symbol_freqs_matches_numpy(rng):
     fs = 50_000.0
     n = 6000

@@ -60,24 +60,13 @@ def hdlc_frame_bits(frame: bytes) -> np.ndarray:
     return bit_stuff(bytes_to_bits(body))
 
 
-def hdlc_marks(bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Start indices of every flag (01111110) and of every window of six 1s (flags,
-    aborts: never inside a frame) in a 0/1 array, in one pass (Cython)."""
+def find_flags(bits: np.ndarray) -> np.ndarray:
+    """Start indices of every 01111110 pattern in a 0/1 array (one pass, Cython)."""
     b = np.ascontiguousarray(bits, dtype=np.uint8)
     flags = np.empty(len(b), np.int64)
-    sixes = np.empty(len(b), np.int64)
-    nf, ns = coding_dsp.hdlc_marks(b, flags, sixes)
-    return flags[:nf], sixes[:ns]
-
-
-def find_flags(bits: np.ndarray) -> np.ndarray:
-    """Start indices of every 01111110 pattern in a 0/1 array."""
-    return hdlc_marks(bits)[0]
-
-
-def find_six_ones(bits: np.ndarray) -> np.ndarray:
-    """Start indices of every window of six 1s (flags, aborts: never inside a frame)."""
-    return hdlc_marks(bits)[1]
+    sixes = np.empty(len(b), np.int64)  # (the kernel's other output: unused here)
+    nf, _ = coding_dsp.hdlc_marks(b, flags, sixes)
+    return flags[:nf]
 
 
 def check_hdlc(bits: np.ndarray) -> bytes | None:
