@@ -4,7 +4,8 @@ sync word.
 
 Its symbols are compared with sdrlink's encoder block by block, and its
 waveforms are decoded over every SF, coding rate, header mode and CRC flag at
-1, 2 and 8 samples per chip, with a carrier offset and noise. lora-phy sizes
+1, 2 and 8 samples per chip, with a carrier offset and noise, and on four channels
+of a wideband capture (the filter-bank path). lora-phy sizes
 every frame as if the coding rate were 4/8 and fills the rest with 0xFF bytes,
 so its frames run on past the end a receiver reads: that tail must not come
 out as a frame either.
@@ -18,6 +19,7 @@ import types
 
 import numpy as np
 import pytest
+from scipy import signal
 
 from sdrlink.blocks import SampleBlock, StreamInfo
 from sdrlink.channel import add_noise, apply_offset
@@ -164,3 +166,40 @@ def test_lora_phy_frames_decode_with_their_offsets(sf, cr, crc, header, os) -> N
         assert abs(f.sample_index - at) <= 1  # the sample it starts on (0 in every case now)
         # within 0.02 bin (5 dB: the error seen is up to 0.015 bin at SF8, 0.001 at SF12)
         assert abs(f.freq_offset_hz - cfo) < 0.02 * BW / (1 << sf)
+
+
+def test_lora_phy_frames_on_four_channels_of_a_wideband_capture() -> None:
+    """The filter-bank path: lora-phy frames of SF7..10 on four channels 200 kHz apart
+    of a 1 Msps capture, overlapping in time, each found on its own channel and SF."""
+    rng = np.random.default_rng(8)
+    fs = 1e6
+    channels = [-300e3, -100e3, 100e3, 300e3]
+    x = np.zeros(int(0.5 * fs), np.complex64)
+    truth = []
+    for i, ch in enumerate(channels):
+        sf = 7 + i
+        tx = _tx(sf, 1 + i % 4, True, True, 2 * BW)
+        pay = bytes(rng.integers(0, 256, 10 + i, dtype=np.uint8))
+        base = np.asarray(tx.modulate(tx.encode(np.frombuffer(pay, np.uint8).copy())))
+        y = signal.resample_poly(base, 4, 1).astype(np.complex64)  # 2 -> 8 samples per chip
+        cfo = float(rng.uniform(-2e3, 2e3))
+        y = apply_offset(y, fs, ch + cfo, phase=float(rng.uniform(0, 2 * np.pi)))
+        at = int(rng.integers(0, len(x) - len(y)))
+        x[at : at + len(y)] += y
+        truth.append((at, ch, sf, cfo, pay))
+    x = add_noise(x, 5.0, BW, fs, rng, signal_power=1.0).astype(np.complex64)
+    rx = make_receiver(
+        {"sf": [7, 8, 9, 10], "bw": BW, "sync_word": SYNC_WORD, "channels": channels},
+        StreamInfo(fs),
+    )
+    frames = []
+    for s in range(0, len(x), 65536):
+        frames += rx.process(SampleBlock(x[s : s + 65536], s))
+    frames += rx.flush()
+    got = {(f.fields["channel_hz"], f.fields["sf"], f.payload) for f in frames if f.crc_ok}
+    assert got == {(ch, sf, pay) for _, ch, sf, _, pay in truth}
+    assert len(frames) == len(truth)
+    for f in frames:
+        at, ch, sf, cfo, _ = next(t for t in truth if t[1] == f.fields["channel_hz"])
+        assert abs(f.sample_index - at) <= 1  # (0 seen)
+        assert abs(f.freq_offset_hz - (ch + cfo)) < 0.01 * BW / (1 << sf)  # (up to 0.003 seen)
