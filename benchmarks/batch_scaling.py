@@ -14,16 +14,19 @@ with other jobs it shows how much of the cores the run actually got.
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-from sdrlink.batch import decode_many, local_client
-from sdrlink.channel import channel
-from sdrlink.protocols import get_protocol
-from sdrlink.sources.writer import SigMFWriter
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's sdrlink
+
+from sdrlink.batch import decode_many, local_client  # noqa: E402
+from sdrlink.channel import channel  # noqa: E402
+from sdrlink.protocols import get_protocol  # noqa: E402
+from sdrlink.sources.writer import SigMFWriter  # noqa: E402
 
 
 def make_recordings(

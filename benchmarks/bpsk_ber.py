@@ -13,14 +13,18 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
+from pathlib import Path
 
 import numpy as np
 from scipy.special import erfc
 
-from sdrlink.channel import channel
-from sdrlink.protocols.bpsk import make_params
-from sdrlink.protocols.bpsk.demodulator import Demodulator
-from sdrlink.protocols.bpsk.modulator import modulate_bits
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's sdrlink
+
+from sdrlink.channel import channel  # noqa: E402
+from sdrlink.protocols.bpsk import make_params  # noqa: E402
+from sdrlink.protocols.bpsk.demodulator import Demodulator  # noqa: E402
+from sdrlink.protocols.bpsk.modulator import modulate_bits  # noqa: E402
 
 CASES = [
     # name, modulation, detector, theory

@@ -11,15 +11,19 @@ blocks on one core (carrier search included: the carrier drifts).
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
-from sdrlink.blocks import SampleBlock, StreamInfo
-from sdrlink.channel import channel
-from sdrlink.framing.ax25 import ui_frame
-from sdrlink.protocols.bpsk import BpskReceiver, make_params, modulate
-from sdrlink.protocols.bpsk.modulator import to_audio
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's sdrlink
+
+from sdrlink.blocks import SampleBlock, StreamInfo  # noqa: E402
+from sdrlink.channel import channel  # noqa: E402
+from sdrlink.framing.ax25 import ui_frame  # noqa: E402
+from sdrlink.protocols.bpsk import BpskReceiver, make_params, modulate  # noqa: E402
+from sdrlink.protocols.bpsk.modulator import to_audio  # noqa: E402
 
 G3RUH = {"modulation": "bpsk", "framing": "ax25_g3ruh"}
 CASES = [

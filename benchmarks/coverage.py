@@ -22,10 +22,12 @@ import warnings
 from collections import defaultdict
 from pathlib import Path
 
-import sdrlink
-from sdrlink.catalogue import find_satellite
-from sdrlink.errors import ConfigError
-from sdrlink.framing import get_framing
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's sdrlink
+
+import sdrlink  # noqa: E402
+from sdrlink.catalogue import find_satellite  # noqa: E402
+from sdrlink.errors import ConfigError  # noqa: E402
+from sdrlink.framing import get_framing  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import table  # noqa: E402

@@ -19,15 +19,19 @@ at most 1 dB).
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import numpy as np
 
-from sdrlink.api import decode as _decode
-from sdrlink.channel import channel
-from sdrlink.protocols import get_protocol
-from sdrlink.sources.files import parse_si
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's sdrlink
+
+from sdrlink.api import decode as _decode  # noqa: E402
+from sdrlink.channel import channel  # noqa: E402
+from sdrlink.protocols import get_protocol  # noqa: E402
+from sdrlink.sources.files import parse_si  # noqa: E402
 
 FS = 250e3
 

@@ -13,14 +13,18 @@ as the receiver's own default; 0 turns it off).
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
-from sdrlink.blocks import SampleBlock, StreamInfo
-from sdrlink.channel import channel
-from sdrlink.framing.ax25 import ui_frame
-from sdrlink.protocols.fsk import FskReceiver, make_params, modulate, modulate_audio
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's sdrlink
+
+from sdrlink.blocks import SampleBlock, StreamInfo  # noqa: E402
+from sdrlink.channel import channel  # noqa: E402
+from sdrlink.framing.ax25 import ui_frame  # noqa: E402
+from sdrlink.protocols.fsk import FskReceiver, make_params, modulate, modulate_audio  # noqa: E402
 
 CASES = [
     (

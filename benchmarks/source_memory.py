@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import argparse
 import resource
+import sys
 import tempfile
 import time
 import tracemalloc
 from pathlib import Path
 
-from sdrlink.sources.files import RAW_FORMATS, open_file, parse_si
-from sdrlink.sources.raw import DATATYPES
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's sdrlink
+
+from sdrlink.sources.files import RAW_FORMATS, open_file, parse_si  # noqa: E402
+from sdrlink.sources.raw import DATATYPES  # noqa: E402
 
 
 def main() -> None:
