@@ -181,6 +181,29 @@ def test_clock_recover_matches_reference(sps, rng):
     np.testing.assert_allclose(st, ref[3], rtol=0, atol=1e-9)
 
 
+@pytest.mark.parametrize("sps", [4.3, 10.0])
+def test_dc_follow_then_symbol_clock_match_the_reference(sps, rng):
+    """The two halves of clock_recover, each against the plain-Python definition."""
+    x = nrz_signal(rng, 400, sps * 0.997)
+    st = np.zeros(7)
+    st[4], st[5], st[6] = 500.0, 0.4, -0.2  # index of x[0]; envelopes already under way
+    step, alpha, beta, dc_k, att_k, fmax = 1.0 / sps, 0.2, 0.005, 1 / (40 * sps), 0.5 / sps, 0.02
+    ref = clock_reference(x, st.copy(), step, alpha, beta, dc_k, att_k, fmax)
+    env = st[5:7].copy()
+    y, dc = np.empty(len(x)), np.empty(len(x), np.float32)
+    fsk_dsp.dc_follow(x, env, dc_k, att_k, y, dc)
+    np.testing.assert_allclose(env, ref[3][5:7], rtol=0, atol=1e-9)
+    clk = st[:5].copy()
+    cap = 2 * len(x) // int(sps) + 8
+    sym, pos, dcs = np.empty(cap, np.float32), np.empty(cap), np.empty(cap, np.float32)
+    k = fsk_dsp.symbol_clock(y, dc, clk, step, alpha, beta, fmax, sym, pos, dcs)
+    assert k == len(ref[0]) > 350
+    np.testing.assert_allclose(sym[:k], ref[0], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(pos[:k], ref[1], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(dcs[:k], ref[2], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(clk[[0, 1, 3, 4]], np.array(ref[3])[[0, 1, 3, 4]], atol=1e-9)
+
+
 def test_clock_recover_stops_at_capacity(rng):
     x = nrz_signal(rng, 100, 5.0)
     sym, pos, dcs = np.empty(10, np.float32), np.empty(10), np.empty(10, np.float32)
@@ -214,6 +237,14 @@ def test_shared_dc_follower_gives_the_same_symbols_as_each_chain_alone(rng):
         for i in range(3):
             np.testing.assert_array_equal(np.concatenate([p[i] for p in parts[j]]), alone[j][i])
     # the halves refuse short outputs and states
+    y, dc = np.empty(len(x)), np.empty(len(x), np.float32)
+    one = np.empty(4, np.float32)
+    with pytest.raises(ValueError, match="state"):
+        fsk_dsp.symbol_clock(y, dc, np.zeros(4), 0.2, 0.2, 0.005, 0.02, one, np.empty(4), one)
+    with pytest.raises(ValueError, match="dc as long"):
+        fsk_dsp.symbol_clock(y, dc[:3], np.zeros(5), 0.2, 0.2, 0.005, 0.02, one, np.empty(4), one)
+    with pytest.raises(ValueError, match="as long as sym"):
+        fsk_dsp.symbol_clock(y, dc, np.zeros(5), 0.2, 0.2, 0.005, 0.02, one, np.empty(3), one)
     with pytest.raises(ValueError, match="state"):
         fsk_dsp.dc_follow(x, np.zeros(1), 0.01, 0.1, np.empty(len(x)), np.empty(len(x), np.float32))
     with pytest.raises(ValueError, match="as long"):
