@@ -4,8 +4,9 @@ sync word.
 
 Its symbols are compared with sdrlink's encoder block by block, and its
 waveforms are decoded over every SF, coding rate, header mode and CRC flag at
-1, 2 and 8 samples per chip, with a carrier offset and noise, and on four channels
-of a wideband capture (the filter-bank path). lora-phy sizes
+1, 2 and 8 samples per chip, with a carrier offset and noise, on four channels
+of a wideband capture (the filter-bank path), and at SF11-12 under LEO Doppler
+(offset, drift and its uncertainty checked). lora-phy sizes
 every frame as if the coding rate were 4/8 and fills the rest with 0xFF bytes,
 so its frames run on past the end a receiver reads: that tail must not come
 out as a frame either.
@@ -203,3 +204,37 @@ def test_lora_phy_frames_on_four_channels_of_a_wideband_capture() -> None:
         at, ch, sf, cfo, _ = next(t for t in truth if t[1] == f.fields["channel_hz"])
         assert abs(f.sample_index - at) <= 1  # (0 seen)
         assert abs(f.freq_offset_hz - (ch + cfo)) < 0.01 * BW / (1 << sf)  # (up to 0.003 seen)
+
+
+@pytest.mark.parametrize("sf", [11, 12])
+def test_lora_phy_frames_under_leo_doppler_report_offset_and_drift(sf: int) -> None:
+    """Its low-data-rate frames (LDRO on at SF11-12, 125 kHz) with offsets to 12 kHz and
+    drifts to 300 Hz/s, blind: every frame decodes, its offset at the frame's start is
+    right, and the drift lies within its reported 95 % interval in at least 90 % of them."""
+    rng = np.random.default_rng(40 + sf)
+    fs = 2 * BW
+    tx = _tx(sf, 1, True, True, fs)
+    parts, truth = [np.zeros(5000, np.complex64)], []
+    at = 5000
+    for i in range(20):
+        pay = bytes(rng.integers(0, 256, 8 + 3 * i, dtype=np.uint8))
+        x = np.asarray(tx.modulate(tx.encode(np.frombuffer(pay, np.uint8).copy())), np.complex64)
+        cfo = float(rng.uniform(-12e3, 12e3))
+        rate = float(rng.choice([-1, 1]) * rng.uniform(100, 300))
+        parts.append(apply_offset(x, fs, cfo, rate, phase=float(rng.uniform(0, 2 * np.pi))))
+        truth.append((at, cfo, rate, pay))
+        gap = int(rng.integers(20_000, 60_000))
+        parts.append(np.zeros(gap, np.complex64))
+        at += len(x) + gap
+    x = add_noise(np.concatenate(parts), 0.0, BW, fs, rng, signal_power=1.0).astype(np.complex64)
+    frames = _decode(x, fs, sf, block=65536)
+    assert [f.payload for f in frames] == [t[3] for t in truth]
+    hits = 0
+    for f, (start, cfo, rate, _) in zip(frames, truth, strict=True):
+        assert f.crc_ok and f.fields["ldro"] is True
+        assert abs(f.sample_index - start) <= 1
+        assert abs(f.freq_offset_hz - cfo) < 0.01 * BW / (1 << sf)  # (up to 0.0043 bin seen)
+        drift, unc = f.fields["drift_hz_s"], f.fields["drift_uncertainty_hz_s"]
+        assert drift is not None and unc is not None
+        hits += abs(drift - rate) <= unc
+    assert hits >= 0.9 * len(truth)
