@@ -83,8 +83,9 @@ def test_drift_within_its_uncertainty(grids, name):
 def test_a_fast_drift_does_not_lower_the_snr_read_at_1200_bd(name):
     """+-300 Hz/s at 1200 Bd: the carrier loop lets the phase slip where it settles (a
     burst's start, a change of the mixer's glide near its end); the SNR must not read
-    that as noise. Measured: the drifting frames' mean within 0.17 dB of the steady
-    ones' at 30 dB (3.5 dB below them with 64-symbol phase chunks), spread 0.24 dB."""
+    that as noise. Measured here: the drifting frames' mean 0.17 dB below the steady
+    ones' at 30 dB (3.5 dB below with 64-symbol phase chunks), spread 0.24 dB; over 60
+    frames per case (``benchmarks/bpsk_drift.py --seeds 20``) 0.24-0.25 dB below."""
     options, fs, _ = CONFIGS[name]
     errors: dict[bool, list[float]] = {False: [], True: []}
     for b, (cfo, rate) in enumerate([(0.0, 0.0), (5000.0, -300.0), (-9000.0, 300.0)]):
@@ -95,7 +96,7 @@ def test_a_fast_drift_does_not_lower_the_snr_read_at_1200_bd(name):
                 if f.crc_ok and f.payload == PAYLOAD:
                     errors[rate != 0].append(f.snr_db - 30.0)
     assert len(errors[False]) >= 5 and len(errors[True]) >= 10
-    assert abs(np.mean(errors[True]) - np.mean(errors[False])) <= 0.2, errors
+    assert abs(np.mean(errors[True]) - np.mean(errors[False])) <= 0.3, errors
     assert np.std(errors[True]) <= 0.6, errors[True]
 
 
