@@ -48,6 +48,10 @@ def test_live_web_shows_frames_and_spectrum(capsys):
                     line = raw.decode()
                     if line.startswith("event: "):
                         event = line[7:].strip()
+                    elif line.startswith("data: ") and event == "snapshot":
+                        # a page that connects late gets the frames so far here
+                        data = json.loads(line[6:])
+                        seen["frame"].update(f["payload"] for f in data["frames"])
                     elif line.startswith("data: ") and event in seen:
                         data = json.loads(line[6:])
                         seen[event].add(data.get("payload") or len(data["bins"]))
