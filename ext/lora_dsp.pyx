@@ -604,6 +604,21 @@ def peak_stats(const float complex[:, ::1] full, float[:, ::1] spec, long long[:
             exact[i] = _jacobsen(full[i, (kk - 1 + n) % n], full[i, kk], full[i, (kk + 1) % n])
 
 
+_BIN_STEPS: dict = {}
+
+
+def _bin_steps(Py_ssize_t nb, Py_ssize_t n):
+    """exp(-2j*pi*j*m/N) for j < nb, m < N (complex64), made once per size: the
+    frame search calls :func:`dechirp_bins` twice per candidate."""
+    tab = _BIN_STEPS.get((nb, n))
+    if tab is None:
+        tab = np.exp(-2j * np.pi * np.outer(np.arange(nb), np.arange(n)) / max(n, 1))
+        tab = tab.astype(np.complex64)
+        tab.flags.writeable = False
+        _BIN_STEPS[(nb, n)] = tab
+    return tab
+
+
 def dechirp_bins(const float complex[::1] x, const long long[::1] starts,
                  const double[::1] shift, const float complex[::1] ref,
                  const long long[::1] first, float[:, ::1] out):
@@ -624,8 +639,7 @@ def dechirp_bins(const float complex[::1] x, const long long[::1] starts,
     for w in range(w_n):
         if starts[w] < 0 or starts[w] + n > x.shape[0]:
             raise IndexError("dechirp_bins: window outside the input")
-    tab = np.exp(-2j * np.pi * np.outer(np.arange(nb), np.arange(n)) / max(n, 1))
-    cdef float complex[:, ::1] step = tab.astype(np.complex64)
+    cdef const float complex[:, ::1] step = _bin_steps(nb, n)
     cdef float complex[::1] u = np.empty(max(n, 1), dtype=np.complex64)
     with nogil:
         for w in range(w_n):

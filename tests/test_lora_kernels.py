@@ -248,26 +248,29 @@ def test_sample_buffer_holds_the_kept_span_and_stays_bounded() -> None:
     assert len(buf._data) < 4 * 150_000  # the huge blocks' room was given back
 
 
-def test_dechirp_bins_match_the_fft() -> None:
-    """A few bins of dechirped, shifted windows equal those bins of the full FFT."""
+@pytest.mark.parametrize("sizes", [[(8, 3)], [(7, 2), (8, 3), (7, 2), (9, 4)]])
+def test_dechirp_bins_match_the_fft(sizes) -> None:
+    """A few bins of dechirped, shifted windows equal those bins of the full FFT (also
+    when calls of several sizes follow one another: the bin steps are kept per size)."""
     from sdrlink.protocols.lora.demod import dechirp_fft
 
     rng = np.random.default_rng(11)
-    sf, n = 8, 256
-    x = _noise(rng, 5000)
-    starts = rng.integers(0, len(x) - n, 30).astype(np.int64)
-    shift = rng.uniform(-n / 2, n / 2, 30)
-    shift[:5] = np.round(shift[:5])  # whole bins too
-    first = rng.integers(-2, n, 30).astype(np.int64)  # beyond 0..N-1: wrapped
-    bins = first[:, None] + np.arange(3)
-    windows = np.stack([x[s : s + n] for s in starts])
-    for down in (False, True):
-        dn, up = ref_chirps(sf)
-        out = np.empty((30, 3), np.float32)
-        lora_dsp.dechirp_bins(x, starts, shift, up if down else dn, first, out)
-        full = np.abs(dechirp_fft(windows, sf, shift=shift, down=down)) ** 2
-        want = full[np.arange(30)[:, None], bins % n]
-        np.testing.assert_allclose(out, want, rtol=2e-4, atol=1e-4 * full.max())
+    for sf, nb in sizes:
+        n = 1 << sf
+        x = _noise(rng, 5000)
+        starts = rng.integers(0, len(x) - n, 30).astype(np.int64)
+        shift = rng.uniform(-n / 2, n / 2, 30)
+        shift[:5] = np.round(shift[:5])  # whole bins too
+        first = rng.integers(-2, n, 30).astype(np.int64)  # beyond 0..N-1: wrapped
+        bins = first[:, None] + np.arange(nb)
+        windows = np.stack([x[s : s + n] for s in starts])
+        for down in (False, True):
+            dn, up = ref_chirps(sf)
+            out = np.empty((30, nb), np.float32)
+            lora_dsp.dechirp_bins(x, starts, shift, up if down else dn, first, out)
+            full = np.abs(dechirp_fft(windows, sf, shift=shift, down=down)) ** 2
+            want = full[np.arange(30)[:, None], bins % n]
+            np.testing.assert_allclose(out, want, rtol=2e-4, atol=1e-4 * full.max())
 
 
 # ------------------------------------- preamble estimators against their Python form
