@@ -5,7 +5,7 @@ frame every 0.5 s in light noise, streams it through the receiver in blocks
 and prints the input samples processed per CPU-second (time.process_time,
 one process) and the number of frames found.
 
-    python benchmarks/lora_throughput.py [--seconds 60] [--block 65536] [--sf 7]
+    python benchmarks/lora_throughput.py [--seconds 60] [--block 65536] [--sf 7] [--noise-only]
 
 ``--write FILE.cf32`` also saves the recording, for timing the whole process:
 
@@ -32,12 +32,14 @@ from sdrlink.channel import add_noise  # noqa: E402
 from sdrlink.protocols.lora import LoRaParams, make_receiver, modulate  # noqa: E402
 
 
-def make_recording(seconds: float, fs: float, sf: int, rng: np.random.Generator):
+def make_recording(
+    seconds: float, fs: float, sf: int, rng: np.random.Generator, frames: bool = True
+):
     p = LoRaParams(sf=sf, bw=125e3, cr=1)
     x = np.zeros(int(seconds * fs), dtype=np.complex64)
     payloads = []
     period = int(0.5 * fs)
-    for i, start in enumerate(range(period // 4, len(x), period)):
+    for i, start in enumerate(range(period // 4, len(x) if frames else 0, period)):
         pay = i.to_bytes(4, "big") + bytes(rng.integers(0, 256, 12, dtype=np.uint8))
         burst = modulate(p, pay, fs) * np.exp(2j * np.pi * rng.random())
         if start + len(burst) > len(x):
@@ -54,9 +56,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sf", default="7", help='spreading factors the receiver looks for, "7,8"')
     ap.add_argument("--block", type=int, default=65536)
     ap.add_argument("--write", metavar="FILE", help="also save the recording (cf32)")
+    ap.add_argument(
+        "--noise-only",
+        action="store_true",
+        help="the same noise without the frames: what the stream alone costs, without frames",
+    )
     a = ap.parse_args(argv)
     rng = np.random.default_rng(7)
-    x, payloads = make_recording(a.seconds, a.rate, 7, rng)
+    x, payloads = make_recording(a.seconds, a.rate, 7, rng, frames=not a.noise_only)
     if a.write:
         x.astype(np.complex64).tofile(a.write)
     sfs = [int(v) for v in a.sf.split(",")]
