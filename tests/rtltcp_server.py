@@ -31,6 +31,7 @@ import time
 
 HEADER = struct.Struct(">4sII")
 COMMAND = struct.Struct(">BI")
+COMMANDS_QUIET = 0.1  # s without a new command after which the settings count as sent
 
 
 class RtlTcpServer:
@@ -39,6 +40,8 @@ class RtlTcpServer:
     ``seconds``: loop the data until this many seconds of samples were sent
     (None: send it once). ``drop_after``: close the first connection after this
     many bytes (to test reconnection); later connections get the rest.
+    ``wait_for_commands``: before streaming, wait up to this many seconds for the
+    client's settings (its first command and a pause after the last).
     """
 
     def __init__(
@@ -147,8 +150,17 @@ class RtlTcpServer:
 
     def _stream(self, conn: socket.socket) -> None:
         if self.wait_for_commands:
+            # until the client's settings are in: the first command, then a pause of
+            # COMMANDS_QUIET without more (streaming at once and closing after a short
+            # recording broke the pipe under a client still sending its settings)
             end = time.monotonic() + self.wait_for_commands
-            while not self.commands and time.monotonic() < end:
+            seen, since = 0, time.monotonic()
+            while time.monotonic() < end:
+                n = len(self.commands)
+                if n != seen:
+                    seen, since = n, time.monotonic()
+                elif n and time.monotonic() - since >= COMMANDS_QUIET:
+                    break
                 time.sleep(0.005)
         limit = self.total
         if self.drop_after is not None and self.clients == 1:
